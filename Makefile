@@ -1,0 +1,65 @@
+# Front door of the dingofs project. `make help` lists the targets.
+PYTHON   ?= python3
+VENV     ?= .venv
+VPY      := $(VENV)/bin/python
+PYTEST_ARGS ?=
+NATIVE   := native
+
+.PHONY: help native dev run test test-native test-crash test-python lint bench \
+        upstream wheel install clean
+
+help:
+	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
+	@echo "make dev          create $(VENV) and install the package in editable mode with test extras"
+	@echo "make run          run every Python example on the embedded local:// engine"
+	@echo "make test         native suite (+ASan, crash test) and the Python suite with pytest -n auto"
+	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
+	@echo "make lint         ruff, mypy and the native format check"
+	@echo "make upstream     fetch the upstream prebuilt libdingofs into .upstream/"
+	@echo "make wheel        build a binary wheel into wheelhouse/"
+	@echo "make clean        remove build products"
+
+native:
+	$(MAKE) -C $(NATIVE)
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+
+dev: $(VPY) native
+	$(VPY) -m pip install -q -e '.[test]'
+
+run: dev
+	$(VPY) examples/python/run_all.py
+
+test-native:
+	$(MAKE) -C $(NATIVE) check check-asan
+
+test-crash:
+	$(MAKE) -C $(NATIVE) check-crash
+
+test-python: dev
+	$(VPY) -m pytest -n auto $(PYTEST_ARGS)
+
+test: test-native test-crash test-python
+
+lint: dev
+	$(VPY) -m ruff check dingofs tests examples build_ffi.py setup.py
+	$(VPY) -m mypy dingofs
+
+bench: dev
+	$(MAKE) -C $(NATIVE) bench
+	$(VPY) benchmarks/run.py
+
+upstream:
+	bash scripts/fetch_upstream.sh
+
+wheel: $(VPY)
+	$(VPY) -m pip wheel --no-deps -w dist .
+
+install:
+	$(MAKE) -C $(NATIVE) install
+
+clean:
+	$(MAKE) -C $(NATIVE) clean
+	rm -rf build dist wheelhouse *.egg-info dingofs/_bridge*.so dingofs/_bridge*.c
