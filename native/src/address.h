@@ -1,0 +1,31 @@
+// Parsing of mount addresses: local://NAME[?base=&storage=file&path=&create=&ro=&capacity=&inodes=].
+#ifndef DINGOFS_SRC_ADDRESS_H_
+#define DINGOFS_SRC_ADDRESS_H_
+
+#include <cstdint>
+#include <string>
+
+namespace dingofs {
+
+struct Address {
+  std::string name;
+  std::string base;      // resolved base directory
+  std::string data_dir;  // explicit path= (empty: default or stored)
+  bool create = true;
+  bool read_only = false;
+  int64_t capacity = 0;  // 0 = unlimited
+  int64_t inodes = 0;    // 0 = unlimited
+  std::string meta_dir() const { return base + "/meta/" + name; }
+  std::string default_data_dir() const { return base + "/data/" + name; }
+};
+
+// Returns 0, -EINVAL (malformed local address, empty string), or
+// -EPROTONOSUPPORT (not a local:// address). On -EINVAL *why explains.
+int ParseAddress(const std::string& addr, Address* out, std::string* why);
+
+// Best-effort NAME of an address, for log file names.
+std::string AddressName(const std::string& addr);
+
+}  // namespace dingofs
+
+#endif  // DINGOFS_SRC_ADDRESS_H_

@@ -1,0 +1,47 @@
+// Shared helpers of the embedded engine: internal error type, time, small utilities.
+#ifndef DINGOFS_SRC_COMMON_H_
+#define DINGOFS_SRC_COMMON_H_
+
+#include <cerrno>
+#include <cstdint>
+#include <ctime>
+#include <string>
+
+namespace dingofs {
+
+// Internal failure carrying a positive errno value. Thrown inside the engine and
+// turned into -errno by the C shim; it never crosses the C boundary.
+struct FsError {
+  int err;
+};
+
+[[noreturn]] inline void Fail(int err) { throw FsError{err}; }
+
+inline int64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+inline int64_t MonoMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000LL + ts.tv_nsec / 1000000;
+}
+
+// Largest file size (16 TiB, the ext4 limit with 4 KiB blocks).
+constexpr int64_t kMaxFileSize = int64_t{1} << 44;
+constexpr int kMaxSymlinkHops = 40;
+constexpr size_t kMaxPathLen = 4095;
+constexpr size_t kMaxNameLen = 255;
+constexpr uint64_t kRootIno = 1;
+
+// Process generation, bumped in a forked child (see registry.cc).
+uint64_t ProcessGeneration();
+
+// Makes every missing directory of `dir` with mode 0700. Returns 0 or -errno.
+int MakeDirs(const std::string& dir);
+
+}  // namespace dingofs
+
+#endif  // DINGOFS_SRC_COMMON_H_

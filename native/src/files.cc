@@ -1,0 +1,728 @@
+// Open files: fd table, per-inode open state (shared data file, in-memory size
+// and times), the write path, flush/fsync, locks, truncate, fallocate.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "data.h"
+#include "fs.h"
+
+namespace dingofs {
+
+OpenInode::~OpenInode() {
+  if (hostfd >= 0) close(hostfd);
+}
+
+OpenFile::~OpenFile() {
+  if (lockfd >= 0) close(lockfd);
+}
+
+std::shared_ptr<OpenFile> Fs::GetFd(int fd) {
+  std::lock_guard<std::mutex> g(fd_mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) Fail(EBADF);
+  return it->second;
+}
+
+int Fs::EnsureHostFd(OpenInode* oi) {
+  if (oi->hostfd >= 0 && oi->hostfd_rw) return 0;
+  std::string path = DataPath(data_dir_, oi->ino);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ENOENT) {
+    std::string dir = path.substr(0, path.rfind('/'));
+    MakeDirs(dir);
+    fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) return -errno;
+  if (oi->hostfd >= 0) close(oi->hostfd);
+  oi->hostfd = fd;
+  oi->hostfd_rw = true;
+  return 0;
+}
+
+std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n) {
+  auto it = open_inodes_.find(n.ino);
+  if (it != open_inodes_.end()) {
+    it->second->nopen++;
+    return it->second;
+  }
+  auto oi = std::make_shared<OpenInode>(n.ino);
+  if (S_ISREG(n.mode)) {
+    // Shared opener lock: keeps an unlinked inode alive until the last close.
+    int64_t deadline = MonoMs() + opts_.meta_timeout_ms;
+    for (;;) {
+      int rc = OfdLock(lockfd_, OpenLockOff(n.ino), F_RDLCK, false);
+      if (rc == 0) break;
+      if (rc != -EWOULDBLOCK) Fail(-rc);
+      if (db_.in_txn()) Fail(kRetry);  // the prober waits for our transaction
+      if (MonoMs() >= deadline) Fail(ETIMEDOUT);
+      usleep(500);
+    }
+    Inode fresh;
+    if (!db_.in_txn()) Refresh();
+    if (!Find(n.ino, &fresh) || (fresh.nlink == 0 && !db_.IsOrphan(n.ino))) {
+      OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
+      Fail(ENOENT);
+    }
+    std::string path = DataPath(data_dir_, n.ino);
+    oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    oi->hostfd_rw = oi->hostfd >= 0 && !read_only_;
+    oi->size = fresh.size;
+    oi->mtime = fresh.mtime;
+    oi->ctime = fresh.ctime;
+    oi->marked = fresh.dirty != 0;
+    oi->mode = fresh.mode;
+    oi->flags = fresh.flags;
+    oi->uid = fresh.uid;
+  } else {
+    oi->mode = n.mode;
+    oi->flags = n.flags;
+    oi->uid = n.uid;
+  }
+  oi->nopen = 1;
+  open_inodes_[n.ino] = oi;
+  return oi;
+}
+
+// Last fd of the inode in this handle is gone (mu_ held, committed already).
+void Fs::Release(const std::shared_ptr<OpenInode>& oi) {
+  open_inodes_.erase(oi->ino);
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    if (oi->unsynced) {
+      auto it = unsynced_.find(oi->ino);
+      if (it == unsynced_.end()) unsynced_[oi->ino] = oi->synced_size;
+    }
+  }
+  if (!S_ISREG(oi->mode)) return;
+  OfdLock(lockfd_, OpenLockOff(oi->ino), F_UNLCK, false);
+  Inode n;
+  if (db_.is_open() && Find(oi->ino, &n) && n.nlink == 0 && !read_only_) {
+    try {
+      Txn([&] { TryReclaim(oi->ino); });
+    } catch (const FsError& e) {
+      log_->Log(kWarning, "cannot reclaim inode %llu now: %s",
+                static_cast<unsigned long long>(oi->ino), strerror(e.err));
+    }
+  }
+}
+
+// Commits the in-memory size/times of an open inode (mu_ held, inside a Txn).
+void Fs::CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint64_t gen) {
+  int64_t size, mtime, ctime, alloc;
+  uint64_t wg;
+  bool dirty;
+  int fd;
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    size = oi->size;
+    mtime = oi->mtime;
+    ctime = oi->ctime;
+    wg = oi->write_gen;
+    dirty = oi->dirty;
+    fd = oi->hostfd;
+    alloc = AllocatedBytes(fd);
+  }
+  if (!dirty && !data_synced) return;
+  bool synced = data_synced && wg == gen;
+  if (!synced && opts_.data_sync_always && fd >= 0) {
+    if (fdatasync(fd) != 0) Fail(EIO);
+    synced = true;
+  }
+  Inode n;
+  if (!Find(oi->ino, &n)) return;
+  if (!dirty) {
+    size = n.size;
+    mtime = n.mtime;
+    ctime = n.ctime;
+  }
+  int64_t new_size = size > n.size ? size : n.size;
+  db_.SetSize(oi->ino, size, mtime, ctime, synced ? 0 : 1, fd >= 0 ? alloc : n.alloc, true);
+  if (fd >= 0) db_.AddUsage(0, alloc - n.alloc);
+  n.size = new_size;
+  n.mtime = mtime;
+  n.ctime = ctime;
+  n.dirty = synced ? 0 : 1;
+  if (fd >= 0) n.alloc = alloc;
+  auto it = icache_.find(oi->ino);
+  if (it != icache_.end()) it->second = n;
+  Post([this, oi, wg, synced] {
+    std::lock_guard<std::mutex> g(oi->mu);
+    if (oi->write_gen == wg) {
+      oi->dirty = false;
+      pending_growth_ -= oi->growth;
+      oi->growth = 0;
+      if (synced) {
+        oi->marked = false;
+        oi->unsynced = false;
+      }
+    }
+    if (synced) oi->synced_size = oi->size;
+    if (capacity_ > 0 && db_.is_open()) {
+      try {
+        committed_used_ = db_.GetUsage().used_bytes;
+      } catch (...) {
+      }
+    }
+  });
+}
+
+void Fs::FlushInode(const std::shared_ptr<OpenInode>& oi) {
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    if (!oi->dirty) return;
+  }
+  WriteOp([&] { CommitOpen(oi, false, 0); });
+}
+
+void Fs::MarkDirty(const std::shared_ptr<OpenInode>& oi) {
+  WriteOp([&] {
+    db_.SetDirty(oi->ino, 1);
+    auto it = icache_.find(oi->ino);
+    if (it != icache_.end()) it->second.dirty = 1;
+    Post([oi] {
+      std::lock_guard<std::mutex> g(oi->mu);
+      oi->marked = true;
+    });
+  });
+}
+
+void Fs::ClearSuid(const std::shared_ptr<OpenInode>& oi) {
+  WriteOp([&] {
+    Inode n = Get(oi->ino);
+    n.mode &= ~S_ISUID;
+    if (n.mode & S_IXGRP) n.mode &= ~S_ISGID;
+    n.ctime = NowNs();
+    PutInode(n);
+  });
+}
+
+int Fs::Open(const char* path, int flags, mode_t mode) {
+  int acc = flags & O_ACCMODE;
+  if (acc == O_ACCMODE) Fail(EINVAL);
+  bool wr = acc != O_RDONLY;
+  bool creat = flags & O_CREAT;
+  bool trunc = flags & O_TRUNC;
+  auto body = [&]() -> std::shared_ptr<OpenFile> {
+    Cred c = Cred::Current();
+    bool excl = creat && (flags & O_EXCL);
+    Lookup l = Resolve(path, !(flags & O_NOFOLLOW) && !excl, c);
+    Inode n;
+    bool created = false;
+    if (l.ino == 0) {
+      if (!creat) Fail(ENOENT);
+      if (l.trailing_slash) Fail(EISDIR);
+      if (read_only_) Fail(EROFS);
+      CheckNewName(l.name);
+      Inode p = Get(l.parent);
+      CheckAccess(p, W_OK | X_OK, c);
+      if (p.flags & FS_IMMUTABLE_FL) Fail(EPERM);
+      int64_t now = NowNs();
+      n.mode = S_IFREG | (mode & 07777);
+      n.uid = c.uid();
+      n.gid = c.gid();
+      if (p.mode & S_ISGID) n.gid = p.gid;
+      if (!c.root() && (n.mode & S_ISGID) && !c.InGroup(n.gid)) n.mode &= ~S_ISGID;
+      n.nlink = 1;
+      n.dirty = 1;
+      n.parent = l.parent;
+      n.atime = n.mtime = n.ctime = now;
+      NewInode(&n);
+      AddEntry(l.parent, l.name, n.ino);
+      TouchDir(l.parent, now);
+      unsynced_.emplace(n.ino, 0);
+      created = true;
+    } else {
+      if (creat && (flags & O_EXCL)) Fail(EEXIST);
+      n = Get(l.ino);
+      if (S_ISLNK(n.mode)) Fail(ELOOP);
+      if ((flags & O_DIRECTORY) && !S_ISDIR(n.mode)) Fail(ENOTDIR);
+      if (S_ISDIR(n.mode) && (wr || trunc || creat)) Fail(EISDIR);
+      if (!S_ISDIR(n.mode) && !S_ISREG(n.mode)) Fail(ENXIO);
+      int mask = acc == O_RDONLY ? R_OK : (acc == O_WRONLY ? W_OK : R_OK | W_OK);
+      if (trunc) mask |= W_OK;
+      CheckAccess(n, mask, c);
+      if (wr || trunc) {
+        if (read_only_) Fail(EROFS);
+        if (n.flags & FS_IMMUTABLE_FL) Fail(EPERM);
+        if ((n.flags & FS_APPEND_FL) && (trunc || !(flags & O_APPEND))) Fail(EPERM);
+      }
+    }
+    auto of = std::make_shared<OpenFile>();
+    of->ino = n.ino;
+    of->readable = acc != O_WRONLY;
+    of->writable = wr;
+    of->append = flags & O_APPEND;
+    of->is_dir = S_ISDIR(n.mode);
+    of->oi = Acquire(n);
+    if (trunc && !created && S_ISREG(n.mode)) {
+      try {
+        int64_t alloc = 0;
+        SetDataSize(n.ino, 0, &alloc);
+        Inode t = Get(n.ino);
+        int64_t now = NowNs();
+        db_.AddUsage(0, alloc - t.alloc);
+        t.size = 0;
+        t.alloc = alloc;
+        t.mtime = t.ctime = now;
+        t.dirty = 1;
+        if (!c.root()) {
+          t.mode &= ~S_ISUID;
+          if (t.mode & S_IXGRP) t.mode &= ~S_ISGID;
+        }
+        PutInode(t);
+        std::lock_guard<std::mutex> g(of->oi->mu);
+        of->oi->size = 0;
+        of->oi->mtime = of->oi->ctime = now;
+        of->oi->dirty = false;
+        of->oi->marked = true;
+        of->oi->write_gen++;
+      } catch (...) {
+        if (--of->oi->nopen == 0) Release(of->oi);
+        throw;
+      }
+    }
+    return of;
+  };
+  std::shared_ptr<OpenFile> of;
+  if (!read_only_ && (creat || trunc)) {
+    of = WriteOp(body);
+  } else {
+    of = ReadOp(body);
+  }
+  std::lock_guard<std::mutex> g(fd_mu_);
+  if (next_fd_ == INT32_MAX) Fail(EMFILE);
+  of->fd = next_fd_++;
+  fds_[of->fd] = of;
+  return of->fd;
+}
+
+ssize_t Fs::Read(int fd, void* buf, size_t count, off_t off, bool use_pos) {
+  auto of = GetFd(fd);
+  if (of->is_dir) Fail(EISDIR);
+  if (!of->readable) Fail(EBADF);
+  OpenInode* oi = of->oi.get();
+  std::unique_lock<std::mutex> pg(of->mu, std::defer_lock);
+  if (use_pos) {
+    pg.lock();
+    off = of->pos;
+  }
+  if (count == 0) return 0;
+  int64_t size;
+  int hfd;
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    size = oi->size;
+    if (static_cast<int64_t>(off + count) > size && !oi->dirty) {
+      // Pick up data other handles have published since this fd was opened.
+      if (oi->hostfd < 0) {
+        std::string path = DataPath(data_dir_, oi->ino);
+        oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+        oi->hostfd_rw = oi->hostfd >= 0 && !read_only_;
+      }
+      struct stat st;
+      if (oi->hostfd >= 0 && fstat(oi->hostfd, &st) == 0 && st.st_size > size) {
+        size = st.st_size;
+        oi->size = size;
+      }
+    }
+    hfd = oi->hostfd;
+  }
+  if (off >= size) return 0;
+  size_t n = count;
+  if (static_cast<int64_t>(n) > size - off) n = static_cast<size_t>(size - off);
+  ssize_t r = 0;
+  if (hfd >= 0) {
+    r = FullPread(hfd, buf, n, off);
+    if (r < 0) Fail(-r);
+  }
+  if (static_cast<size_t>(r) < n) memset(static_cast<char*>(buf) + r, 0, n - r);
+  if (use_pos) of->pos = off + n;
+  return static_cast<ssize_t>(n);
+}
+
+ssize_t Fs::Write(int fd, const void* buf, size_t count, off_t off, bool use_pos) {
+  auto of = GetFd(fd);
+  if (of->is_dir) Fail(EISDIR);
+  if (!of->writable) Fail(EBADF);
+  auto& oi = of->oi;
+  uint32_t iflags, imode;
+  bool marked;
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    iflags = oi->flags;
+    imode = oi->mode;
+    marked = oi->marked;
+  }
+  if (iflags & FS_IMMUTABLE_FL) Fail(EPERM);
+  if ((iflags & FS_APPEND_FL) && !of->append) Fail(EPERM);
+  if (read_only_) Fail(EROFS);
+  if (!mounted_.load()) Fail(ENOTCONN);
+  if (count == 0) return 0;
+  if (!marked) MarkDirty(oi);
+  if ((imode & (S_ISUID | S_ISGID)) && geteuid() != 0 &&
+      ((imode & S_ISUID) || (imode & S_IXGRP)))
+    ClearSuid(oi);
+  std::unique_lock<std::mutex> pg(of->mu, std::defer_lock);
+  if (use_pos) pg.lock();
+  std::lock_guard<std::mutex> g(oi->mu);
+  int rc = EnsureHostFd(oi.get());
+  if (rc != 0) Fail(-rc);
+  int64_t pos;
+  if (of->append) {
+    struct stat st;
+    pos = oi->size;
+    if (fstat(oi->hostfd, &st) == 0 && !oi->dirty && st.st_size > pos) pos = st.st_size;
+  } else {
+    pos = use_pos ? of->pos : off;
+  }
+  if (pos >= kMaxFileSize) Fail(EFBIG);
+  if (static_cast<int64_t>(count) > kMaxFileSize - pos) count = static_cast<size_t>(kMaxFileSize - pos);
+  int64_t end = pos + static_cast<int64_t>(count);
+  int64_t growth = end > oi->size ? end - oi->size : 0;
+  if (capacity_ > 0 && growth > 0 && committed_used_.load() + pending_growth_.load() + growth > capacity_)
+    Fail(ENOSPC);
+  if (!oi->unsynced) {
+    struct stat st;
+    oi->unsynced = true;
+    oi->synced_size = fstat(oi->hostfd, &st) == 0 ? st.st_size : 0;
+  }
+  ssize_t w = FullPwrite(oi->hostfd, buf, count, pos);
+  if (w < 0) Fail(-w);
+  end = pos + w;
+  if (end > oi->size) {
+    oi->growth += end - oi->size;
+    pending_growth_ += end - oi->size;
+    oi->size = end;
+  }
+  oi->mtime = oi->ctime = NowNs();
+  oi->dirty = true;
+  oi->write_gen++;
+  if (use_pos) of->pos = end;
+  return w;
+}
+
+off_t Fs::Lseek(int fd, off_t off, int whence) {
+  auto of = GetFd(fd);
+  std::lock_guard<std::mutex> pg(of->mu);
+  int64_t size;
+  int hfd;
+  {
+    std::lock_guard<std::mutex> g(of->oi->mu);
+    size = of->oi->size;
+    hfd = of->oi->hostfd;
+  }
+  int64_t np;
+  switch (whence) {
+    case SEEK_SET:
+      np = off;
+      break;
+    case SEEK_CUR:
+      if (__builtin_add_overflow(of->pos, static_cast<int64_t>(off), &np)) Fail(EOVERFLOW);
+      break;
+    case SEEK_END:
+      if (__builtin_add_overflow(size, static_cast<int64_t>(off), &np)) Fail(EOVERFLOW);
+      break;
+    case SEEK_DATA:
+    case SEEK_HOLE: {
+      if (of->is_dir) Fail(EINVAL);
+      if (off < 0 || off >= size) Fail(ENXIO);
+      if (whence == SEEK_DATA) {
+        if (hfd < 0) Fail(ENXIO);
+        off_t r = lseek(hfd, off, SEEK_DATA);
+        if (r < 0 || r >= size) Fail(ENXIO);
+        np = r;
+      } else {
+        off_t r = hfd < 0 ? size : lseek(hfd, off, SEEK_HOLE);
+        if (r < 0) r = size;
+        np = r < size ? r : size;
+      }
+      break;
+    }
+    default:
+      Fail(EINVAL);
+  }
+  if (np < 0) Fail(EINVAL);
+  of->pos = np;
+  return np;
+}
+
+void Fs::Flush(int fd) {
+  auto of = GetFd(fd);
+  if (!mounted_.load()) Fail(ENOTCONN);
+  FlushInode(of->oi);
+}
+
+void Fs::Fsync(int fd, bool datasync) {
+  auto of = GetFd(fd);
+  auto oi = of->oi;
+  uint64_t gen;
+  int hfd;
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    gen = oi->write_gen;
+    hfd = oi->hostfd;
+  }
+  if (hfd >= 0 && !read_only_) {
+    if ((datasync ? fdatasync(hfd) : fsync(hfd)) != 0) Fail(EIO);
+  }
+  if (read_only_) {
+    ReadOp([] {});
+    return;
+  }
+  WriteOp([&] {
+    durable_next_ = true;
+    if (S_ISREG(oi->mode)) CommitOpen(oi, true, gen);
+    auto it = unsynced_.find(oi->ino);
+    if (it != unsynced_.end()) unsynced_.erase(it);
+  });
+}
+
+void Fs::Close(int fd) {
+  std::shared_ptr<OpenFile> of;
+  {
+    std::lock_guard<std::mutex> g(fd_mu_);
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) Fail(EBADF);
+    of = it->second;
+    fds_.erase(it);
+  }
+  std::lock_guard<std::mutex> g(mu_);
+  if (!mounted_.load() || generation_ != ProcessGeneration()) return;
+  auto& oi = of->oi;
+  int err = 0;
+  bool dirty;
+  {
+    std::lock_guard<std::mutex> og(oi->mu);
+    dirty = oi->dirty;
+  }
+  if (dirty && !read_only_) {
+    try {
+      Txn([&] { CommitOpen(oi, false, 0); });
+    } catch (const FsError& e) {
+      err = e.err;
+    }
+  }
+  if (--oi->nopen == 0) Release(oi);
+  if (err != 0) Fail(err);
+}
+
+void Fs::SetDataSize(uint64_t ino, int64_t size, int64_t* alloc) {
+  auto it = open_inodes_.find(ino);
+  if (it != open_inodes_.end()) {
+    OpenInode* oi = it->second.get();
+    std::lock_guard<std::mutex> g(oi->mu);
+    int rc = EnsureHostFd(oi);
+    if (rc != 0) Fail(-rc);
+    if (ftruncate(oi->hostfd, size) != 0) Fail(errno);
+    *alloc = AllocatedBytes(oi->hostfd);
+    return;
+  }
+  std::string path = DataPath(data_dir_, ino);
+  if (size == 0) {
+    if (truncate(path.c_str(), 0) != 0 && errno != ENOENT) Fail(errno);
+    *alloc = 0;
+    return;
+  }
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) Fail(errno);
+  if (ftruncate(fd, size) != 0) {
+    int e = errno;
+    close(fd);
+    Fail(e);
+  }
+  *alloc = AllocatedBytes(fd);
+  close(fd);
+}
+
+void Fs::Truncate(const char* path, int fd, off_t length) {
+  std::shared_ptr<OpenFile> of;
+  if (path == nullptr) {
+    of = GetFd(fd);
+    if (read_only_) Fail(EROFS);  // a read-only mount refuses every change first
+    if (!of->writable || of->is_dir) Fail(EINVAL);
+  }
+  if (length < 0) Fail(EINVAL);
+  if (length > kMaxFileSize) Fail(EFBIG);
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = of ? of->ino : ResolveIno(path, true, c);
+    Inode n = Get(ino);
+    if (S_ISDIR(n.mode)) Fail(EISDIR);
+    if (!S_ISREG(n.mode)) Fail(EINVAL);
+    if (!of) CheckAccess(n, W_OK, c);
+    if (n.flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) Fail(EPERM);
+    int64_t alloc = 0;
+    SetDataSize(ino, length, &alloc);
+    int64_t now = NowNs();
+    db_.AddUsage(0, alloc - n.alloc);
+    n.size = length;
+    n.alloc = alloc;
+    n.mtime = n.ctime = now;
+    n.dirty = 1;
+    if (!c.root()) {
+      n.mode &= ~S_ISUID;
+      if (n.mode & S_IXGRP) n.mode &= ~S_ISGID;
+    }
+    PutInode(n);
+    auto it = open_inodes_.find(ino);
+    if (it != open_inodes_.end()) {
+      std::lock_guard<std::mutex> g(it->second->mu);
+      it->second->size = length;
+      it->second->mtime = it->second->ctime = now;
+      it->second->dirty = false;
+      it->second->marked = true;
+      it->second->write_gen++;
+    }
+  });
+}
+
+ssize_t Fs::CopyFileRange(int fd_in, off_t* off_in, int fd_out, off_t* off_out, size_t len) {
+  auto in = GetFd(fd_in);
+  auto out = GetFd(fd_out);
+  if (in->is_dir || out->is_dir) Fail(EISDIR);
+  if (!in->readable || !out->writable || out->append) Fail(EBADF);
+  int64_t ipos, opos;
+  {
+    std::lock_guard<std::mutex> g(in->mu);
+    ipos = off_in ? *off_in : in->pos;
+  }
+  if (in.get() == out.get()) {
+    opos = off_out ? *off_out : ipos;
+  } else {
+    std::lock_guard<std::mutex> g(out->mu);
+    opos = off_out ? *off_out : out->pos;
+  }
+  if (ipos < 0 || opos < 0) Fail(EINVAL);
+  if (in->ino == out->ino && len > 0) {
+    int64_t l = static_cast<int64_t>(len);
+    if (ipos < opos + l && opos < ipos + l) Fail(EINVAL);
+  }
+  std::vector<char> buf(len < (1u << 20) ? (len == 0 ? 1 : len) : (1u << 20));
+  size_t done = 0;
+  while (done < len) {
+    size_t chunk = len - done < buf.size() ? len - done : buf.size();
+    ssize_t r = Read(fd_in, buf.data(), chunk, ipos + done, false);
+    if (r <= 0) break;
+    ssize_t w = Write(fd_out, buf.data(), r, opos + done, false);
+    done += w;
+    if (w < r) break;
+  }
+  if (off_in) {
+    *off_in = ipos + done;
+  } else {
+    std::lock_guard<std::mutex> g(in->mu);
+    in->pos = ipos + done;
+  }
+  if (off_out) {
+    *off_out = opos + done;
+  } else {
+    std::lock_guard<std::mutex> g(out->mu);
+    out->pos = opos + done;
+  }
+  return static_cast<ssize_t>(done);
+}
+
+void Fs::Flock(int fd, int op) {
+  auto of = GetFd(fd);
+  int base = op & ~LOCK_NB;
+  if (base != LOCK_SH && base != LOCK_EX && base != LOCK_UN) Fail(EINVAL);
+  if (!mounted_.load()) Fail(ENOTCONN);
+  int lfd;
+  {
+    std::lock_guard<std::mutex> g(of->mu);
+    if (of->lockfd < 0) {
+      std::string p = addr_.meta_dir() + "/lock";
+      of->lockfd = open(p.c_str(), O_RDWR | O_CLOEXEC);
+      if (of->lockfd < 0) Fail(errno);
+    }
+    lfd = of->lockfd;
+  }
+  short type = base == LOCK_SH ? F_RDLCK : (base == LOCK_EX ? F_WRLCK : F_UNLCK);
+  for (;;) {
+    int rc = OfdLock(lfd, FlockOff(of->ino), type, !(op & LOCK_NB) && type != F_UNLCK);
+    if (rc == -EINTR) continue;
+    if (rc != 0) Fail(-rc);
+    return;
+  }
+}
+
+void Fs::Fallocate(int fd, int mode, off_t offset, off_t len) {
+  auto of = GetFd(fd);
+  if (read_only_) Fail(EROFS);
+  if (offset < 0 || len <= 0) Fail(EINVAL);
+  bool keep = mode & FALLOC_FL_KEEP_SIZE;
+  bool punch = mode & FALLOC_FL_PUNCH_HOLE;
+  if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE &&
+      mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+    Fail(EOPNOTSUPP);
+  if (!of->writable) Fail(EBADF);
+  if (of->is_dir) Fail(EISDIR);
+  if (read_only_) Fail(EROFS);
+  auto& oi = of->oi;
+  uint32_t iflags;
+  bool marked;
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    iflags = oi->flags;
+    marked = oi->marked;
+  }
+  if (iflags & FS_IMMUTABLE_FL) Fail(EPERM);
+  if ((iflags & FS_APPEND_FL) && punch) Fail(EPERM);
+  if (offset > kMaxFileSize - len) Fail(EFBIG);
+  if (!marked) MarkDirty(oi);
+  std::lock_guard<std::mutex> g(oi->mu);
+  int rc = EnsureHostFd(oi.get());
+  if (rc != 0) Fail(-rc);
+  if (!punch && capacity_ > 0) {
+    int64_t cur = AllocatedBytes(oi->hostfd);
+    if (committed_used_.load() + pending_growth_.load() + len > capacity_ + cur) Fail(ENOSPC);
+  }
+  if (!oi->unsynced) {
+    struct stat st;
+    oi->unsynced = true;
+    oi->synced_size = fstat(oi->hostfd, &st) == 0 ? st.st_size : 0;
+  }
+  if (fallocate(oi->hostfd, mode, offset, len) != 0) Fail(errno);
+  int64_t now = NowNs();
+  if (!keep && offset + len > oi->size) oi->size = offset + len;
+  if (punch) oi->mtime = now;
+  oi->ctime = now;
+  oi->dirty = true;
+  oi->write_gen++;
+}
+
+void Fs::Flusher() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lk(flush_mu_);
+      flush_cv_.wait_for(lk, std::chrono::milliseconds(opts_.flush_interval_ms),
+                         [this] { return stop_; });
+      if (stop_) return;
+    }
+    std::vector<std::shared_ptr<OpenInode>> dirty;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (!mounted_.load()) return;
+      for (auto& kv : open_inodes_) {
+        std::lock_guard<std::mutex> og(kv.second->mu);
+        if (kv.second->dirty) dirty.push_back(kv.second);
+      }
+    }
+    for (auto& oi : dirty) {
+      try {
+        FlushInode(oi);
+      } catch (const FsError& e) {
+        if (e.err != ENOTCONN) log_->Log(kWarning, "periodic flush failed: %s", strerror(e.err));
+      } catch (...) {
+      }
+    }
+  }
+}
+
+}  // namespace dingofs

@@ -1,0 +1,322 @@
+// A mounted local filesystem (one per mounted handle): metadata connection and
+// caches, open files, directory handles, background flusher.
+#ifndef DINGOFS_SRC_FS_H_
+#define DINGOFS_SRC_FS_H_
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <unistd.h>
+#include <unordered_map>
+#include <vector>
+
+#include "address.h"
+#include "common.h"
+#include "dingofs/libdingofs.h"
+#include "log.h"
+#include "meta.h"
+#include "options.h"
+#include "perm.h"
+
+namespace dingofs {
+
+// State of one inode opened through this handle. Size and times of a file
+// being written live here until committed.
+struct OpenInode {
+  explicit OpenInode(uint64_t i) : ino(i) {}
+  ~OpenInode();
+  const uint64_t ino;
+  std::mutex mu;          // guards the fields below; serialises writes
+  int hostfd = -1;        // the data file, shared by every fd of the inode
+  bool hostfd_rw = false;
+  int64_t size = 0;
+  int64_t mtime = 0;
+  int64_t ctime = 0;
+  bool dirty = false;     // size/times newer than the store
+  bool marked = false;    // the store row says dirty=1 already
+  uint64_t write_gen = 0; // bumped by every write
+  int64_t growth = 0;     // bytes added since the last commit (capacity estimate)
+  bool unsynced = false;  // written since the last data sync
+  int64_t synced_size = 0;  // data file size at the last data sync
+  uint32_t mode = 0;      // cached mode and flags for I/O checks
+  uint32_t flags = 0;
+  uint32_t uid = 0;
+  int nopen = 0;          // fds of this handle (guarded by Fs::mu_)
+};
+
+struct OpenFile {
+  ~OpenFile();
+  int fd = -1;
+  uint64_t ino = 0;
+  std::shared_ptr<OpenInode> oi;
+  bool readable = false;
+  bool writable = false;
+  bool append = false;
+  bool is_dir = false;
+  std::mutex mu;  // guards pos and lockfd
+  int64_t pos = 0;
+  int lockfd = -1;  // private description of the lock file for flock()
+};
+
+struct DirHandle {
+  uint64_t ino = 0;
+  std::mutex mu;
+  int stage = 0;  // 0: ".", 1: "..", 2: entries
+  std::string cursor;
+  bool eof = false;
+};
+
+// Result of resolving a path up to its final component.
+struct Lookup {
+  uint64_t parent = 0;   // directory holding the final name (0 for "/")
+  std::string name;      // final component ("" for "/", "." or ".." kept verbatim)
+  uint64_t ino = 0;      // the final inode, 0 when it does not exist
+  bool trailing_slash = false;
+};
+
+class Fs {
+ public:
+  Fs() = default;
+  ~Fs();
+  Fs(const Fs&) = delete;
+  Fs& operator=(const Fs&) = delete;
+
+  // Mounts. Returns 0 or -errno; *why receives a reason worth logging.
+  int Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Logger> log,
+            std::string* why);
+  int Umount();
+  // In a forked child: drop everything without touching shared state.
+  void Abandon();
+  bool mounted() const { return mounted_.load(); }
+  uint64_t generation() const { return generation_; }
+  Logger* log() const { return log_.get(); }
+  bool access_logging() const { return opts_.access_logging; }
+
+  // Namespace and attributes (ops.cc). All throw FsError.
+  void Stat(const char* path, bool follow, struct stat* st, uint32_t* iflags);
+  void Fstat(int fd, struct stat* st, uint32_t* iflags);
+  void Mkdir(const char* path, mode_t mode);
+  void Mkdirs(const char* path, mode_t mode);
+  void Rmdir(const char* path);
+  void Unlink(const char* path);
+  void Rename(const char* src, const char* dst, unsigned flags);
+  void Link(const char* oldpath, const char* newpath);
+  void Symlink(const char* target, const char* linkpath);
+  ssize_t Readlink(const char* path, char* buf, size_t bufsz);
+  void Mknod(const char* path, mode_t mode, dev_t dev);
+  void Chmod(const char* path, int fd, mode_t mode);
+  void Chown(const char* path, int fd, bool follow, uid_t uid, gid_t gid);
+  void Utimens(const char* path, const struct timespec ts[2], bool follow);
+  void Truncate(const char* path, int fd, off_t length);
+  void Access(const char* path, int mode);
+  void Statfs(dingofs_statfs_t* st);
+  int SetXattr(const char* path, const char* name, const void* value, size_t size, int flags);
+  ssize_t GetXattr(const char* path, const char* name, void* value, size_t size);
+  ssize_t ListXattr(const char* path, char* list, size_t size);
+  void RemoveXattr(const char* path, const char* name);
+  void Ioctl(int fd, unsigned int cmd, void* arg);
+
+  // Directories (ops.cc).
+  uint64_t Opendir(const char* path);
+  int Readdir(uint64_t dh, dingofs_dirent_t* buf, int count);
+  int ReaddirPlus(uint64_t dh, dingofs_x_direntplus_t* buf, int count);
+  void Closedir(uint64_t dh);
+
+  // Files (files.cc).
+  int Open(const char* path, int flags, mode_t mode);
+  ssize_t Read(int fd, void* buf, size_t count, off_t off, bool use_pos);
+  ssize_t Write(int fd, const void* buf, size_t count, off_t off, bool use_pos);
+  off_t Lseek(int fd, off_t off, int whence);
+  void Flush(int fd);
+  void Fsync(int fd, bool datasync);
+  void Close(int fd);
+  ssize_t CopyFileRange(int fd_in, off_t* off_in, int fd_out, off_t* off_out, size_t len);
+  void Flock(int fd, int op);
+  void Fallocate(int fd, int mode, off_t offset, off_t len);
+
+ private:
+  friend struct TxnScope;
+  // ---- metadata access (ops.cc) ----
+  void CheckLive();
+  void Refresh();
+  void ClearCache();
+  Inode& Get(uint64_t ino);                 // throws ENOENT
+  bool Find(uint64_t ino, Inode* out);
+  uint64_t LookupName(uint64_t parent, const std::string& name);  // 0 if missing
+  void PutInode(const Inode& n);            // update store + cache
+  void NewInode(Inode* n);                  // allocate + insert
+  void AddEntry(uint64_t parent, const std::string& name, uint64_t ino);
+  void DelEntry(uint64_t parent, const std::string& name);
+  void SetEntry(uint64_t parent, const std::string& name, uint64_t ino);
+  void TouchDir(uint64_t dir, int64_t now);
+  void DropLink(Inode& n, int64_t now);     // nlink-1, frees or orphans
+  bool TryReclaim(uint64_t ino);            // frees an unreferenced orphan
+  void FillStat(const Inode& n, struct stat* st);
+  Inode Attr(uint64_t ino);                 // with in-memory size/times overlay
+  void CheckNewName(const std::string& name);
+  void CheckWritable();
+  void Post(std::function<void()> f) { post_.push_back(std::move(f)); }
+  void AfterCommit();  // runs the post-commit actions
+
+  template <class F>
+  auto ReadOp(F f) -> decltype(f());
+  template <class F>
+  auto WriteOp(F f) -> decltype(f());
+  template <class F>
+  auto Txn(F f) -> decltype(f());  // mu_ held, no liveness check
+  bool durable_next_ = false;       // the next Txn commit must be durable
+
+  // ---- path resolution (path.cc) ----
+  Lookup Resolve(const char* path, bool follow_final, Cred& c);
+  uint64_t ResolveIno(const char* path, bool follow_final, Cred& c);
+
+  // ---- files (files.cc) ----
+  std::shared_ptr<OpenFile> GetFd(int fd);
+  std::shared_ptr<OpenInode> Acquire(const Inode& n);  // under mu_
+  void Release(const std::shared_ptr<OpenInode>& oi);  // under mu_, last fd
+  void CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint64_t gen);
+  void FlushInode(const std::shared_ptr<OpenInode>& oi);
+  void MarkDirty(const std::shared_ptr<OpenInode>& oi);
+  int EnsureHostFd(OpenInode* oi);  // under oi->mu
+  void SetDataSize(uint64_t ino, int64_t size, int64_t* alloc);  // host truncate
+  void ClearSuid(const std::shared_ptr<OpenInode>& oi);
+  void Flusher();
+  void CloseAll();
+  void DurableUmount();
+  void RecordUnsynced(uint64_t ino, int fd);
+
+  // ---- mount internals ----
+  void Recover();
+
+  Address addr_;
+  GlobalOptions opts_;
+  std::shared_ptr<Logger> log_;
+  std::string data_dir_;
+  bool read_only_ = false;
+  int64_t capacity_ = 0;
+  int64_t inode_limit_ = 0;
+  bool fault_drop_unsynced_ = false;
+  uint64_t generation_ = 0;
+  std::atomic<bool> mounted_{false};
+
+  std::mutex mu_;  // the store, caches, open_inodes_, post_
+  MetaDb db_;
+  int64_t data_version_ = -1;
+  std::unordered_map<uint64_t, Inode> icache_;
+  std::unordered_map<std::string, uint64_t> dcache_;  // key: 8-byte parent + name
+  std::unordered_map<uint64_t, std::shared_ptr<OpenInode>> open_inodes_;
+  std::map<uint64_t, int64_t> unsynced_;  // ino -> data size at its last sync
+  std::vector<std::function<void()>> post_;
+  int lockfd_ = -1;   // shared locks: mount, openers
+  int probefd_ = -1;  // exclusive probes
+  std::atomic<int64_t> committed_used_{0};
+  std::atomic<int64_t> pending_growth_{0};
+
+  std::mutex fd_mu_;  // fds_, dirs_, counters
+  std::unordered_map<int, std::shared_ptr<OpenFile>> fds_;
+  std::unordered_map<uint64_t, std::shared_ptr<DirHandle>> dirs_;
+  int next_fd_ = 3;
+  uint64_t next_dh_ = 1;
+
+  std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+  bool stop_ = false;
+  std::thread flusher_;
+};
+
+}  // namespace dingofs
+
+
+namespace dingofs {
+
+// Internal "roll back and try again" code (never returned to callers).
+constexpr int kRetry = 100000;
+
+// Read-only metadata operation: serialised with the handle's other metadata
+// work, sees other connections' commits.
+template <class F>
+auto Fs::ReadOp(F f) -> decltype(f()) {
+  std::lock_guard<std::mutex> g(mu_);
+  CheckLive();
+  db_.SetDeadline(MonoMs() + opts_.meta_timeout_ms);
+  Refresh();
+  return f();
+}
+
+// Metadata transaction (BEGIN IMMEDIATE ... COMMIT). A busy store is retried
+// up to vfs_meta_rpc_retry_times times within vfs_meta_rpc_timeout_ms.
+template <class F>
+auto Fs::WriteOp(F f) -> decltype(f()) {
+  std::lock_guard<std::mutex> g(mu_);
+  CheckLive();
+  CheckWritable();
+  return Txn(f);
+}
+
+template <class F>
+auto Fs::Txn(F f) -> decltype(f()) {
+  int attempts = opts_.meta_retry_times + 1;
+  int64_t start = MonoMs();
+  int64_t end = start + opts_.meta_timeout_ms;
+  for (int a = 1;; a++) {
+    int64_t now = MonoMs();
+    int64_t slice = (end - now) / (attempts - a + 1);
+    db_.SetDeadline(now + (slice > 0 ? slice : 0));
+    post_.clear();
+    try {
+      db_.Begin();
+      Refresh();
+      if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        bool durable = durable_next_;
+        durable_next_ = false;
+        db_.Commit(durable);
+        AfterCommit();
+        return;
+      } else {
+        auto r = f();
+        bool durable = durable_next_;
+        durable_next_ = false;
+        db_.Commit(durable);
+        AfterCommit();
+        return r;
+      }
+    } catch (const FsError& e) {
+      durable_next_ = false;
+      db_.Rollback();
+      ClearCache();
+      post_.clear();
+      bool busy = e.err == ETIMEDOUT || e.err == kRetry;
+      if (!busy || MonoMs() >= end) {
+        if (e.err == kRetry) Fail(ETIMEDOUT);
+        throw;
+      }
+      if (a >= attempts && e.err == ETIMEDOUT) throw;
+      if (e.err == ETIMEDOUT) {
+        log_->Log(kWarning, "metadata store busy, retry %d of %d", a, attempts - 1);
+      } else {
+        usleep(1000);
+        a--;  // lock races do not use up the retries
+      }
+    } catch (...) {
+      durable_next_ = false;
+      db_.Rollback();
+      ClearCache();
+      post_.clear();
+      throw;
+    }
+  }
+}
+
+}  // namespace dingofs
+
+#endif  // DINGOFS_SRC_FS_H_

@@ -1,0 +1,537 @@
+// SQLite metadata store. Every statement is prepared once per connection and
+// reset after use; busy waits are bounded by the caller's deadline.
+#include "meta.h"
+
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+
+#include "common.h"
+#include "log.h"
+
+namespace dingofs {
+
+const char kInodeColumns[] =
+    "ino,mode,uid,gid,nlink,size,rdev,atime_ns,mtime_ns,ctime_ns,flags,dirty,alloc,parent,target";
+
+namespace {
+
+// Resets a cached statement when it goes out of scope.
+class Q {
+ public:
+  Q(MetaDb* db, const char* sql) : db_(db), s_(db->Prep(sql)) {}
+  ~Q() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  Q& I(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Q& B(int i, const std::string& v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Q& T(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  bool Row() { return db_->Step(s_) == SQLITE_ROW; }
+  void Run() {
+    while (db_->Step(s_) == SQLITE_ROW) {
+    }
+  }
+  int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
+  std::string Blob(int c) {
+    const void* p = sqlite3_column_blob(s_, c);
+    int n = sqlite3_column_bytes(s_, c);
+    return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
+  }
+  sqlite3_stmt* s() { return s_; }
+
+ private:
+  MetaDb* db_;
+  sqlite3_stmt* s_;
+};
+
+std::string ColBlob(sqlite3_stmt* s, int c) {
+  const void* p = sqlite3_column_blob(s, c);
+  int n = sqlite3_column_bytes(s, c);
+  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
+}
+
+int MapSqlite(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ETIMEDOUT;
+    case SQLITE_FULL:
+      return ENOSPC;
+    case SQLITE_READONLY:
+      return EROFS;
+    case SQLITE_NOMEM:
+      return ENOMEM;
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return EACCES;
+    case SQLITE_CANTOPEN:
+      return EIO;
+    default:
+      return EIO;
+  }
+}
+
+}  // namespace
+
+void ReadInodeRow(sqlite3_stmt* s, int f, Inode* o) {
+  o->ino = sqlite3_column_int64(s, f + 0);
+  o->mode = static_cast<uint32_t>(sqlite3_column_int64(s, f + 1));
+  o->uid = static_cast<uint32_t>(sqlite3_column_int64(s, f + 2));
+  o->gid = static_cast<uint32_t>(sqlite3_column_int64(s, f + 3));
+  o->nlink = sqlite3_column_int64(s, f + 4);
+  o->size = sqlite3_column_int64(s, f + 5);
+  o->rdev = sqlite3_column_int64(s, f + 6);
+  o->atime = sqlite3_column_int64(s, f + 7);
+  o->mtime = sqlite3_column_int64(s, f + 8);
+  o->ctime = sqlite3_column_int64(s, f + 9);
+  o->flags = static_cast<uint32_t>(sqlite3_column_int64(s, f + 10));
+  o->dirty = static_cast<int>(sqlite3_column_int64(s, f + 11));
+  o->alloc = sqlite3_column_int64(s, f + 12);
+  o->parent = sqlite3_column_int64(s, f + 13);
+  o->target = ColBlob(s, f + 14);
+}
+
+MetaDb::~MetaDb() { Close(); }
+
+void MetaDb::Leak() {
+  db_ = nullptr;
+  stmts_.clear();
+}
+
+void MetaDb::Close() {
+  if (db_ == nullptr) return;
+  if (in_txn_) Rollback();
+  for (auto& kv : stmts_) sqlite3_finalize(kv.second);
+  stmts_.clear();
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
+int MetaDb::BusyHandler(void* self, int count) {
+  auto* m = static_cast<MetaDb*>(self);
+  int64_t now = MonoMs();
+  if (now >= m->deadline_ms_) return 0;
+  int64_t sleep_us = count < 10 ? (50LL << count) : 20000;
+  if (sleep_us > 20000) sleep_us = 20000;
+  int64_t left_us = (m->deadline_ms_ - now) * 1000;
+  if (sleep_us > left_us) sleep_us = left_us;
+  usleep(static_cast<useconds_t>(sleep_us));
+  return 1;
+}
+
+int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger* log) {
+  log_ = log;
+  file_ = file;
+  sync_full_ = sync_full;
+  if (!read_only) {
+    // SQLite creates its files with the mode of the database file: 0600.
+    int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return -errno;
+    close(fd);
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (read_only) flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    int e = sqlite3_system_errno(db_);
+    if (log_) log_->Log(kError, "cannot open metadata %s: %s", file.c_str(), sqlite3_errmsg(db_));
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    return e != 0 ? -e : -EIO;
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_handler(db_, &MetaDb::BusyHandler, this);
+  deadline_ms_ = MonoMs() + 10000;
+  try {
+    Exec("PRAGMA journal_mode=WAL");
+    Exec(sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    Exec("PRAGMA foreign_keys=OFF");
+    Exec("PRAGMA cache_size=-16384");
+  } catch (const FsError& e) {
+    Close();
+    return -e.err;
+  }
+  return 0;
+}
+
+void MetaDb::Check(int rc) {
+  if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+  int e = MapSqlite(rc);
+  if (log_ && e != ETIMEDOUT) log_->Log(kError, "metadata store error %d: %s", rc, sqlite3_errmsg(db_));
+  Fail(e);
+}
+
+void MetaDb::Exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (err) sqlite3_free(err);
+  Check(rc);
+}
+
+sqlite3_stmt* MetaDb::Prep(const char* sql) {
+  auto it = stmts_.find(sql);
+  if (it != stmts_.end()) return it->second;
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+  Check(rc);
+  stmts_[sql] = s;
+  return s;
+}
+
+int MetaDb::Step(sqlite3_stmt* s) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return rc;
+  Check(rc);
+  return rc;
+}
+
+void MetaDb::Begin() {
+  Q q(this, "BEGIN IMMEDIATE");
+  q.Run();
+  in_txn_ = true;
+}
+
+void MetaDb::Commit(bool durable) {
+  {
+    Q q(this, "COMMIT");
+    q.Run();
+  }
+  in_txn_ = false;
+  if (durable && !sync_full_) {
+    // synchronous=NORMAL leaves the WAL unsynced at commit: sync it now. This
+    // makes this commit and every earlier one durable.
+    int fd = open((file_ + "-wal").c_str(), O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+      int rc = fdatasync(fd);
+      close(fd);
+      if (rc != 0) Fail(EIO);
+    } else {
+      int dfd = open(file_.c_str(), O_RDWR | O_CLOEXEC);
+      if (dfd >= 0) {
+        fdatasync(dfd);
+        close(dfd);
+      }
+    }
+  }
+}
+
+void MetaDb::Rollback() noexcept {
+  if (db_ == nullptr) return;
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  in_txn_ = false;
+}
+
+int64_t MetaDb::DataVersion() {
+  Q q(this, "PRAGMA data_version");
+  return q.Row() ? q.Int(0) : 0;
+}
+
+int MetaDb::InitSchema(bool create, int64_t capacity, int64_t inodes, const std::string& data_dir,
+                       std::string* why) {
+  Begin();
+  try {
+    bool exists = false;
+    {
+      Q q(this, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
+      exists = q.Row() && q.Int(0) > 0;
+    }
+    if (exists) {
+      std::string v = GetMeta("format_version", "0");
+      int ver = atoi(v.c_str());
+      if (ver > kFormatVersion) {
+        *why = "on-disk format version " + v + " is newer than the version this library "
+               "supports (" + std::to_string(kFormatVersion) + ")";
+        if (log_) log_->Log(kError, "%s", why->c_str());
+        Rollback();
+        return -EPROTO;
+      }
+      if (ver < 1) {
+        *why = "unknown on-disk format version " + v;
+        Rollback();
+        return -EPROTO;
+      }
+      // Format 1 is the first one: nothing to migrate yet. Future formats add
+      // their migration steps here, all inside this transaction.
+      Commit(true);
+      return 0;
+    }
+    if (!create) {
+      Rollback();
+      return -ENOENT;
+    }
+    Exec(
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+        "CREATE TABLE counters(id INTEGER PRIMARY KEY CHECK (id = 1), next_ino INTEGER NOT NULL,"
+        " used_inodes INTEGER NOT NULL, used_bytes INTEGER NOT NULL);"
+        "CREATE TABLE inodes(ino INTEGER PRIMARY KEY, mode INTEGER NOT NULL, uid INTEGER NOT NULL,"
+        " gid INTEGER NOT NULL, nlink INTEGER NOT NULL, size INTEGER NOT NULL, rdev INTEGER NOT NULL,"
+        " atime_ns INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
+        " flags INTEGER NOT NULL, dirty INTEGER NOT NULL, alloc INTEGER NOT NULL,"
+        " parent INTEGER NOT NULL, target BLOB);"
+        "CREATE INDEX inodes_dirty ON inodes(dirty) WHERE dirty <> 0;"
+        "CREATE TABLE dentries(parent INTEGER NOT NULL, name BLOB NOT NULL, ino INTEGER NOT NULL,"
+        " PRIMARY KEY(parent, name)) WITHOUT ROWID;"
+        "CREATE TABLE xattrs(ino INTEGER NOT NULL, name BLOB NOT NULL, value BLOB NOT NULL,"
+        " PRIMARY KEY(ino, name)) WITHOUT ROWID;"
+        "CREATE TABLE orphans(ino INTEGER PRIMARY KEY);");
+    SetMeta("format_version", std::to_string(kFormatVersion));
+    std::random_device rd;
+    char uuid[40];
+    snprintf(uuid, sizeof uuid, "%08x-%04x-%04x-%04x-%08x%04x", rd(), rd() & 0xffff,
+             (rd() & 0x0fff) | 0x4000, (rd() & 0x3fff) | 0x8000, rd(), rd() & 0xffff);
+    SetMeta("uuid", uuid);
+    SetMeta("capacity", std::to_string(capacity));
+    SetMeta("inodes", std::to_string(inodes));
+    SetMeta("data_dir", data_dir);
+    SetMeta("clean", "1");
+    {
+      Q q(this, "INSERT INTO counters VALUES(1, 2, 1, 0)");
+      q.Run();
+    }
+    Inode root;
+    root.ino = kRootIno;
+    root.mode = S_IFDIR | 0755;
+    root.uid = geteuid();
+    root.gid = getegid();
+    root.nlink = 2;
+    root.atime = root.mtime = root.ctime = NowNs();
+    root.parent = kRootIno;
+    InsertInode(root);
+    Commit(true);
+    return 0;
+  } catch (...) {
+    Rollback();
+    throw;
+  }
+}
+
+bool MetaDb::GetInode(uint64_t ino, Inode* out) {
+  Q q(this,
+      "SELECT ino,mode,uid,gid,nlink,size,rdev,atime_ns,mtime_ns,ctime_ns,flags,dirty,alloc,"
+      "parent,target FROM inodes WHERE ino=?");
+  q.I(1, ino);
+  if (!q.Row()) return false;
+  ReadInodeRow(q.s(), 0, out);
+  return true;
+}
+
+void MetaDb::InsertInode(const Inode& n) {
+  Q q(this, "INSERT INTO inodes VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  q.I(1, n.ino).I(2, n.mode).I(3, n.uid).I(4, n.gid).I(5, n.nlink).I(6, n.size).I(7, n.rdev);
+  q.I(8, n.atime).I(9, n.mtime).I(10, n.ctime).I(11, n.flags).I(12, n.dirty).I(13, n.alloc);
+  q.I(14, n.parent);
+  if (S_ISLNK(n.mode)) q.B(15, n.target);
+  q.Run();
+}
+
+void MetaDb::UpdateInode(const Inode& n) {
+  Q q(this,
+      "UPDATE inodes SET mode=?2,uid=?3,gid=?4,nlink=?5,size=?6,rdev=?7,atime_ns=?8,mtime_ns=?9,"
+      "ctime_ns=?10,flags=?11,dirty=?12,alloc=?13,parent=?14 WHERE ino=?1");
+  q.I(1, n.ino).I(2, n.mode).I(3, n.uid).I(4, n.gid).I(5, n.nlink).I(6, n.size).I(7, n.rdev);
+  q.I(8, n.atime).I(9, n.mtime).I(10, n.ctime).I(11, n.flags).I(12, n.dirty).I(13, n.alloc);
+  q.I(14, n.parent);
+  q.Run();
+}
+
+void MetaDb::DeleteInode(uint64_t ino) {
+  {
+    Q q(this, "DELETE FROM inodes WHERE ino=?");
+    q.I(1, ino).Run();
+  }
+  DelXattrs(ino);
+  DelOrphan(ino);
+}
+
+void MetaDb::SetSize(uint64_t ino, int64_t size, int64_t mtime, int64_t ctime, int dirty,
+                     int64_t alloc, bool grow_only) {
+  if (grow_only) {
+    Q q(this,
+        "UPDATE inodes SET size=max(size,?2),mtime_ns=?3,ctime_ns=?4,dirty=?5,alloc=?6 WHERE ino=?1");
+    q.I(1, ino).I(2, size).I(3, mtime).I(4, ctime).I(5, dirty).I(6, alloc).Run();
+  } else {
+    Q q(this, "UPDATE inodes SET size=?2,mtime_ns=?3,ctime_ns=?4,dirty=?5,alloc=?6 WHERE ino=?1");
+    q.I(1, ino).I(2, size).I(3, mtime).I(4, ctime).I(5, dirty).I(6, alloc).Run();
+  }
+}
+
+void MetaDb::SetDirty(uint64_t ino, int dirty) {
+  Q q(this, "UPDATE inodes SET dirty=? WHERE ino=?");
+  q.I(1, dirty).I(2, ino).Run();
+}
+
+bool MetaDb::Lookup(uint64_t parent, const std::string& name, uint64_t* ino) {
+  Q q(this, "SELECT ino FROM dentries WHERE parent=? AND name=?");
+  q.I(1, parent).B(2, name);
+  if (!q.Row()) return false;
+  *ino = q.Int(0);
+  return true;
+}
+
+void MetaDb::InsertDentry(uint64_t parent, const std::string& name, uint64_t ino) {
+  Q q(this, "INSERT INTO dentries VALUES(?,?,?)");
+  q.I(1, parent).B(2, name).I(3, ino).Run();
+}
+
+void MetaDb::DeleteDentry(uint64_t parent, const std::string& name) {
+  Q q(this, "DELETE FROM dentries WHERE parent=? AND name=?");
+  q.I(1, parent).B(2, name).Run();
+}
+
+void MetaDb::UpdateDentry(uint64_t parent, const std::string& name, uint64_t ino) {
+  Q q(this, "UPDATE dentries SET ino=? WHERE parent=? AND name=?");
+  q.I(1, ino).I(2, parent).B(3, name).Run();
+}
+
+bool MetaDb::DirEmpty(uint64_t dir) {
+  Q q(this, "SELECT 1 FROM dentries WHERE parent=? LIMIT 1");
+  q.I(1, dir);
+  return !q.Row();
+}
+
+void MetaDb::ListDir(uint64_t dir, const std::string& after, int limit,
+                     std::vector<DirEntryRow>* out) {
+  Q q(this,
+      "SELECT d.name, d.ino, i.mode FROM dentries d LEFT JOIN inodes i ON i.ino=d.ino "
+      "WHERE d.parent=? AND d.name>? ORDER BY d.name LIMIT ?");
+  q.I(1, dir).B(2, after).I(3, limit);
+  while (q.Row())
+    out->push_back(DirEntryRow{q.Blob(0), static_cast<uint64_t>(q.Int(1)),
+                               static_cast<uint32_t>(q.Int(2))});
+}
+
+void MetaDb::ListDirPlus(uint64_t dir, const std::string& after, int limit,
+                         std::vector<std::pair<std::string, Inode>>* out) {
+  Q q(this,
+      "SELECT d.name, i.ino,i.mode,i.uid,i.gid,i.nlink,i.size,i.rdev,i.atime_ns,i.mtime_ns,"
+      "i.ctime_ns,i.flags,i.dirty,i.alloc,i.parent,i.target FROM dentries d JOIN inodes i "
+      "ON i.ino=d.ino WHERE d.parent=? AND d.name>? ORDER BY d.name LIMIT ?");
+  q.I(1, dir).B(2, after).I(3, limit);
+  while (q.Row()) {
+    Inode n;
+    ReadInodeRow(q.s(), 1, &n);
+    out->emplace_back(q.Blob(0), n);
+  }
+}
+
+uint64_t MetaDb::AllocIno() {
+  Q q(this,
+      "UPDATE counters SET next_ino=next_ino+1, used_inodes=used_inodes+1 WHERE id=1 "
+      "RETURNING next_ino-1");
+  if (!q.Row()) Fail(EIO);
+  uint64_t ino = q.Int(0);
+  q.Run();
+  return ino;
+}
+
+void MetaDb::AddUsage(int64_t inodes, int64_t bytes) {
+  if (inodes == 0 && bytes == 0) return;
+  Q q(this, "UPDATE counters SET used_inodes=used_inodes+?, used_bytes=used_bytes+? WHERE id=1");
+  q.I(1, inodes).I(2, bytes).Run();
+}
+
+Usage MetaDb::GetUsage() {
+  Q q(this, "SELECT next_ino, used_inodes, used_bytes FROM counters WHERE id=1");
+  Usage u;
+  if (q.Row()) {
+    u.next_ino = q.Int(0);
+    u.used_inodes = q.Int(1);
+    u.used_bytes = q.Int(2);
+  }
+  return u;
+}
+
+void MetaDb::SetUsage(int64_t inodes, int64_t bytes) {
+  Q q(this, "UPDATE counters SET used_inodes=?, used_bytes=? WHERE id=1");
+  q.I(1, inodes).I(2, bytes).Run();
+}
+
+std::string MetaDb::GetMeta(const std::string& key, const std::string& dflt) {
+  Q q(this, "SELECT value FROM meta WHERE key=?");
+  q.T(1, key);
+  if (!q.Row()) return dflt;
+  const unsigned char* t = sqlite3_column_text(q.s(), 0);
+  return t == nullptr ? dflt : std::string(reinterpret_cast<const char*>(t));
+}
+
+void MetaDb::SetMeta(const std::string& key, const std::string& value) {
+  Q q(this, "INSERT OR REPLACE INTO meta VALUES(?,?)");
+  q.T(1, key).T(2, value).Run();
+}
+
+void MetaDb::AddOrphan(uint64_t ino) {
+  Q q(this, "INSERT OR IGNORE INTO orphans VALUES(?)");
+  q.I(1, ino).Run();
+}
+
+void MetaDb::DelOrphan(uint64_t ino) {
+  Q q(this, "DELETE FROM orphans WHERE ino=?");
+  q.I(1, ino).Run();
+}
+
+bool MetaDb::IsOrphan(uint64_t ino) {
+  Q q(this, "SELECT 1 FROM orphans WHERE ino=?");
+  q.I(1, ino);
+  return q.Row();
+}
+
+std::vector<uint64_t> MetaDb::Orphans() {
+  std::vector<uint64_t> v;
+  Q q(this, "SELECT ino FROM orphans ORDER BY ino");
+  while (q.Row()) v.push_back(q.Int(0));
+  return v;
+}
+
+bool MetaDb::GetXattr(uint64_t ino, const std::string& name, std::string* value) {
+  Q q(this, "SELECT value FROM xattrs WHERE ino=? AND name=?");
+  q.I(1, ino).B(2, name);
+  if (!q.Row()) return false;
+  *value = q.Blob(0);
+  return true;
+}
+
+void MetaDb::SetXattr(uint64_t ino, const std::string& name, const std::string& value) {
+  Q q(this, "INSERT OR REPLACE INTO xattrs VALUES(?,?,?)");
+  q.I(1, ino).B(2, name).B(3, value).Run();
+}
+
+bool MetaDb::DelXattr(uint64_t ino, const std::string& name) {
+  Q q(this, "DELETE FROM xattrs WHERE ino=? AND name=?");
+  q.I(1, ino).B(2, name).Run();
+  return sqlite3_changes(db_) > 0;
+}
+
+void MetaDb::DelXattrs(uint64_t ino) {
+  Q q(this, "DELETE FROM xattrs WHERE ino=?");
+  q.I(1, ino).Run();
+}
+
+std::vector<std::string> MetaDb::ListXattr(uint64_t ino) {
+  std::vector<std::string> v;
+  Q q(this, "SELECT name FROM xattrs WHERE ino=? ORDER BY name");
+  q.I(1, ino);
+  while (q.Row()) v.push_back(q.Blob(0));
+  return v;
+}
+
+std::vector<uint64_t> MetaDb::DirtyInodes() {
+  std::vector<uint64_t> v;
+  Q q(this, "SELECT ino FROM inodes WHERE dirty <> 0");
+  while (q.Row()) v.push_back(q.Int(0));
+  return v;
+}
+
+}  // namespace dingofs

@@ -1,0 +1,143 @@
+// Metadata store: one SQLite connection (WAL) per mounted handle.
+// Not thread-safe by itself: the owner serialises calls with its own mutex.
+#ifndef DINGOFS_SRC_META_H_
+#define DINGOFS_SRC_META_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace dingofs {
+
+class Logger;
+
+// Current on-disk format. Version 1 is the first released format.
+constexpr int kFormatVersion = 1;
+
+struct Inode {
+  uint64_t ino = 0;
+  uint32_t mode = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t nlink = 0;
+  int64_t size = 0;
+  uint64_t rdev = 0;
+  int64_t atime = 0;  // nanoseconds since the epoch
+  int64_t mtime = 0;
+  int64_t ctime = 0;
+  uint32_t flags = 0;  // FS_*_FL word
+  int dirty = 0;       // size committed without a data sync
+  int64_t alloc = 0;   // bytes allocated to the data file (or the symlink target)
+  uint64_t parent = 0; // for directories: the parent directory
+  std::string target;  // symlink target
+};
+
+struct DirEntryRow {
+  std::string name;
+  uint64_t ino;
+  uint32_t mode;
+};
+
+struct Usage {
+  int64_t next_ino = 0;
+  int64_t used_inodes = 0;
+  int64_t used_bytes = 0;
+};
+
+class MetaDb {
+ public:
+  MetaDb() = default;
+  ~MetaDb();
+  MetaDb(const MetaDb&) = delete;
+  MetaDb& operator=(const MetaDb&) = delete;
+
+  // Opens the database file. Returns 0 or -errno.
+  int Open(const std::string& file, bool read_only, bool sync_full, Logger* log);
+  void Close();
+  // Forgets the connection without closing it (forked child).
+  void Leak();
+  bool is_open() const { return db_ != nullptr; }
+
+  // Deadline (monotonic ms) up to which the busy handler waits.
+  void SetDeadline(int64_t deadline_ms) { deadline_ms_ = deadline_ms; }
+
+  // Schema: creates it on an empty database (inside a transaction). Returns
+  // 0, -EPROTO (newer format), -ENOENT (no filesystem and !create).
+  int InitSchema(bool create, int64_t capacity, int64_t inodes, const std::string& data_dir,
+                 std::string* why);
+
+  void Begin();                    // BEGIN IMMEDIATE
+  void Commit(bool durable);       // durable: the commit reaches stable storage
+  void Rollback() noexcept;
+  bool in_txn() const { return in_txn_; }
+  int64_t DataVersion();
+
+  bool GetInode(uint64_t ino, Inode* out);
+  void InsertInode(const Inode& in);
+  void UpdateInode(const Inode& in);
+  void DeleteInode(uint64_t ino);
+  void SetSize(uint64_t ino, int64_t size, int64_t mtime, int64_t ctime, int dirty, int64_t alloc,
+               bool grow_only);
+  void SetDirty(uint64_t ino, int dirty);
+
+  bool Lookup(uint64_t parent, const std::string& name, uint64_t* ino);
+  void InsertDentry(uint64_t parent, const std::string& name, uint64_t ino);
+  void DeleteDentry(uint64_t parent, const std::string& name);
+  void UpdateDentry(uint64_t parent, const std::string& name, uint64_t ino);
+  bool DirEmpty(uint64_t dir);
+  // Entries with name > after, in name order, with their modes.
+  void ListDir(uint64_t dir, const std::string& after, int limit, std::vector<DirEntryRow>* out);
+  void ListDirPlus(uint64_t dir, const std::string& after, int limit,
+                   std::vector<std::pair<std::string, Inode>>* out);
+
+  uint64_t AllocIno();  // takes the next inode number and counts one more inode
+  void AddUsage(int64_t inodes, int64_t bytes);
+  Usage GetUsage();
+  void SetUsage(int64_t inodes, int64_t bytes);
+
+  std::string GetMeta(const std::string& key, const std::string& dflt = "");
+  void SetMeta(const std::string& key, const std::string& value);
+
+  void AddOrphan(uint64_t ino);
+  void DelOrphan(uint64_t ino);
+  bool IsOrphan(uint64_t ino);
+  std::vector<uint64_t> Orphans();
+
+  bool GetXattr(uint64_t ino, const std::string& name, std::string* value);
+  void SetXattr(uint64_t ino, const std::string& name, const std::string& value);
+  bool DelXattr(uint64_t ino, const std::string& name);
+  void DelXattrs(uint64_t ino);
+  std::vector<std::string> ListXattr(uint64_t ino);
+
+  std::vector<uint64_t> DirtyInodes();
+
+  // Runs a statement with no result rows (schema work, pragmas).
+  void Exec(const char* sql);
+  sqlite3* raw() { return db_; }
+  // Prepared statement cache keyed by the SQL text's address.
+  sqlite3_stmt* Prep(const char* sql);
+  // Steps a statement: SQLITE_ROW or SQLITE_DONE, else throws FsError.
+  int Step(sqlite3_stmt* s);
+
+ private:
+  static int BusyHandler(void* self, int count);
+  void Check(int rc);
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, sqlite3_stmt*> stmts_;
+  int64_t deadline_ms_ = 0;
+  bool in_txn_ = false;
+  bool sync_full_ = false;
+  Logger* log_ = nullptr;
+  std::string file_;
+};
+
+// Fills an Inode from a row whose first columns are the inode columns.
+void ReadInodeRow(sqlite3_stmt* s, int first, Inode* out);
+extern const char kInodeColumns[];
+
+}  // namespace dingofs
+
+#endif  // DINGOFS_SRC_META_H_

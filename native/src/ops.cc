@@ -1,0 +1,966 @@
+// Namespace operations, attributes, xattrs, ioctl and directory reading.
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "data.h"
+#include "fs.h"
+
+namespace dingofs {
+namespace {
+
+bool IsDots(const std::string& n) { return n == "." || n == ".."; }
+
+std::string DKey(uint64_t parent, const std::string& name) {
+  std::string k(reinterpret_cast<const char*>(&parent), sizeof parent);
+  k += name;
+  return k;
+}
+
+constexpr uint32_t kImmutable = FS_IMMUTABLE_FL;
+constexpr uint32_t kAppend = FS_APPEND_FL;
+
+void CheckNotImmutable(const Inode& n) {
+  if (n.flags & kImmutable) Fail(EPERM);
+}
+void CheckRemovable(const Inode& n) {
+  if (n.flags & (kImmutable | kAppend)) Fail(EPERM);
+}
+
+struct timespec ToTs(int64_t ns) {
+  struct timespec ts;
+  ts.tv_sec = ns / 1000000000LL;
+  ts.tv_nsec = ns % 1000000000LL;
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1000000000LL;
+    ts.tv_sec -= 1;
+  }
+  return ts;
+}
+
+uint8_t DType(uint32_t mode) { return static_cast<uint8_t>((mode & S_IFMT) >> 12); }
+
+}  // namespace
+
+// ---------------------------------------------------------------- store access
+
+void Fs::CheckLive() {
+  if (!mounted_.load() || !db_.is_open() || generation_ != ProcessGeneration()) Fail(ENOTCONN);
+}
+
+void Fs::CheckWritable() {
+  if (read_only_) Fail(EROFS);
+}
+
+void Fs::AfterCommit() {
+  auto post = std::move(post_);
+  post_.clear();
+  for (auto& p : post) p();
+  if (capacity_ > 0) {
+    try {
+      committed_used_ = db_.GetUsage().used_bytes;
+    } catch (const FsError&) {
+    }
+  }
+}
+
+void Fs::ClearCache() {
+  icache_.clear();
+  dcache_.clear();
+  data_version_ = -1;
+}
+
+void Fs::Refresh() {
+  int64_t v = db_.DataVersion();
+  if (v != data_version_) {
+    icache_.clear();
+    dcache_.clear();
+    data_version_ = v;
+  }
+}
+
+bool Fs::Find(uint64_t ino, Inode* out) {
+  auto it = icache_.find(ino);
+  if (it != icache_.end()) {
+    *out = it->second;
+    return true;
+  }
+  if (!db_.GetInode(ino, out)) return false;
+  if (opts_.meta_cache_entries > 0) {
+    if (static_cast<int64_t>(icache_.size()) >= opts_.meta_cache_entries) icache_.clear();
+    icache_.emplace(ino, *out);
+  }
+  return true;
+}
+
+Inode& Fs::Get(uint64_t ino) {
+  thread_local Inode scratch;
+  if (!Find(ino, &scratch)) Fail(ENOENT);
+  return scratch;
+}
+
+uint64_t Fs::LookupName(uint64_t parent, const std::string& name) {
+  std::string k = DKey(parent, name);
+  auto it = dcache_.find(k);
+  if (it != dcache_.end()) return it->second;
+  uint64_t ino = 0;
+  if (!db_.Lookup(parent, name, &ino)) ino = 0;
+  if (opts_.meta_cache_entries > 0) {
+    if (static_cast<int64_t>(dcache_.size()) >= opts_.meta_cache_entries) dcache_.clear();
+    dcache_.emplace(std::move(k), ino);
+  }
+  return ino;
+}
+
+void Fs::PutInode(const Inode& n) {
+  db_.UpdateInode(n);
+  auto it = icache_.find(n.ino);
+  if (it != icache_.end()) it->second = n;
+  auto oi = open_inodes_.find(n.ino);
+  if (oi != open_inodes_.end()) {
+    std::lock_guard<std::mutex> g(oi->second->mu);
+    oi->second->mode = n.mode;
+    oi->second->flags = n.flags;
+    oi->second->uid = n.uid;
+  }
+}
+
+void Fs::NewInode(Inode* n) {
+  if (inode_limit_ > 0 && db_.GetUsage().used_inodes >= inode_limit_) Fail(ENOSPC);
+  n->ino = db_.AllocIno();
+  db_.InsertInode(*n);
+  if (n->alloc) db_.AddUsage(0, n->alloc);
+}
+
+void Fs::AddEntry(uint64_t parent, const std::string& name, uint64_t ino) {
+  db_.InsertDentry(parent, name, ino);
+  dcache_[DKey(parent, name)] = ino;
+}
+
+void Fs::DelEntry(uint64_t parent, const std::string& name) {
+  db_.DeleteDentry(parent, name);
+  dcache_[DKey(parent, name)] = 0;
+}
+
+void Fs::SetEntry(uint64_t parent, const std::string& name, uint64_t ino) {
+  db_.UpdateDentry(parent, name, ino);
+  dcache_[DKey(parent, name)] = ino;
+}
+
+void Fs::TouchDir(uint64_t dir, int64_t now) {
+  Inode d = Get(dir);
+  d.mtime = d.ctime = now;
+  PutInode(d);
+}
+
+void Fs::CheckNewName(const std::string& name) {
+  if (name.size() > static_cast<size_t>(opts_.max_name_length)) Fail(ENAMETOOLONG);
+}
+
+bool Fs::TryReclaim(uint64_t ino) {
+  Inode n;
+  if (!Find(ino, &n) || n.nlink != 0) return false;
+  if (S_ISREG(n.mode)) {
+    if (open_inodes_.count(ino)) {
+      db_.AddOrphan(ino);
+      return false;
+    }
+    if (OfdLock(probefd_, OpenLockOff(ino), F_WRLCK, false) != 0) {
+      db_.AddOrphan(ino);
+      return false;
+    }
+    int pfd = probefd_;
+    Post([pfd, ino] { OfdLock(pfd, OpenLockOff(ino), F_UNLCK, false); });
+    std::string path = DataPath(data_dir_, ino);
+    Post([path] { unlink(path.c_str()); });
+  }
+  db_.DeleteInode(ino);
+  db_.AddUsage(-1, -n.alloc);
+  icache_.erase(ino);
+  return true;
+}
+
+void Fs::DropLink(Inode& n, int64_t now) {
+  if (n.nlink > 0) n.nlink--;
+  n.ctime = now;
+  if (n.nlink == 0 && !S_ISDIR(n.mode)) {
+    PutInode(n);
+    TryReclaim(n.ino);
+    return;
+  }
+  PutInode(n);
+}
+
+Inode Fs::Attr(uint64_t ino) {
+  Inode n = Get(ino);
+  auto it = open_inodes_.find(ino);
+  if (it != open_inodes_.end()) {
+    OpenInode* oi = it->second.get();
+    std::lock_guard<std::mutex> g(oi->mu);
+    if (oi->dirty) {
+      n.size = oi->size;
+      n.mtime = oi->mtime;
+      n.ctime = oi->ctime;
+      if (oi->hostfd >= 0) n.alloc = AllocatedBytes(oi->hostfd);
+    }
+  }
+  return n;
+}
+
+void Fs::FillStat(const Inode& n, struct stat* st) {
+  memset(st, 0, sizeof *st);
+  st->st_dev = 0;
+  st->st_ino = n.ino;
+  st->st_mode = n.mode;
+  st->st_nlink = n.nlink;
+  st->st_uid = n.uid;
+  st->st_gid = n.gid;
+  st->st_rdev = n.rdev;
+  st->st_size = S_ISDIR(n.mode) ? 4096 : n.size;
+  st->st_blksize = 4096;
+  st->st_blocks = S_ISDIR(n.mode) ? 8 : (n.alloc + 511) / 512;
+  st->st_atim = ToTs(n.atime);
+  st->st_mtim = ToTs(n.mtime);
+  st->st_ctim = ToTs(n.ctime);
+}
+
+// ---------------------------------------------------------------- attributes
+
+void Fs::Stat(const char* path, bool follow, struct stat* st, uint32_t* iflags) {
+  ReadOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, follow, c);
+    Inode n = Attr(ino);
+    FillStat(n, st);
+    if (iflags) *iflags = (S_ISREG(n.mode) || S_ISDIR(n.mode)) ? n.flags : 0;
+  });
+}
+
+void Fs::Fstat(int fd, struct stat* st, uint32_t* iflags) {
+  auto of = GetFd(fd);
+  ReadOp([&] {
+    Inode n;
+    if (!Find(of->ino, &n)) {
+      // Removed directory still open: report it with no links.
+      n.ino = of->ino;
+      n.mode = of->is_dir ? (S_IFDIR | 0755) : S_IFREG;
+      n.nlink = 0;
+    } else {
+      n = Attr(of->ino);
+    }
+    FillStat(n, st);
+    if (iflags) *iflags = (S_ISREG(n.mode) || S_ISDIR(n.mode)) ? n.flags : 0;
+  });
+}
+
+void Fs::Chmod(const char* path, int fd, mode_t mode) {
+  std::shared_ptr<OpenFile> of;
+  if (path == nullptr) of = GetFd(fd);
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = of ? of->ino : ResolveIno(path, true, c);
+    Inode n = Get(ino);
+    CheckOwner(n, c);
+    CheckNotImmutable(n);
+    if (n.flags & kAppend) Fail(EPERM);
+    mode_t m = mode & 07777;
+    if (!c.root() && !S_ISDIR(n.mode) && !c.InGroup(n.gid)) m &= ~S_ISGID;
+    n.mode = (n.mode & S_IFMT) | m;
+    n.ctime = NowNs();
+    PutInode(n);
+  });
+}
+
+void Fs::Chown(const char* path, int fd, bool follow, uid_t uid, gid_t gid) {
+  std::shared_ptr<OpenFile> of;
+  if (path == nullptr) of = GetFd(fd);
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = of ? of->ino : ResolveIno(path, follow, c);
+    Inode n = Get(ino);
+    bool set_uid = uid != static_cast<uid_t>(-1);
+    bool set_gid = gid != static_cast<gid_t>(-1);
+    if (!c.root()) {
+      if (set_uid && uid != n.uid) Fail(EPERM);
+      if (set_gid && gid != n.gid && (c.uid() != n.uid || !c.InGroup(gid))) Fail(EPERM);
+      if ((set_uid || set_gid) && c.uid() != n.uid) Fail(EPERM);
+    }
+    CheckNotImmutable(n);
+    if (n.flags & kAppend) Fail(EPERM);
+    if (set_uid) n.uid = uid;
+    if (set_gid) n.gid = gid;
+    if ((set_uid || set_gid) && !S_ISDIR(n.mode)) {
+      n.mode &= ~S_ISUID;
+      if (n.mode & S_IXGRP) n.mode &= ~S_ISGID;
+    }
+    n.ctime = NowNs();
+    PutInode(n);
+  });
+}
+
+void Fs::Utimens(const char* path, const struct timespec ts[2], bool follow) {
+  int64_t now = NowNs();
+  bool both_now = ts == nullptr || (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW);
+  if (ts != nullptr) {
+    for (int i = 0; i < 2; i++) {
+      long ns = ts[i].tv_nsec;
+      if (ns != UTIME_NOW && ns != UTIME_OMIT && (ns < 0 || ns >= 1000000000L)) Fail(EINVAL);
+    }
+    if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT) {
+      ReadOp([&] {
+        Cred c = Cred::Current();
+        ResolveIno(path, follow, c);
+      });
+      return;
+    }
+  }
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, follow, c);
+    Inode n = Get(ino);
+    CheckNotImmutable(n);
+    if (both_now) {
+      if (!c.root() && c.uid() != n.uid && !MayAccess(n, W_OK, c)) Fail(EACCES);
+    } else {
+      if (n.flags & kAppend) Fail(EPERM);
+      CheckOwner(n, c);
+    }
+    auto pick = [&](int i, int64_t cur) -> int64_t {
+      if (ts == nullptr || ts[i].tv_nsec == UTIME_NOW) return now;
+      if (ts[i].tv_nsec == UTIME_OMIT) return cur;
+      return static_cast<int64_t>(ts[i].tv_sec) * 1000000000LL + ts[i].tv_nsec;
+    };
+    auto it = open_inodes_.find(ino);
+    if (it != open_inodes_.end()) {
+      // Commit pending size first so the explicit mtime is not overwritten.
+      std::lock_guard<std::mutex> g(it->second->mu);
+      if (it->second->dirty && it->second->size > n.size) n.size = it->second->size;
+      it->second->dirty = false;
+    }
+    n.atime = pick(0, n.atime);
+    n.mtime = pick(1, n.mtime);
+    n.ctime = now;
+    PutInode(n);
+  });
+}
+
+void Fs::Access(const char* path, int mode) {
+  if (mode & ~(R_OK | W_OK | X_OK)) Fail(EINVAL);
+  ReadOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, true, c);
+    Inode n = Get(ino);
+    if (mode == F_OK) return;
+    if ((mode & W_OK) && read_only_ && !S_ISFIFO(n.mode) && !S_ISSOCK(n.mode) &&
+        !S_ISCHR(n.mode) && !S_ISBLK(n.mode))
+      Fail(EROFS);
+    if ((mode & W_OK) && (n.flags & kImmutable)) Fail(EPERM);
+    CheckAccess(n, mode, c);
+  });
+}
+
+void Fs::Statfs(dingofs_statfs_t* st) {
+  ReadOp([&] {
+    Usage u = db_.GetUsage();
+    int64_t pending = 0;
+    for (auto& kv : open_inodes_) {
+      std::lock_guard<std::mutex> g(kv.second->mu);
+      if (kv.second->dirty && kv.second->hostfd >= 0) {
+        Inode n;
+        if (Find(kv.first, &n)) pending += AllocatedBytes(kv.second->hostfd) - n.alloc;
+      }
+    }
+    st->used_inodes = u.used_inodes;
+    st->used_bytes = u.used_bytes + pending;
+    if (st->used_bytes < 0) st->used_bytes = 0;
+    if (capacity_ > 0) {
+      st->total_bytes = capacity_;
+    } else {
+      struct statvfs sv;
+      if (statvfs(data_dir_.c_str(), &sv) != 0) Fail(errno);
+      st->total_bytes = static_cast<int64_t>(sv.f_blocks) * static_cast<int64_t>(sv.f_frsize);
+    }
+    st->total_inodes = inode_limit_ > 0 ? inode_limit_ : (int64_t{1} << 40);
+  });
+}
+
+// ---------------------------------------------------------------- namespace
+
+void Fs::Mkdir(const char* path, mode_t mode) {
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    Lookup l = Resolve(path, false, c);
+    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
+    CheckNewName(l.name);
+    Inode p = Get(l.parent);
+    CheckAccess(p, W_OK | X_OK, c);
+    CheckNotImmutable(p);
+    int64_t now = NowNs();
+    Inode n;
+    n.mode = S_IFDIR | (mode & 01777);
+    n.uid = c.uid();
+    n.gid = c.gid();
+    if (p.mode & S_ISGID) {
+      n.gid = p.gid;
+      n.mode |= S_ISGID;
+    }
+    n.nlink = 2;
+    n.parent = l.parent;
+    n.atime = n.mtime = n.ctime = now;
+    NewInode(&n);
+    AddEntry(l.parent, l.name, n.ino);
+    p.nlink++;
+    p.mtime = p.ctime = now;
+    PutInode(p);
+  });
+}
+
+void Fs::Mkdirs(const char* path, mode_t mode) {
+  size_t len = strlen(path);
+  if (len == 0) Fail(ENOENT);
+  if (len > kMaxPathLen) Fail(ENAMETOOLONG);
+  std::string p(path);
+  // Walk prefixes: each existing one must be a directory.
+  size_t pos = 0;
+  std::vector<std::string> prefixes;
+  while (pos < p.size()) {
+    while (pos < p.size() && p[pos] == '/') pos++;
+    if (pos >= p.size()) break;
+    size_t e = p.find('/', pos);
+    if (e == std::string::npos) e = p.size();
+    prefixes.push_back(p.substr(0, e));
+    pos = e;
+  }
+  if (prefixes.empty()) return;  // "/"
+  for (size_t i = 0; i < prefixes.size(); i++) {
+    bool last = i + 1 == prefixes.size();
+    struct stat st;
+    try {
+      Stat(prefixes[i].c_str(), true, &st, nullptr);
+      if (!S_ISDIR(st.st_mode)) Fail(last ? EEXIST : ENOTDIR);
+      continue;
+    } catch (const FsError& e) {
+      if (e.err != ENOENT) throw;
+    }
+    try {
+      Mkdir(prefixes[i].c_str(), mode);
+    } catch (const FsError& e) {
+      if (e.err != EEXIST) throw;
+      Stat(prefixes[i].c_str(), true, &st, nullptr);
+      if (!S_ISDIR(st.st_mode)) Fail(last ? EEXIST : ENOTDIR);
+    }
+  }
+}
+
+void Fs::Rmdir(const char* path) {
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    Lookup l = Resolve(path, false, c);
+    if (l.name == ".") Fail(EINVAL);
+    if (l.name == "..") Fail(ENOTEMPTY);
+    if (l.parent == 0) Fail(EBUSY);
+    if (l.ino == 0) Fail(ENOENT);
+    Inode n = Get(l.ino);
+    if (!S_ISDIR(n.mode)) Fail(ENOTDIR);
+    Inode p = Get(l.parent);
+    CheckAccess(p, W_OK | X_OK, c);
+    CheckSticky(p, n, c);
+    CheckRemovable(n);
+    CheckNotImmutable(p);
+    if (p.flags & kAppend) Fail(EPERM);
+    if (!db_.DirEmpty(n.ino)) Fail(ENOTEMPTY);
+    int64_t now = NowNs();
+    DelEntry(l.parent, l.name);
+    db_.DeleteInode(n.ino);
+    db_.AddUsage(-1, 0);
+    icache_.erase(n.ino);
+    p = Get(l.parent);
+    if (p.nlink > 2) p.nlink--;
+    p.mtime = p.ctime = now;
+    PutInode(p);
+  });
+}
+
+void Fs::Unlink(const char* path) {
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    Lookup l = Resolve(path, false, c);
+    if (l.parent == 0 || IsDots(l.name)) Fail(EISDIR);
+    if (l.ino == 0) Fail(ENOENT);
+    Inode n = Get(l.ino);
+    if (S_ISDIR(n.mode)) Fail(EISDIR);
+    Inode p = Get(l.parent);
+    CheckAccess(p, W_OK | X_OK, c);
+    CheckSticky(p, n, c);
+    CheckRemovable(n);
+    CheckNotImmutable(p);
+    if (p.flags & kAppend) Fail(EPERM);
+    int64_t now = NowNs();
+    DelEntry(l.parent, l.name);
+    DropLink(n, now);
+    TouchDir(l.parent, now);
+  });
+}
+
+void Fs::Link(const char* oldpath, const char* newpath) {
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(oldpath, false, c);
+    Inode n = Get(ino);
+    if (S_ISDIR(n.mode)) Fail(EPERM);
+    Lookup l = Resolve(newpath, false, c);
+    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
+    if (l.trailing_slash) Fail(ENOENT);
+    CheckNewName(l.name);
+    Inode p = Get(l.parent);
+    CheckAccess(p, W_OK | X_OK, c);
+    CheckNotImmutable(p);
+    CheckRemovable(n);
+    if (n.nlink == 0) Fail(ENOENT);
+    if (n.nlink >= 65000) Fail(EMLINK);
+    int64_t now = NowNs();
+    n = Get(ino);
+    n.nlink++;
+    n.ctime = now;
+    PutInode(n);
+    AddEntry(l.parent, l.name, ino);
+    TouchDir(l.parent, now);
+  });
+}
+
+void Fs::Symlink(const char* target, const char* linkpath) {
+  size_t tl = strlen(target);
+  if (tl == 0) Fail(ENOENT);
+  if (tl > kMaxPathLen) Fail(ENAMETOOLONG);
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    Lookup l = Resolve(linkpath, false, c);
+    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
+    if (l.trailing_slash) Fail(ENOENT);
+    CheckNewName(l.name);
+    Inode p = Get(l.parent);
+    CheckAccess(p, W_OK | X_OK, c);
+    CheckNotImmutable(p);
+    int64_t now = NowNs();
+    Inode n;
+    n.mode = S_IFLNK | 0777;
+    n.uid = c.uid();
+    n.gid = (p.mode & S_ISGID) ? p.gid : c.gid();
+    n.nlink = 1;
+    n.size = static_cast<int64_t>(tl);
+    n.alloc = static_cast<int64_t>(tl);
+    n.target.assign(target, tl);
+    n.parent = l.parent;
+    n.atime = n.mtime = n.ctime = now;
+    NewInode(&n);
+    AddEntry(l.parent, l.name, n.ino);
+    TouchDir(l.parent, now);
+  });
+}
+
+ssize_t Fs::Readlink(const char* path, char* buf, size_t bufsz) {
+  return ReadOp([&]() -> ssize_t {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, false, c);
+    Inode n = Get(ino);
+    if (!S_ISLNK(n.mode)) Fail(EINVAL);
+    size_t k = n.target.size() < bufsz ? n.target.size() : bufsz;
+    memcpy(buf, n.target.data(), k);
+    return static_cast<ssize_t>(k);
+  });
+}
+
+void Fs::Mknod(const char* path, mode_t mode, dev_t dev) {
+  mode_t type = mode & S_IFMT;
+  if (type == 0) type = S_IFREG;
+  if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
+      type != S_IFBLK)
+    Fail(EINVAL);
+  if ((type == S_IFCHR || type == S_IFBLK) && geteuid() != 0) Fail(EPERM);
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    Lookup l = Resolve(path, false, c);
+    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
+    if (l.trailing_slash) Fail(ENOENT);
+    CheckNewName(l.name);
+    Inode p = Get(l.parent);
+    CheckAccess(p, W_OK | X_OK, c);
+    CheckNotImmutable(p);
+    int64_t now = NowNs();
+    Inode n;
+    n.mode = type | (mode & 07777);
+    n.uid = c.uid();
+    n.gid = (p.mode & S_ISGID) ? p.gid : c.gid();
+    n.nlink = 1;
+    n.rdev = (type == S_IFCHR || type == S_IFBLK) ? dev : 0;
+    n.parent = l.parent;
+    n.dirty = S_ISREG(n.mode) ? 1 : 0;
+    n.atime = n.mtime = n.ctime = now;
+    NewInode(&n);
+    AddEntry(l.parent, l.name, n.ino);
+    TouchDir(l.parent, now);
+  });
+}
+
+void Fs::Rename(const char* src, const char* dst, unsigned flags) {
+  if (flags & ~(DINGOFS_X_RENAME_NOREPLACE | DINGOFS_X_RENAME_EXCHANGE)) Fail(EINVAL);
+  if ((flags & DINGOFS_X_RENAME_NOREPLACE) && (flags & DINGOFS_X_RENAME_EXCHANGE)) Fail(EINVAL);
+  bool exchange = flags & DINGOFS_X_RENAME_EXCHANGE;
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    Lookup s = Resolve(src, false, c);
+    Lookup d = Resolve(dst, false, c);
+    if (s.parent == 0 || d.parent == 0 || IsDots(s.name) || IsDots(d.name)) Fail(EBUSY);
+    if (s.ino == 0) Fail(ENOENT);
+    Inode sn = Get(s.ino);
+    if ((s.trailing_slash || (d.trailing_slash && d.ino == 0)) && !S_ISDIR(sn.mode)) Fail(ENOTDIR);
+    if (exchange && d.ino == 0) Fail(ENOENT);
+    if ((flags & DINGOFS_X_RENAME_NOREPLACE) && d.ino != 0) Fail(EEXIST);
+    CheckNewName(d.name);
+    if (d.ino == s.ino) return;
+    Inode sp = Get(s.parent);
+    Inode dpx;
+    bool same_parent = s.parent == d.parent;
+    if (!same_parent) dpx = Get(d.parent);
+    Inode& dp = same_parent ? sp : dpx;
+    CheckAccess(sp, W_OK | X_OK, c);
+    if (!same_parent) CheckAccess(dp, W_OK | X_OK, c);
+    CheckSticky(sp, sn, c);
+    CheckRemovable(sn);
+    CheckNotImmutable(sp);
+    CheckNotImmutable(dp);
+    if (sp.flags & kAppend) Fail(EPERM);
+    Inode dn;
+    if (d.ino != 0) {
+      dn = Get(d.ino);
+      CheckSticky(dp, dn, c);
+      CheckRemovable(dn);
+      if (dp.flags & kAppend) Fail(EPERM);
+    }
+    if (!same_parent && !c.root()) {
+      if (S_ISDIR(sn.mode)) CheckAccess(sn, W_OK, c);
+      if (exchange && S_ISDIR(dn.mode)) CheckAccess(dn, W_OK, c);
+    }
+    auto under = [&](uint64_t start, uint64_t anc) {
+      uint64_t cur = start;
+      for (int i = 0; i < 100000; i++) {
+        if (cur == anc) return true;
+        if (cur == kRootIno) return false;
+        cur = Get(cur).parent;
+      }
+      return false;
+    };
+    if (S_ISDIR(sn.mode) && under(d.parent, s.ino)) Fail(EINVAL);
+    if (exchange && S_ISDIR(dn.mode) && under(s.parent, d.ino)) Fail(EINVAL);
+    if (d.ino != 0 && !exchange) {
+      if (S_ISDIR(sn.mode) && !S_ISDIR(dn.mode)) Fail(ENOTDIR);
+      if (!S_ISDIR(sn.mode) && S_ISDIR(dn.mode)) Fail(EISDIR);
+      if (S_ISDIR(dn.mode) && !db_.DirEmpty(dn.ino)) Fail(ENOTEMPTY);
+    }
+    int64_t now = NowNs();
+    if (exchange) {
+      SetEntry(s.parent, s.name, d.ino);
+      SetEntry(d.parent, d.name, s.ino);
+      if (!same_parent) {
+        bool sdir = S_ISDIR(sn.mode), ddir = S_ISDIR(dn.mode);
+        if (sdir && !ddir) {
+          sp.nlink--;
+          dp.nlink++;
+        } else if (!sdir && ddir) {
+          sp.nlink++;
+          dp.nlink--;
+        }
+        if (sdir) sn.parent = d.parent;
+        if (ddir) dn.parent = s.parent;
+      }
+      sn.ctime = dn.ctime = now;
+      PutInode(dn);
+    } else {
+      if (d.ino != 0) {
+        if (S_ISDIR(dn.mode)) {
+          db_.DeleteInode(dn.ino);
+          db_.AddUsage(-1, 0);
+          icache_.erase(dn.ino);
+          dp.nlink--;
+        } else {
+          DropLink(dn, now);
+        }
+        SetEntry(d.parent, d.name, s.ino);
+      } else {
+        AddEntry(d.parent, d.name, s.ino);
+      }
+      DelEntry(s.parent, s.name);
+      if (S_ISDIR(sn.mode) && !same_parent) {
+        sp.nlink--;
+        dp.nlink++;
+        sn.parent = d.parent;
+      }
+      sn.ctime = now;
+    }
+    PutInode(sn);
+    sp.mtime = sp.ctime = now;
+    PutInode(sp);
+    if (!same_parent) {
+      dp.mtime = dp.ctime = now;
+      PutInode(dp);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- xattrs
+
+namespace {
+
+enum class Ns { kUser, kTrusted, kSecurity, kSystem };
+
+Ns XattrNs(const char* name) {
+  size_t len = strlen(name);
+  if (len == 0 || len > 255) Fail(ERANGE);
+  if (strncmp(name, "user.", 5) == 0) return Ns::kUser;
+  if (strncmp(name, "trusted.", 8) == 0) return Ns::kTrusted;
+  if (strncmp(name, "security.", 9) == 0) return Ns::kSecurity;
+  if (strncmp(name, "system.", 7) == 0) return Ns::kSystem;
+  Fail(EOPNOTSUPP);
+}
+
+}  // namespace
+
+int Fs::SetXattr(const char* path, const char* name, const void* value, size_t size, int flags) {
+  Ns ns = XattrNs(name);
+  if (size > 65536) Fail(E2BIG);
+  if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) Fail(EINVAL);
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, true, c);
+    Inode n = Get(ino);
+    CheckNotImmutable(n);
+    if (n.flags & kAppend) Fail(EPERM);
+    if (ns == Ns::kTrusted && !c.root()) Fail(EPERM);
+    if (ns == Ns::kSystem) CheckOwner(n, c);
+    if (ns == Ns::kUser || ns == Ns::kSecurity) {
+      if (ns == Ns::kUser && !S_ISREG(n.mode) && !S_ISDIR(n.mode)) Fail(EPERM);
+      if (ns == Ns::kUser && S_ISDIR(n.mode) && (n.mode & S_ISVTX) && !c.root() &&
+          c.uid() != n.uid)
+        Fail(EPERM);
+      CheckAccess(n, W_OK, c);
+    }
+    std::string old;
+    bool exists = db_.GetXattr(ino, name, &old);
+    if ((flags & XATTR_CREATE) && exists) Fail(EEXIST);
+    if ((flags & XATTR_REPLACE) && !exists) Fail(ENODATA);
+    db_.SetXattr(ino, name, std::string(static_cast<const char*>(value ? value : ""), size));
+    n.ctime = NowNs();
+    PutInode(n);
+  });
+  return 0;
+}
+
+ssize_t Fs::GetXattr(const char* path, const char* name, void* value, size_t size) {
+  Ns ns = XattrNs(name);
+  return ReadOp([&]() -> ssize_t {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, true, c);
+    Inode n = Get(ino);
+    if (ns == Ns::kTrusted && !c.root()) Fail(ENODATA);
+    if (ns == Ns::kUser) CheckAccess(n, R_OK, c);
+    std::string v;
+    if (!db_.GetXattr(ino, name, &v)) Fail(ENODATA);
+    if (size == 0) return static_cast<ssize_t>(v.size());
+    if (v.size() > size) Fail(ERANGE);
+    memcpy(value, v.data(), v.size());
+    return static_cast<ssize_t>(v.size());
+  });
+}
+
+ssize_t Fs::ListXattr(const char* path, char* list, size_t size) {
+  return ReadOp([&]() -> ssize_t {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, true, c);
+    std::string all;
+    for (auto& n : db_.ListXattr(ino)) {
+      if (!c.root() && n.compare(0, 8, "trusted.") == 0) continue;
+      all += n;
+      all.push_back('\0');
+    }
+    if (size == 0) return static_cast<ssize_t>(all.size());
+    if (all.size() > size) Fail(ERANGE);
+    memcpy(list, all.data(), all.size());
+    return static_cast<ssize_t>(all.size());
+  });
+}
+
+void Fs::RemoveXattr(const char* path, const char* name) {
+  Ns ns = XattrNs(name);
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    uint64_t ino = ResolveIno(path, true, c);
+    Inode n = Get(ino);
+    CheckNotImmutable(n);
+    if (n.flags & kAppend) Fail(EPERM);
+    if (ns == Ns::kTrusted && !c.root()) Fail(EPERM);
+    if (ns == Ns::kSystem) CheckOwner(n, c);
+    if (ns == Ns::kUser || ns == Ns::kSecurity) CheckAccess(n, W_OK, c);
+    if (!db_.DelXattr(ino, name)) Fail(ENODATA);
+    n.ctime = NowNs();
+    PutInode(n);
+  });
+}
+
+// ---------------------------------------------------------------- ioctl
+
+void Fs::Ioctl(int fd, unsigned int cmd, void* arg) {
+  auto of = GetFd(fd);
+  const unsigned kGet = FS_IOC_GETFLAGS, kSet = FS_IOC_SETFLAGS;
+  const unsigned kGet32 = FS_IOC32_GETFLAGS, kSet32 = FS_IOC32_SETFLAGS;
+  const unsigned kFsx = FS_IOC_FSGETXATTR;
+  if (cmd != kGet && cmd != kSet && cmd != kGet32 && cmd != kSet32 && cmd != kFsx)
+    Fail(EOPNOTSUPP);
+  size_t sz = _IOC_SIZE(cmd);
+  if (cmd == kGet || cmd == kGet32 || cmd == kFsx) {
+    Inode n = ReadOp([&] { return Attr(of->ino); });
+    if (cmd == kFsx) {
+      struct fsxattr fx;
+      memset(&fx, 0, sizeof fx);
+      uint32_t x = 0;
+      if (n.flags & FS_IMMUTABLE_FL) x |= FS_XFLAG_IMMUTABLE;
+      if (n.flags & FS_APPEND_FL) x |= FS_XFLAG_APPEND;
+      if (n.flags & FS_SYNC_FL) x |= FS_XFLAG_SYNC;
+      if (n.flags & FS_NOATIME_FL) x |= FS_XFLAG_NOATIME;
+      if (n.flags & FS_NODUMP_FL) x |= FS_XFLAG_NODUMP;
+      if (n.flags & FS_PROJINHERIT_FL) x |= FS_XFLAG_PROJINHERIT;
+      fx.fsx_xflags = x;
+      memcpy(arg, &fx, sz < sizeof fx ? sz : sizeof fx);
+    } else {
+      uint64_t v = n.flags;
+      if (sz == 8) {
+        memcpy(arg, &v, 8);
+      } else {
+        uint32_t v32 = n.flags;
+        memcpy(arg, &v32, 4);
+      }
+    }
+    return;
+  }
+  uint32_t nf;
+  if (sz == 8) {
+    uint64_t v;
+    memcpy(&v, arg, 8);
+    nf = static_cast<uint32_t>(v);
+  } else {
+    memcpy(&nf, arg, 4);
+  }
+  WriteOp([&] {
+    Cred c = Cred::Current();
+    Inode n = Get(of->ino);
+    CheckOwner(n, c);
+    uint32_t changed = (n.flags ^ nf);
+    if ((changed & (kImmutable | kAppend)) && !c.root()) Fail(EPERM);
+    if ((n.flags & (kImmutable | kAppend)) && !c.root() && changed) Fail(EPERM);
+    n.flags = nf;
+    n.ctime = NowNs();
+    PutInode(n);
+  });
+}
+
+// ---------------------------------------------------------------- directories
+
+uint64_t Fs::Opendir(const char* path) {
+  uint64_t ino = ReadOp([&] {
+    Cred c = Cred::Current();
+    uint64_t i = ResolveIno(path, true, c);
+    Inode n = Get(i);
+    if (!S_ISDIR(n.mode)) Fail(ENOTDIR);
+    CheckAccess(n, R_OK, c);
+    return i;
+  });
+  auto dh = std::make_shared<DirHandle>();
+  dh->ino = ino;
+  std::lock_guard<std::mutex> g(fd_mu_);
+  uint64_t id = next_dh_++;
+  dirs_[id] = dh;
+  return id;
+}
+
+int Fs::Readdir(uint64_t id, dingofs_dirent_t* buf, int count) {
+  std::shared_ptr<DirHandle> dh;
+  {
+    std::lock_guard<std::mutex> g(fd_mu_);
+    auto it = dirs_.find(id);
+    if (it == dirs_.end()) Fail(EBADF);
+    dh = it->second;
+  }
+  std::lock_guard<std::mutex> dg(dh->mu);
+  int n = 0;
+  auto put = [&](const std::string& name, uint64_t ino, uint8_t type) {
+    dingofs_dirent_t& e = buf[n++];
+    memset(&e, 0, sizeof e);
+    e.d_ino = ino;
+    e.d_type = type;
+    memcpy(e.d_name, name.data(), name.size() < 255 ? name.size() : 255);
+  };
+  ReadOp([&] {
+    while (n < count && dh->stage < 2) {
+      if (dh->stage == 0) {
+        put(".", dh->ino, DT_DIR);
+      } else {
+        Inode d;
+        put("..", Find(dh->ino, &d) ? d.parent : kRootIno, DT_DIR);
+      }
+      dh->stage++;
+    }
+    if (n < count && !dh->eof) {
+      std::vector<DirEntryRow> rows;
+      db_.ListDir(dh->ino, dh->cursor, count - n, &rows);
+      if (static_cast<int>(rows.size()) < count - n) dh->eof = true;
+      for (auto& r : rows) {
+        put(r.name, r.ino, DType(r.mode));
+        dh->cursor = r.name;
+      }
+    }
+  });
+  return n;
+}
+
+int Fs::ReaddirPlus(uint64_t id, dingofs_x_direntplus_t* buf, int count) {
+  std::shared_ptr<DirHandle> dh;
+  {
+    std::lock_guard<std::mutex> g(fd_mu_);
+    auto it = dirs_.find(id);
+    if (it == dirs_.end()) Fail(EBADF);
+    dh = it->second;
+  }
+  std::lock_guard<std::mutex> dg(dh->mu);
+  int n = 0;
+  ReadOp([&] {
+    dh->stage = 2;
+    if (dh->eof) return;
+    std::vector<std::pair<std::string, Inode>> rows;
+    db_.ListDirPlus(dh->ino, dh->cursor, count, &rows);
+    if (static_cast<int>(rows.size()) < count) dh->eof = true;
+    for (auto& r : rows) {
+      dingofs_x_direntplus_t& e = buf[n++];
+      memset(&e, 0, sizeof e);
+      Inode a = r.second;
+      if (open_inodes_.count(a.ino)) a = Attr(a.ino);
+      e.dirent.d_ino = a.ino;
+      e.dirent.d_type = DType(a.mode);
+      memcpy(e.dirent.d_name, r.first.data(), r.first.size() < 255 ? r.first.size() : 255);
+      FillStat(a, &e.st);
+      e.flags = (S_ISREG(a.mode) || S_ISDIR(a.mode)) ? a.flags : 0;
+      dh->cursor = r.first;
+    }
+  });
+  return n;
+}
+
+void Fs::Closedir(uint64_t id) {
+  std::lock_guard<std::mutex> g(fd_mu_);
+  if (dirs_.erase(id) == 0) Fail(EBADF);
+}
+
+}  // namespace dingofs

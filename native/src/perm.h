@@ -1,0 +1,39 @@
+// Permission checks against the caller's effective credentials, as Linux does.
+#ifndef DINGOFS_SRC_PERM_H_
+#define DINGOFS_SRC_PERM_H_
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "meta.h"
+
+namespace dingofs {
+
+class Cred {
+ public:
+  // The calling thread's effective uid/gid; groups are loaded on demand.
+  static Cred Current();
+  uid_t uid() const { return uid_; }
+  gid_t gid() const { return gid_; }
+  bool root() const { return uid_ == 0; }
+  bool InGroup(gid_t g);
+
+ private:
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+  bool loaded_ = false;
+  std::vector<gid_t> groups_;
+};
+
+// mask: a combination of R_OK, W_OK, X_OK. Throws FsError(EACCES) when denied.
+void CheckAccess(const Inode& n, int mask, Cred& c);
+bool MayAccess(const Inode& n, int mask, Cred& c);
+// Owner or root, else EPERM.
+void CheckOwner(const Inode& n, Cred& c);
+// Sticky directory rule for removing/renaming `victim` out of `dir`.
+void CheckSticky(const Inode& dir, const Inode& victim, Cred& c);
+
+}  // namespace dingofs
+
+#endif  // DINGOFS_SRC_PERM_H_
