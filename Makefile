@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 NATIVE   := native
 
 .PHONY: help native dev run test test-native test-crash test-python lint bench \
-        upstream wheel install clean
+        upstream abi-check abi-cross wheel install clean
 
 help:
 	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
@@ -53,6 +53,12 @@ bench: dev
 
 upstream:
 	bash scripts/fetch_upstream.sh
+
+abi-check: upstream
+	$(MAKE) -C $(NATIVE)/abi check
+
+abi-cross: upstream native
+	$(MAKE) -C $(NATIVE)/abi cross
 
 wheel: $(VPY)
 	$(VPY) -m pip wheel --no-deps -w dist .
