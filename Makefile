@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 NATIVE   := native
 
 .PHONY: help native dev run test test-native test-crash test-python lint bench \
-        upstream abi-check abi-cross wheel install clean
+        upstream abi-check abi-cross fuzz-long wheel install clean
 
 help:
 	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
@@ -14,6 +14,7 @@ help:
 	@echo "make run          run every Python example on the embedded local:// engine"
 	@echo "make test         native suite (+ASan, crash test) and the Python suite with pytest -n auto"
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
+	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff, mypy and the native format check"
 	@echo "make upstream     fetch the upstream prebuilt libdingofs into .upstream/"
 	@echo "make wheel        build a binary wheel into wheelhouse/"
@@ -42,6 +43,12 @@ test-python: dev
 	$(VPY) -m pytest -n auto $(PYTEST_ARGS)
 
 test: test-native test-crash test-python
+
+# Long differential run (hypothesis 'long' profile) for FUZZ_SECONDS seconds.
+FUZZ_SECONDS ?= 3600
+fuzz-long: dev
+	HYPOTHESIS_PROFILE=long DINGOFS_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  $(VPY) -m pytest tests/test_differential.py -m slow -q
 
 lint: dev
 	$(VPY) -m ruff check dingofs tests examples build_ffi.py setup.py

@@ -1,0 +1,223 @@
+"""The cffi declarations cover the whole public header; extensions are optional."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = ROOT / "native" / "include" / "dingofs" / "libdingofs.h"
+
+_DECL = re.compile(
+    r"(?P<ret>[A-Za-z_][\w\s\*]*?[\s\*])(?P<name>dingofs_\w+)\s*\((?P<params>[^)]*)\)\s*;")
+
+
+def _strip_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"//[^\n]*", " ", text)
+
+
+def header_functions() -> dict[str, tuple[str, str]]:
+    """name -> (return type, parameter list) of every function in the header."""
+    text = " ".join(_strip_comments(HEADER.read_text()).split())
+    out = {}
+    for m in _DECL.finditer(text):
+        ret = m.group("ret").strip()
+        ret = re.sub(r"^.*?\b(?=(const\s+)?[A-Za-z_]\w*\s*\**$)", "", ret).strip()
+        out[m.group("name")] = (ret, m.group("params").strip())
+    return out
+
+
+def load_build_ffi():
+    spec = importlib.util.spec_from_file_location("_dingofs_build_ffi_under_test",
+                                                  ROOT / "build_ffi.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def build_ffi():
+    return load_build_ffi()
+
+
+@pytest.fixture(scope="module")
+def cdef_text(build_ffi):
+    paths = [Path(p) if os.path.isabs(p) else ROOT / p for p in build_ffi.CDEF_FILES]
+    assert paths, "CDEF_FILES is empty"
+    for p in paths:
+        assert p.is_file(), p
+    return _strip_comments("\n".join(p.read_text() for p in paths))
+
+
+def _core(funcs):
+    return sorted(n for n in funcs if not n.startswith("dingofs_x_"))
+
+
+def _ext(funcs):
+    return sorted(n for n in funcs if n.startswith("dingofs_x_"))
+
+
+def test_header_has_45_core_functions():
+    funcs = header_functions()
+    core = _core(funcs)
+    assert len(core) == 45, core
+    assert "dingofs_new" in core and "dingofs_ioctl" in core
+    assert len(_ext(funcs)) >= 9
+
+
+def test_every_core_function_is_declared(cdef_text):
+    declared = set(re.findall(r"\b(dingofs_\w+)\s*\(", cdef_text))
+    missing = [n for n in _core(header_functions()) if n not in declared]
+    assert missing == []
+
+
+def test_core_declarations_match_header(cdef_text):
+    """Same return type and parameter types as the header (names ignored)."""
+    cdef_funcs = {m.group("name"): (m.group("ret").strip(), m.group("params").strip())
+                  for m in _DECL.finditer(" ".join(cdef_text.split()))}
+
+    def norm_params(params):
+        parts = []
+        for p in params.split(","):
+            p = " ".join(p.replace("*", " * ").replace("[", " [ ").split())
+            # drop the parameter name (last identifier before optional [..])
+            p = re.sub(r"\s[A-Za-z_]\w*(\s\[.*\])?$", lambda m: m.group(1) or "", p)
+            parts.append(p.replace(" ", ""))
+        return parts
+
+    for name in _core(header_functions()):
+        ret, params = header_functions()[name]
+        cret, cparams = cdef_funcs[name]
+        assert ret.replace(" ", "") == cret.replace(" ", ""), name
+        assert norm_params(params) == norm_params(cparams), name
+
+
+def test_extensions_are_wrapped_not_declared(cdef_text):
+    """The cdef never declares dingofs_x_* itself (so the module loads against a
+    library without them) but declares a wrapper for each one."""
+    declared = set(re.findall(r"\b([A-Za-z_]\w*)\s*\(", cdef_text))
+    assert not [n for n in declared if n.startswith("dingofs_x_")]
+    for ext in _ext(header_functions()):
+        short = ext[len("dingofs_x_"):]
+        assert any(d != ext and d.endswith("_" + short) for d in declared), ext
+
+
+def test_package_extension_names_match_header():
+    from dingofs import _ffi
+    assert sorted(_ffi.EXTENSIONS) == sorted(n[len("dingofs_x_"):]
+                                             for n in _ext(header_functions()))
+
+
+def test_bundled_backend_has_every_extension():
+    import dingofs
+    from dingofs import _ffi
+    bundled = [b for b in _ffi.backends() if b.name == "bundled"]
+    assert bundled, "the bundled engine bridge is not loaded"
+    b = bundled[0]
+    assert b.embedded is True
+    assert b.version == dingofs.__version__
+    assert set(b.extensions) == set(_ffi.EXTENSIONS)
+    assert all(b.has(e) for e in _ffi.EXTENSIONS)
+
+
+def test_bundled_bridge_links_no_shared_libdingofs():
+    """The engine is static inside the bridge: no libdingofs.so.1 is mapped unless a
+    system bridge is loaded too."""
+    from dingofs import _ffi
+    maps = Path("/proc/self/maps").read_text()
+    names = {b.name for b in _ffi.backends()}
+    if "system" not in names:
+        assert "libdingofs.so" not in maps
+    bundled = next(b for b in _ffi.backends() if b.name == "bundled")
+    assert bundled.module_file and os.path.basename(bundled.module_file) in maps
+
+
+# --------------------------------------------------------------------------
+# extensions absent: compile the real bridge source against a library that
+# only has the 45 core functions (stubs), and look at it through dingofs._ffi
+# --------------------------------------------------------------------------
+def _stub_source() -> str:
+    lines = ["#include <errno.h>"]
+    for name in _core(header_functions()):
+        ret, params = header_functions()[name]
+        if ret == "void":
+            body = ""
+        elif ret == "uintptr_t":
+            body = "return 0;"
+        else:
+            body = "return -ENOSYS;"
+        fixed = [q.strip() for q in params.split(",")]
+        lines.append(f"{ret} {name}({', '.join(fixed)}) {{ {body} }}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def stub_bridge(build_ffi, tmp_path_factory):
+    from cffi import FFI
+    tmp = tmp_path_factory.mktemp("stubbridge")
+    ffi = FFI()
+    ffi.cdef(build_ffi.read_cdef())
+    modname = "_dingofs_stub_bridge"
+    ffi.set_source(modname, build_ffi._preamble() + _stub_source(),
+                   include_dirs=[str(ROOT / "native" / "include")],
+                   extra_compile_args=["-Wno-unused-function", "-Wno-unused-parameter"])
+    so = ffi.compile(tmpdir=str(tmp), verbose=False)
+    spec = importlib.util.spec_from_file_location(modname, so)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    sys.modules.pop(modname, None)
+    return mod
+
+
+def test_absent_extensions_report_eopnotsupp(stub_bridge):
+    import errno
+
+    from dingofs import _ffi
+    lib, ffi = stub_bridge.lib, stub_bridge.ffi
+    backend = _ffi.Backend("stub", stub_bridge)
+    assert backend.extensions == frozenset()
+    assert backend.embedded is False
+    assert backend.version == ""
+    assert int(lib.dfx_present()) == 0
+    assert lib.dfx_version(ffi.NULL) == ffi.NULL
+    E = -errno.EOPNOTSUPP
+    st = ffi.new("struct stat*")
+    fl = ffi.new("uint32_t*")
+    assert lib.dfx_mknod(1, b"/x", 0o100644, 0) == E
+    assert lib.dfx_utimens(1, b"/x", ffi.NULL, 0) == E
+    assert lib.dfx_stat(1, b"/x", 0, st, fl) == E
+    assert lib.dfx_fstat(1, 3, st, fl) == E
+    buf = ffi.new("dingofs_x_direntplus_t[4]")
+    assert lib.dfx_readdirplus(1, 1, buf, 4) == E
+    assert lib.dfx_rename2(1, b"/a", b"/b", 0) == E
+    assert lib.dfx_copy_file_range(1, 3, ffi.NULL, 4, ffi.NULL, 10, 0) == E
+    assert lib.dfx_flock(1, 3, 2) == E
+    assert lib.dfx_fallocate(1, 3, 0, 0, 10) == E
+    assert lib.dfx_access(1, b"/x", 0) == E
+    assert lib.dfx_lchown(1, b"/x", 0, 0) == E
+    assert lib.dfx_fchmod(1, 3, 0o644) == E
+    assert lib.dfx_fchown(1, 3, 0, 0) == E
+    assert lib.dfx_fsck(b"local://x", 0, ffi.NULL) == E
+    lib.dfx_free(ffi.NULL)  # a no-op, must not crash
+    # the core functions are the stubs: the module really is bound to them
+    assert lib.dingofs_new() == 0
+    assert lib.dingofs_stat(1, b"/", st) == -errno.ENOSYS
+
+
+def test_absent_extension_raises_through_call_layer(stub_bridge):
+    import errno
+
+    import dingofs
+    from dingofs import _calls, _ffi
+    backend = _ffi.Backend("stub", stub_bridge)
+    session = _calls.Session(backend, 1)
+    assert session.has("mknod") is False
+    with pytest.raises(dingofs.DingofsError) as ei:
+        session.x_mknod(b"/x", 0o100644, 0, "/x")
+    assert ei.value.errno == errno.EOPNOTSUPP
+    assert ei.value.operation == "dingofs_x_mknod"
