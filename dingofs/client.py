@@ -1,0 +1,1283 @@
+"""The :class:`Client`: one mounted DingoFS filesystem."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno as _errno
+import hashlib
+import io
+import math
+import os
+import re
+import stat as _stat
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import warnings
+import weakref
+from collections.abc import Iterator
+from typing import (
+    IO,
+    Any,
+    Callable,
+    Union,
+)
+from urllib.parse import parse_qs, urlsplit
+
+from . import _ffi
+from ._calls import Session, new_handle
+from ._calls import fsck as _fsck
+from ._util import Gate, fspath, int_arg, is_bytes_path, read_umask, text_arg
+from .dir import DirEntry, ScandirIterator
+from .dir import walk as _walk
+from .errors import ClientStoppedError, DingofsError, error_from_errno
+from .file import (
+    DingoFile,
+    check_open_args,
+    isdir_error,
+    normalised_mode,
+    open_wrapped,
+    parse_mode,
+)
+from .types import (
+    SET_ATTR_ALL,
+    SET_ATTR_ATIME,
+    SET_ATTR_ATIME_NOW,
+    SET_ATTR_FLAGS,
+    SET_ATTR_GID,
+    SET_ATTR_MODE,
+    SET_ATTR_MTIME,
+    SET_ATTR_MTIME_NOW,
+    SET_ATTR_SIZE,
+    SET_ATTR_UID,
+    Attr,
+    FileType,
+    FsStat,
+    OptionInfo,
+)
+
+__all__ = ["Client"]
+
+Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+_NS = 1_000_000_000
+_COPY_CHUNK = 8 * 1024 * 1024
+_CONF_LINE = re.compile(r"^--?[A-Za-z0-9_.\-]+=.*$")
+
+# -- module state of the options -------------------------------------------------------------
+#: Log keys (both spellings) -> canonical name kept in the module state.
+_LOG_KEYS = {
+    "log_dir": "log_dir", "log.dir": "log_dir",
+    "log_level": "log_level", "log.level": "log_level",
+    "log_v": "log_v", "log.v": "log_v",
+}
+_log_state: dict[str, str] = {}
+_state_lock = threading.Lock()
+_option_sessions: dict[str, tuple[int, Session]] = {}
+
+# -- every live client, for fork handling -------------------------------------------------------
+_clients: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+def _option_session(backend: _ffi.Backend) -> Session:
+    """The private, never-mounted handle of ``backend`` (one per process)."""
+    with _state_lock:
+        entry = _option_sessions.get(backend.name)
+        if entry is not None and entry[0] == os.getpid():
+            return entry[1]
+        s = Session(backend, new_handle(backend))
+        _option_sessions[backend.name] = (os.getpid(), s)
+        return s
+
+
+@atexit.register
+def _delete_option_sessions() -> None:
+    pid = os.getpid()
+    with _state_lock:
+        for owner, s in _option_sessions.values():
+            if owner == pid:
+                s.delete()
+        _option_sessions.clear()
+
+
+def _after_fork_in_child() -> None:
+    global _state_lock
+    _state_lock = threading.Lock()
+    _option_sessions.clear()
+    for c in list(_clients):
+        c._inherited_by_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _finalize_client(session: Session, pid: int, name: str) -> None:
+    """Safety net for a client that was never stopped (runs once, never in a fork child)."""
+    if os.getpid() != pid:
+        return
+    warnings.warn(f"dingofs client {name!r} was not stopped", ResourceWarning, stacklevel=2)
+    with contextlib.suppress(Exception):
+        session.umount()
+    with contextlib.suppress(Exception):
+        session.delete()
+
+
+def _opt_value(value: Any) -> bytes:
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return str(value).encode()
+    return text_arg(value, "value")
+
+
+def _option_key(key: Any) -> tuple[str, bytes]:
+    raw = text_arg(key, "key")
+    return raw.decode("utf-8", "surrogateescape"), raw
+
+
+def _filesystem_id(mds_addrs: str, fs_name: str) -> int:
+    """A stable ``st_dev`` for a filesystem (same value in every process)."""
+    ident = f"{mds_addrs}|{fs_name}"
+    if mds_addrs.startswith("local://"):
+        parts = urlsplit(mds_addrs)
+        name = parts.netloc or parts.path.lstrip("/")
+        base = parse_qs(parts.query).get("base", [""])[0]
+        if not base:
+            base = os.environ.get("DINGOFS_BASE_DIR", "")
+        ident = f"local|{os.path.realpath(base) if base else ''}|{name}"
+    digest = hashlib.blake2b(ident.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def _check_conf_file(conf_file: Any) -> bytes | None:
+    if conf_file is None or conf_file == "" or conf_file == b"":
+        return None
+    raw = fspath(conf_file, "conf_file")
+    with open(raw, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            text = line.strip()
+            if not text or text.startswith(b"#"):
+                continue
+            if not _CONF_LINE.match(text.decode("utf-8", "surrogateescape")):
+                raise ValueError(
+                    f"{os.fsdecode(raw)}:{lineno}: expected '--key=value' or '-key=value', "
+                    f"got {text.decode('utf-8', 'replace')!r}"
+                )
+    return raw
+
+
+def _float_to_ns(t: float) -> int:
+    """Seconds as a float to integer nanoseconds, rounding down like :func:`os.utime`."""
+    sec = math.floor(t)
+    nsec = math.floor((t - sec) * _NS)
+    if nsec >= _NS:
+        sec, nsec = sec + 1, nsec - _NS
+    return int(sec) * _NS + int(nsec)
+
+
+def _required_str(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{what} must not be empty")
+    if "\0" in value:
+        raise ValueError("embedded null byte")
+    return value
+
+
+class _Use:
+    """``with`` block counting one call in flight on a gate."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: Gate, op: str, path: Any) -> None:
+        gate.enter(op, path)
+        self._gate = gate
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        self._gate.leave()
+
+
+class Client:
+    """A mounted DingoFS filesystem.
+
+    Make one with :meth:`build`; release it with :meth:`stop` or a ``with``
+    block. A client is thread-safe: many threads may share it. Paths are
+    ``str``, ``bytes`` or ``os.PathLike``; results that are paths keep the
+    type of the argument.
+    """
+
+    # -- construction and lifetime ---------------------------------------------------------
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("use dingofs.Client.build(...) to create a client")
+
+    @classmethod
+    def build(
+        cls,
+        mds_addrs: str,
+        fs_name: str,
+        mount_point: str,
+        conf_file: str = "",
+        log_dir: str = "",
+        log_level: str = "",
+        log_v: int = 0,
+        *,
+        init_logging: bool = True,
+        umask: int | None = None,
+    ) -> Client:
+        """Mount a filesystem and return its client.
+
+        :param mds_addrs: ``"host:port[,host:port]"`` of a cluster, or
+            ``"local://NAME[?base=DIR&...]"`` for the embedded engine.
+        :param fs_name: the filesystem name.
+        :param mount_point: a label used in logs (no kernel mount is made).
+        :param conf_file: a file of ``--key=value`` lines applied at mount.
+        :param log_dir: directory of the log file (default: ``set_option`` state, then
+            the library's).
+        :param log_level: ``INFO``, ``WARNING``, ``ERROR`` …
+        :param log_v: verbose logging level.
+        :param init_logging: ``False`` mounts without creating a log file.
+        :param umask: applied to created files and directories instead of the
+            process umask (``0`` gives the library's exact modes).
+        :raises TypeError, ValueError: for bad arguments (before any C call).
+        :raises DingofsError: when the library cannot mount.
+        """
+        mds = _required_str(mds_addrs, "mds_addrs")
+        fs = _required_str(fs_name, "fs_name")
+        mp = _required_str(mount_point, "mount_point")
+        for value, what in ((log_dir, "log_dir"), (log_level, "log_level")):
+            if not isinstance(value, str):
+                raise TypeError(f"{what} must be str, not {type(value).__name__}")
+        if isinstance(log_v, str):
+            try:
+                log_v = int(log_v)
+            except ValueError:
+                raise ValueError(f"log_v must be an integer, got {log_v!r}") from None
+        log_v = int_arg(log_v, "log_v")
+        if umask is not None:
+            umask = int_arg(umask, "umask", 0, 0o777)
+        conf = _check_conf_file(conf_file)
+
+        backend = _ffi.backend_for(mds)
+        session = Session(backend, new_handle(backend))
+        try:
+            if conf is not None:
+                session.conf_load(conf, conf_file)
+            with _state_lock:
+                state = dict(_log_state)
+            settings = (
+                ("log_dir", log_dir or state.get("log_dir", "")),
+                ("log_level", log_level or state.get("log_level", "")),
+                ("log_v", str(log_v) if log_v else state.get("log_v", "")),
+            )
+            for key, value in settings:
+                if value:
+                    session.conf_set(key.encode(), value.encode("utf-8", "surrogateescape"),
+                                     key)
+            session.mount(mds.encode("utf-8", "surrogateescape"),
+                          fs.encode("utf-8", "surrogateescape"),
+                          mp.encode("utf-8", "surrogateescape"), bool(init_logging), mds)
+        except BaseException:
+            session.delete()
+            raise
+        self = object.__new__(cls)
+        self._setup(session, mds, fs, mp, umask)
+        return self
+
+    def _setup(self, session: Session, mds: str, fs: str, mp: str,
+               umask: int | None) -> None:
+        self._s = session
+        self._backend = session.backend
+        self._mds_addrs = mds
+        self._fs_name = fs
+        self._mount_point = mp
+        self._umask = umask
+        self._dev = _filesystem_id(mds, fs)
+        self._gate = Gate("client")
+        self._lock = threading.Lock()
+        self._files: weakref.WeakSet[DingoFile] = weakref.WeakSet()
+        self._iters: weakref.WeakSet[ScandirIterator] = weakref.WeakSet()
+        self._built_at = time.time()
+        self._pid = os.getpid()
+        self._finalizer = weakref.finalize(self, _finalize_client, session, self._pid, mds)
+        _clients.add(self)
+
+    def stop(self) -> None:
+        """Unmount and release the client. Idempotent.
+
+        New calls are refused at once; calls in flight finish first; open files
+        and scandir iterators are closed; then the filesystem is unmounted.
+        """
+        if self._gate.forked:
+            self._finalizer.detach()
+            return
+        if not self._gate.shut():
+            return
+        with self._lock:
+            files = list(self._files)
+            iters = list(self._iters)
+        for f in files:
+            f._close_for_stop()
+        for it in iters:
+            it._close_for_stop()
+        self._finalizer.detach()
+        try:
+            self._s.umount()
+        except DingofsError as exc:
+            if exc.errno != _errno.ENOTCONN:
+                self._s.delete()
+                raise
+        self._s.delete()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`stop` has run (or in a child process after ``fork()``)."""
+        return self._gate.closed
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "stopped" if self._gate.closed else "mounted"
+        return f"<dingofs.Client {self._mds_addrs!r} fs={self._fs_name!r} {state}>"
+
+    def __getstate__(self) -> Any:
+        raise TypeError("a dingofs.Client cannot be pickled; build a new one where needed")
+
+    def _inherited_by_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._gate.kill_after_fork()
+        for f in list(self._files):
+            f._gate.kill_after_fork()
+        for it in list(self._iters):
+            it._gate.kill_after_fork()
+        self._finalizer.detach()
+
+    def _use(self, op: str, path: Any = None) -> _Use:
+        return _Use(self._gate, op, path)
+
+    def _forget_file(self, f: DingoFile) -> None:
+        with self._lock:
+            self._files.discard(f)
+
+    def _forget_iter(self, it: ScandirIterator) -> None:
+        with self._lock:
+            self._iters.discard(it)
+
+    def _current_umask(self) -> int:
+        return self._umask if self._umask is not None else read_umask()
+
+    # -- attribute conversion --------------------------------------------------------------
+    def _attr(self, st: Any, flags: int | None, *, path: bytes | None = None,
+              fd_flags: DingoFile | None = None) -> Attr:
+        mode = int(st.st_mode)
+        loader: Callable[[], int] | None = None
+        if flags is None:
+            fmt = _stat.S_IFMT(mode)
+            if fmt not in (_stat.S_IFREG, _stat.S_IFDIR):
+                flags = 0
+            elif fd_flags is not None:
+                loader = fd_flags._get_flags
+            elif path is not None:
+                p = path
+                loader = lambda: self._read_flags(p)  # noqa: E731
+            else:
+                flags = 0
+        return Attr(
+            ino=int(st.st_ino), mode=mode, nlink=int(st.st_nlink), uid=int(st.st_uid),
+            gid=int(st.st_gid), length=int(st.st_size), rdev=int(st.st_rdev),
+            atime=int(st.st_atim.tv_sec) * _NS + int(st.st_atim.tv_nsec),
+            mtime=int(st.st_mtim.tv_sec) * _NS + int(st.st_mtim.tv_nsec),
+            ctime=int(st.st_ctim.tv_sec) * _NS + int(st.st_ctim.tv_nsec),
+            flags=flags, blksize=int(st.st_blksize), blocks=int(st.st_blocks), dev=self._dev,
+            flags_loader=loader,
+        )
+
+    def _read_flags(self, p: bytes) -> int:
+        """Inode flags via ``O_RDONLY|O_NONBLOCK`` open + ``FS_IOC_GETFLAGS`` (no extension)."""
+        s, lib = self._s, self._s.lib
+        with self._use("dingofs_ioctl", p):
+            try:
+                fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, p)
+            except DingofsError as exc:
+                if exc.errno in (_errno.ENXIO, _errno.ELOOP):
+                    return 0
+                raise
+            try:
+                arg = s.ffi.new("char[]", 8)
+                try:
+                    s.ioctl(fd, lib.FS_IOC_GETFLAGS, arg, p)
+                except DingofsError as exc:
+                    if exc.errno in (_errno.EOPNOTSUPP, _errno.ENOTTY):
+                        return 0
+                    raise
+                return int.from_bytes(s.ffi.buffer(arg, 4)[:], "little")
+            finally:
+                s.close(fd, p)
+
+    def _stat_raw(self, p: bytes, path: Any, follow: bool) -> Attr:
+        s = self._s
+        if s.has("stat"):
+            st, flags = s.x_stat(p, 0 if follow else int(s.lib.DINGOFS_X_NOFOLLOW), path)
+            return self._attr(st, flags)
+        st = s.stat(p, path) if follow else s.lstat(p, path)
+        return self._attr(st, None, path=p)
+
+    # -- metadata --------------------------------------------------------------------------
+    def statfs(self) -> FsStat:
+        """Capacity and usage of the filesystem."""
+        with self._use("dingofs_statfs"):
+            total, used, inodes, used_inodes = self._s.statfs()
+        return FsStat(int(total), int(used), int(inodes), int(used_inodes))
+
+    def stat(self, path: Path) -> Attr:
+        """Attributes of ``path``, following symlinks."""
+        p = fspath(path)
+        with self._use("dingofs_stat", path):
+            return self._stat_raw(p, path, True)
+
+    def lstat(self, path: Path) -> Attr:
+        """Attributes of ``path`` itself (a final symlink is not followed)."""
+        p = fspath(path)
+        with self._use("dingofs_lstat", path):
+            return self._stat_raw(p, path, False)
+
+    def chmod(self, path: Path, mode: int) -> Attr:
+        """Set the permission bits (``07777``); the type bits are kept.
+
+        :returns: the new attributes.
+        """
+        p = fspath(path)
+        mode = int_arg(mode, "mode", 0, 0o7777 | _stat.S_IFMT(0o170000))
+        with self._use("dingofs_chmod", path):
+            self._s.chmod(p, mode & 0o7777, path)
+            return self._stat_raw(p, path, True)
+
+    def _id(self, value: Any, what: str) -> int:
+        v = int_arg(value, what, -1, 0xFFFF_FFFF)
+        return 0xFFFF_FFFF if v == -1 else v
+
+    def chown(self, path: Path, uid: int, gid: int) -> Attr:
+        """Set owner and group; ``-1`` leaves a field unchanged.
+
+        :returns: the new attributes.
+        """
+        p = fspath(path)
+        u = self._id(uid, "uid")
+        g = self._id(gid, "gid")
+        with self._use("dingofs_chown", path):
+            self._s.chown(p, u, g, path)
+            return self._stat_raw(p, path, True)
+
+    def lchown(self, path: Path, uid: int, gid: int) -> Attr:
+        """:meth:`chown` that does not follow a final symlink (needs the extension)."""
+        p = fspath(path)
+        u = self._id(uid, "uid")
+        g = self._id(gid, "gid")
+        with self._use("dingofs_x_lchown", path):
+            self._s.x_lchown(p, u, g, path)
+            return self._stat_raw(p, path, False)
+
+    def truncate(self, path: Path, length: int) -> None:
+        """Set the size of a file."""
+        p = fspath(path)
+        length = int_arg(length, "length", 0)
+        with self._use("dingofs_truncate", path):
+            self._s.truncate(p, length, path)
+
+    def _set_times(self, p: bytes, path: Any, atime: int | None, mtime: int | None,
+                   follow: bool, now_a: bool = False, now_m: bool = False) -> None:
+        """Set times in ns; ``None`` keeps a time, ``now_*`` sets it to now."""
+        s, lib = self._s, self._s.lib
+        if s.has("utimens"):
+            def spec(value: int | None, now: bool) -> tuple[int, int]:
+                if now:
+                    return (0, int(lib.UTIME_NOW))
+                if value is None:
+                    return (0, int(lib.UTIME_OMIT))
+                sec, nsec = divmod(value, _NS)
+                return (sec, nsec)
+            flags = 0 if follow else int(lib.DINGOFS_X_NOFOLLOW)
+            s.x_utimens(p, (spec(atime, now_a), spec(mtime, now_m)), flags, path)
+            return
+        if not follow:
+            raise error_from_errno(_errno.EOPNOTSUPP, "dingofs_x_utimens", path)
+        if now_a and now_m:
+            s.utimes(p, None, path)
+            return
+        if atime is None and not now_a or mtime is None and not now_m:
+            cur = self._stat_raw(p, path, True)
+            if atime is None and not now_a:
+                atime = cur.atime
+            if mtime is None and not now_m:
+                mtime = cur.mtime
+        now = time.time_ns()
+        a = now if now_a else atime
+        m = now if now_m else mtime
+        assert a is not None and m is not None
+        s.utimes(p, (a // 1000, m // 1000), path)
+
+    def utime(self, path: Path, times: tuple[float, float] | None = None, *,
+              ns: tuple[int, int] | None = None, follow_symlinks: bool = True) -> None:
+        """Set access and modification times, like :func:`os.utime`.
+
+        ``times`` is ``(atime, mtime)`` in seconds, ``ns`` the same in
+        nanoseconds; neither sets both to now. Nanosecond precision needs the
+        engine's extension; other libraries get microseconds.
+        """
+        p = fspath(path)
+        if times is not None and ns is not None:
+            raise ValueError("utime: you may specify either 'times' or 'ns' but not both")
+        pair: tuple[int, int] | None = None
+        if times is not None:
+            if not isinstance(times, tuple):
+                raise TypeError("utime: 'times' must be either a tuple of two numbers or None")
+            if len(times) != 2:
+                raise ValueError("utime: 'times' must be a tuple of two numbers")
+            vals = []
+            for t in times:
+                if isinstance(t, bool) or not isinstance(t, (int, float)):
+                    raise TypeError("utime: 'times' must contain numbers")
+                if isinstance(t, float) and not math.isfinite(t):
+                    raise ValueError("utime: times must be finite")
+                vals.append(t * _NS if isinstance(t, int) else _float_to_ns(t))
+            pair = (vals[0], vals[1])
+        elif ns is not None:
+            if not isinstance(ns, tuple):
+                raise TypeError("utime: 'ns' must be a tuple of two ints")
+            if len(ns) != 2:
+                raise ValueError("utime: 'ns' must be a tuple of two ints")
+            pair = (int_arg(ns[0], "ns"), int_arg(ns[1], "ns"))
+        with self._use("dingofs_utimes", path):
+            if pair is None:
+                self._set_times(p, path, None, None, bool(follow_symlinks), True, True)
+            else:
+                self._set_times(p, path, pair[0], pair[1], bool(follow_symlinks))
+
+    def set_attr(self, path: Path, mask: int, attr: Attr) -> Attr:
+        """Change the attributes named by ``mask`` (``SET_ATTR_*`` bits) to ``attr``'s.
+
+        Applied in the order SIZE, UID/GID, MODE, times, FLAGS; the first
+        failure stops and its exception carries ``applied_mask`` (the bits
+        already applied). ``SET_ATTR_CTIME`` is accepted: every change sets
+        ctime to now anyway.
+
+        :returns: the new attributes.
+        """
+        p = fspath(path)
+        mask = int_arg(mask, "mask", 0)
+        if not isinstance(attr, Attr):
+            raise TypeError(f"attr must be a dingofs.Attr, not {type(attr).__name__}")
+        if mask & ~SET_ATTR_ALL:
+            raise ValueError(f"unknown set_attr mask bits: {hex(mask & ~SET_ATTR_ALL)}")
+        if mask & SET_ATTR_SIZE:
+            int_arg(attr.length, "attr.length", 0)
+        if mask & SET_ATTR_MODE:
+            int_arg(attr.mode, "attr.mode", 0)
+        if mask & SET_ATTR_UID:
+            self._id(attr.uid, "attr.uid")
+        if mask & SET_ATTR_GID:
+            self._id(attr.gid, "attr.gid")
+        if mask & SET_ATTR_FLAGS:
+            int_arg(attr.flags, "attr.flags", 0, 0xFFFF_FFFF)
+        applied = 0
+        with self._use("dingofs_setattr", path):
+            try:
+                if mask & SET_ATTR_SIZE:
+                    self._s.truncate(p, attr.length, path)
+                    applied |= SET_ATTR_SIZE
+                if mask & (SET_ATTR_UID | SET_ATTR_GID):
+                    u = self._id(attr.uid, "uid") if mask & SET_ATTR_UID else 0xFFFF_FFFF
+                    g = self._id(attr.gid, "gid") if mask & SET_ATTR_GID else 0xFFFF_FFFF
+                    self._s.chown(p, u, g, path)
+                    applied |= mask & (SET_ATTR_UID | SET_ATTR_GID)
+                if mask & SET_ATTR_MODE:
+                    self._s.chmod(p, attr.mode & 0o7777, path)
+                    applied |= SET_ATTR_MODE
+                tbits = SET_ATTR_ATIME | SET_ATTR_MTIME | SET_ATTR_ATIME_NOW | SET_ATTR_MTIME_NOW
+                if mask & tbits:
+                    self._set_times(
+                        p, path,
+                        attr.atime if mask & SET_ATTR_ATIME else None,
+                        attr.mtime if mask & SET_ATTR_MTIME else None,
+                        True, bool(mask & SET_ATTR_ATIME_NOW), bool(mask & SET_ATTR_MTIME_NOW))
+                    applied |= mask & tbits
+                if mask & SET_ATTR_FLAGS:
+                    self._write_flags(p, path, attr.flags)
+                    applied |= SET_ATTR_FLAGS
+            except DingofsError as exc:
+                exc.applied_mask = applied  # type: ignore[attr-defined]
+                raise
+            return self._stat_raw(p, path, True)
+
+    def _write_flags(self, p: bytes, path: Any, flags: int) -> None:
+        s, lib = self._s, self._s.lib
+        fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, path)
+        try:
+            arg = s.ffi.new("char[]", 8)
+            s.ffi.memmove(arg, int(flags).to_bytes(8, "little"), 8)
+            s.ioctl(fd, lib.FS_IOC_SETFLAGS, arg, path)
+        finally:
+            s.close(fd, path)
+
+    def access(self, path: Path, mode: int) -> bool:
+        """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …)."""
+        p = fspath(path)
+        mode = int_arg(mode, "mode", 0, 7)
+        with self._use("dingofs_x_access", path):
+            if self._s.has("access"):
+                return self._s.x_access(p, mode, path) == 0
+            try:
+                a = self._stat_raw(p, path, True)
+            except DingofsError as exc:
+                if exc.errno == _errno.ENOTCONN:
+                    raise
+                return False
+        if mode == os.F_OK:
+            return True
+        uid = os.geteuid()
+        if uid == 0:
+            return not (mode & os.X_OK) or bool(a.mode & 0o111) or a.is_dir()
+        if a.uid == uid:
+            bits = (a.mode >> 6) & 7
+        elif a.gid == os.getegid() or a.gid in os.getgroups():
+            bits = (a.mode >> 3) & 7
+        else:
+            bits = a.mode & 7
+        return (bits & mode) == mode
+
+    def exists(self, path: Path) -> bool:
+        """Whether ``path`` exists (a dangling symlink does not)."""
+        return self._probe(path, True) is not None
+
+    def isdir(self, path: Path) -> bool:
+        """Whether ``path`` is a directory (following symlinks)."""
+        a = self._probe(path, True)
+        return a is not None and a.is_dir()
+
+    def isfile(self, path: Path) -> bool:
+        """Whether ``path`` is a regular file (following symlinks)."""
+        a = self._probe(path, True)
+        return a is not None and a.is_file()
+
+    def islink(self, path: Path) -> bool:
+        """Whether ``path`` is a symbolic link."""
+        a = self._probe(path, False)
+        return a is not None and a.is_symlink()
+
+    def _probe(self, path: Path, follow: bool) -> Attr | None:
+        p = fspath(path)
+        with self._use("dingofs_stat", path):
+            try:
+                return self._stat_raw(p, path, follow)
+            except DingofsError as exc:
+                if exc.errno == _errno.ENOTCONN:
+                    raise
+                return None
+
+    # -- directories -----------------------------------------------------------------------
+    def mkdir(self, path: Path, mode: int = 0o777) -> Attr:
+        """Create a directory (``mode`` minus the umask).
+
+        :returns: the new directory's attributes.
+        """
+        p = fspath(path)
+        mode = int_arg(mode, "mode", 0, 0o7777)
+        with self._use("dingofs_mkdir", path):
+            self._s.mkdir(p, mode & ~self._current_umask() & 0o7777, path)
+            return self._stat_raw(p, path, False)
+
+    def makedirs(self, path: Path, mode: int = 0o777, exist_ok: bool = False) -> None:
+        """Create a directory and its missing parents, like :func:`os.makedirs`.
+
+        Missing parents get ``0o777`` minus the umask, the leaf ``mode`` minus the umask.
+        """
+        p = fspath(path)
+        mode = int_arg(mode, "mode", 0, 0o7777)
+        umask = self._current_umask()
+        head = p.rstrip(b"/").rpartition(b"/")[0]
+        with self._use("dingofs_mkdirs", path):
+            if head:
+                try:
+                    parent = self._stat_raw(head, path, True)
+                except FileNotFoundError:
+                    self._s.mkdirs(head, 0o777 & ~umask, path)
+                else:
+                    if not parent.is_dir():
+                        raise error_from_errno(_errno.ENOTDIR, "dingofs_mkdirs", path)
+            try:
+                self._s.mkdir(p, mode & ~umask & 0o7777, path)
+            except FileExistsError:
+                if not exist_ok:
+                    raise
+                try:
+                    is_dir = self._stat_raw(p, path, True).is_dir()
+                except DingofsError:
+                    is_dir = False
+                if not is_dir:
+                    raise
+
+    def rmdir(self, path: Path) -> None:
+        """Remove an empty directory."""
+        p = fspath(path)
+        with self._use("dingofs_rmdir", path):
+            self._s.rmdir(p, path)
+
+    def scandir(self, path: Path = "/") -> ScandirIterator:
+        """A lazy iterator of :class:`DirEntry` (64 entries per C call)."""
+        p = fspath(path)
+        as_bytes = is_bytes_path(path)
+        dirpath = os.fspath(path)
+        with self._use("dingofs_opendir", path):
+            dh = self._s.opendir(p, path)
+            it = ScandirIterator(self, self._s, path, dirpath, as_bytes, dh)
+            with self._lock:
+                self._iters.add(it)
+        return it
+
+    def listdir(self, path: Path = "/") -> list[DirEntry]:
+        """Every entry of a directory at once (each with ``name`` and ``ino``)."""
+        with self.scandir(path) as it:
+            return list(it)
+
+    def walk(self, top: Path, topdown: bool = True,
+             onerror: Callable[[OSError], Any] | None = None,
+             followlinks: bool = False) -> Iterator[tuple[Any, list[Any], list[Any]]]:
+        """Walk a tree like :func:`os.walk`: ``(dirpath, dirnames, filenames)``."""
+        fspath(top)
+        self._gate.enter("dingofs_opendir", top)
+        self._gate.leave()
+        return _walk(self, top, topdown, onerror, followlinks)
+
+    def rmtree(self, path: Path, ignore_errors: bool = False,
+               onerror: Callable[[Callable[..., Any], Any, Any], Any] | None = None) -> None:
+        """Remove a directory tree (symlinks are removed, never followed)."""
+
+        def handle(func: Callable[..., Any], p: Any, exc: BaseException) -> None:
+            if isinstance(exc, ClientStoppedError):
+                raise exc
+            if ignore_errors:
+                return
+            if onerror is not None:
+                onerror(func, p, sys.exc_info())
+                return
+            raise exc
+
+        try:
+            if self.lstat(path).is_symlink():
+                raise OSError("Cannot call rmtree on a symbolic link")
+        except OSError as exc:
+            handle(self.lstat, path, exc)
+            return
+        self._rmtree_inner(path, handle)
+
+    def _rmtree_inner(self, path: Any, handle: Callable[..., None]) -> None:
+        try:
+            entries = self.listdir(path)
+        except OSError as exc:
+            handle(self.listdir, path, exc)
+            entries = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                self._rmtree_inner(entry.path, handle)
+            else:
+                try:
+                    self.unlink(entry.path)
+                except OSError as exc:
+                    handle(self.unlink, entry.path, exc)
+        try:
+            self.rmdir(path)
+        except OSError as exc:
+            handle(self.rmdir, path, exc)
+
+    # -- files -----------------------------------------------------------------------------
+    def open(self, path: Path, mode: str = "rb", buffering: int = -1,
+             encoding: str | None = None, errors: str | None = None,
+             newline: str | None = None) -> Any:
+        """Open a file.
+
+        Binary unless ``mode`` has ``t`` or a text keyword is given (then a
+        :class:`io.TextIOWrapper`). ``buffering`` -1 or 0 returns the
+        :class:`DingoFile` itself; > 1 a :mod:`io` buffered object of that size.
+        """
+        p = fspath(path)
+        m = parse_mode(mode)
+        buffering = check_open_args(m, buffering, encoding, errors, newline)
+        lib = self._s.lib
+        if m.updating:
+            flags = lib.O_RDWR
+        elif m.reading:
+            flags = lib.O_RDONLY
+        else:
+            flags = lib.O_WRONLY
+        if m.writing:
+            flags |= lib.O_CREAT | lib.O_TRUNC
+        elif m.appending:
+            flags |= lib.O_CREAT | lib.O_APPEND
+        elif m.creating:
+            flags |= lib.O_CREAT | lib.O_EXCL
+        creating = bool(flags & lib.O_CREAT)
+        cmode = 0o666 & ~self._current_umask() if creating else 0
+        with self._use("dingofs_open", path):
+            fd = self._s.open(p, flags, cmode, path)
+            try:
+                if not (m.writing or m.appending or m.creating or m.updating):
+                    st = self._s.fstat(fd, path)
+                    if _stat.S_ISDIR(int(st.st_mode)):
+                        raise isdir_error(path)
+                if m.appending:
+                    self._s.lseek(fd, 0, lib.SEEK_END, path)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self._s.close(fd, path)
+                raise
+            raw = DingoFile(self, self._s, fd, path, normalised_mode(m),
+                            m.reading or m.updating, not m.reading or m.updating)
+            with self._lock:
+                self._files.add(raw)
+        return open_wrapped(raw, m, mode, buffering, encoding, errors, newline)
+
+    def read_bytes(self, path: Path) -> bytes:
+        """The whole content of a file."""
+        with self.open(path, "rb") as f:
+            return f.readall()
+
+    def write_bytes(self, path: Path, data: Any) -> int:
+        """Create or replace a file with ``data`` (any bytes-like object)."""
+        if isinstance(data, str):
+            raise TypeError("data must be bytes-like, not str")
+        memoryview(data)  # TypeError before opening anything
+        with self.open(path, "wb") as f:
+            return f.write(data)
+
+    def read_text(self, path: Path, encoding: str | None = None,
+                  errors: str | None = None) -> str:
+        """The whole content of a file decoded as text."""
+        with self.open(path, "rt", encoding=encoding, errors=errors) as f:
+            return f.read()
+
+    def write_text(self, path: Path, data: str, encoding: str | None = None,
+                   errors: str | None = None, newline: str | None = None) -> int:
+        """Create or replace a file with ``data`` encoded as text."""
+        if not isinstance(data, str):
+            raise TypeError(f"data must be str, not {type(data).__name__}")
+        with self.open(path, "wt", encoding=encoding, errors=errors, newline=newline) as f:
+            return f.write(data)
+
+    @contextlib.contextmanager
+    def atomic_write(self, path: Path, mode: str = "wb", *, encoding: str | None = None,
+                     errors: str | None = None, newline: str | None = None,
+                     overwrite: bool = True) -> Iterator[IO[Any]]:
+        """Write a file all or nothing: a temporary name, fsync, then rename.
+
+        ``mode`` is ``"wb"`` (default), ``"w"`` (binary, as upstream) or
+        ``"wt"``. On an exception inside the block the temporary file is
+        removed and ``path`` is untouched. With ``overwrite=False`` an existing
+        ``path`` raises :class:`FileExistsError` at the end.
+        """
+        if mode not in ("w", "wb", "wt"):
+            raise ValueError(f"atomic_write mode must be 'w', 'wb' or 'wt', not {mode!r}")
+        p = fspath(path)
+        head, _, tail = p.rpartition(b"/")
+        tmp_raw = (head + b"/" if _ else b"") + b"." + tail + b".tmp-" + \
+            uuid.uuid4().hex[:12].encode()
+        tmp: Any = tmp_raw if isinstance(path, bytes) else os.fsdecode(tmp_raw)
+        xmode = "xt" if mode == "wt" else "xb"
+        f = self.open(tmp, xmode, -1 if xmode == "xb" else 65536, encoding=encoding,
+                      errors=errors, newline=newline)
+        ok = False
+        try:
+            yield f
+            f.flush()
+            raw = f if isinstance(f, DingoFile) else getattr(f, "buffer", f)
+            raw = getattr(raw, "raw", raw)
+            raw.fsync()
+            f.close()
+            if overwrite:
+                self.rename(tmp, path)
+            else:
+                self.rename(tmp, path, noreplace=True)
+            ok = True
+        finally:
+            if not ok:
+                with contextlib.suppress(Exception):
+                    f.close()
+                with contextlib.suppress(Exception):
+                    self.unlink(tmp)
+
+    def copy(self, src: Any, dst: Any, *, src_local: bool = False,
+             dst_local: bool = False) -> int:
+        """Copy a file's data; returns the number of bytes copied.
+
+        Both paths name files of this filesystem by default, and the copy runs
+        inside the library where it offers a server-side copy. A local file takes
+        part as an open file object (``src`` readable in binary mode, ``dst``
+        writable) or as a path with ``src_local=True`` / ``dst_local=True``.
+        """
+        src_obj = hasattr(src, "read") or hasattr(src, "readinto")
+        dst_obj = hasattr(dst, "write")
+        if src_obj or src_local:
+            if dst_obj or dst_local:
+                with contextlib.ExitStack() as stack:
+                    fin = src if src_obj else stack.enter_context(open(src, "rb"))
+                    fout = dst if dst_obj else stack.enter_context(open(dst, "wb"))
+                    return self._pump(fin, fout)
+            with contextlib.ExitStack() as stack:
+                fin = src if src_obj else stack.enter_context(open(src, "rb"))
+                fout = stack.enter_context(self.open(dst, "wb"))
+                return self._pump(fin, fout)
+        if dst_obj or dst_local:
+            with contextlib.ExitStack() as stack:
+                fin = stack.enter_context(self.open(src, "rb"))
+                fout = dst if dst_obj else stack.enter_context(open(dst, "wb"))
+                return self._pump(fin, fout)
+        with self.open(src, "rb") as fin, self.open(dst, "wb") as fout:
+            if self._s.has("copy_file_range"):
+                total = 0
+                while True:
+                    try:
+                        with self._use("dingofs_x_copy_file_range", src):
+                            n = self._s.x_copy_file_range(fin._fd, None, fout._fd, None,
+                                                          _COPY_CHUNK * 8, src, dst)
+                    except DingofsError as exc:
+                        if exc.errno in (_errno.EOPNOTSUPP, _errno.EXDEV) and total == 0:
+                            break
+                        raise
+                    if n == 0:
+                        return total
+                    total += n
+            return self._pump(fin, fout)
+
+    @staticmethod
+    def _pump(fin: Any, fout: Any) -> int:
+        buf = bytearray(_COPY_CHUNK)
+        mv = memoryview(buf)
+        total = 0
+        readinto = getattr(fin, "readinto", None)
+        while True:
+            if readinto is not None:
+                n = readinto(buf)
+                chunk: Any = mv[:n] if n else b""
+            else:
+                chunk = fin.read(_COPY_CHUNK)
+                n = len(chunk)
+            if not n:
+                return total
+            if isinstance(chunk, str):
+                raise TypeError("copy() needs binary file objects, got text")
+            view = memoryview(chunk)
+            while view.nbytes:
+                wrote = fout.write(view)
+                view = view[wrote if wrote is not None else view.nbytes:]
+            total += n
+
+    # -- names -----------------------------------------------------------------------------
+    def unlink(self, path: Path) -> None:
+        """Remove a file (not a directory)."""
+        p = fspath(path)
+        with self._use("dingofs_unlink", path):
+            self._s.unlink(p, path)
+
+    remove = unlink
+
+    def rename(self, src: Path, dst: Path, *, noreplace: bool = False) -> None:
+        """Rename ``src`` to ``dst`` atomically, replacing ``dst`` unless ``noreplace``."""
+        ps = fspath(src)
+        pd = fspath(dst)
+        with self._use("dingofs_rename", src):
+            if noreplace:
+                self._s.x_rename2(ps, pd, int(self._s.lib.DINGOFS_X_RENAME_NOREPLACE), src, dst)
+            else:
+                self._s.rename(ps, pd, src, dst)
+
+    def exchange(self, a: Path, b: Path) -> None:
+        """Swap two existing names atomically (needs the engine's rename extension)."""
+        pa = fspath(a)
+        pb = fspath(b)
+        with self._use("dingofs_x_rename2", a):
+            self._s.x_rename2(pa, pb, int(self._s.lib.DINGOFS_X_RENAME_EXCHANGE), a, b)
+
+    def link(self, src: Path, dst: Path) -> Attr:
+        """Make ``dst`` another name of ``src``; returns the attributes of ``dst``."""
+        ps = fspath(src)
+        pd = fspath(dst)
+        with self._use("dingofs_link", src):
+            self._s.link(ps, pd, src, dst)
+            return self._stat_raw(pd, dst, False)
+
+    def symlink(self, target: Path, link: Path) -> Attr:
+        """Create ``link`` as a symlink to ``target``; returns the link's attributes."""
+        pt = fspath(target, "target")
+        pl = fspath(link)
+        with self._use("dingofs_symlink", link):
+            self._s.symlink(pt, pl, target, link)
+            return self._stat_raw(pl, link, False)
+
+    def readlink(self, path: Path) -> Any:
+        """The target of a symlink (``bytes`` for a bytes path)."""
+        p = fspath(path)
+        with self._use("dingofs_readlink", path):
+            raw = self._s.readlink(p, path)
+        return raw if is_bytes_path(path) else os.fsdecode(raw)
+
+    def mknod(self, path: Path, mode: int, dev: int = 0) -> Attr:
+        """Create a regular file, FIFO or socket (devices need root).
+
+        ``mode`` holds the type (``stat.S_IFIFO`` …; none means a regular file)
+        and the permission bits, from which the umask is removed.
+        """
+        p = fspath(path)
+        mode = int_arg(mode, "mode", 0, 0xFFFF_FFFF)
+        dev = int_arg(dev, "dev", 0)
+        fmt = _stat.S_IFMT(mode) or _stat.S_IFREG
+        perm = mode & 0o7777 & ~self._current_umask()
+        with self._use("dingofs_x_mknod", path):
+            if self._s.has("mknod"):
+                self._s.x_mknod(p, fmt | perm, dev, path)
+            elif fmt == _stat.S_IFREG:
+                lib = self._s.lib
+                fd = self._s.open(p, lib.O_WRONLY | lib.O_CREAT | lib.O_EXCL, perm, path)
+                self._s.close(fd, path)
+            else:
+                raise error_from_errno(_errno.EOPNOTSUPP, "dingofs_x_mknod", path)
+            return self._stat_raw(p, path, False)
+
+    # -- extended attributes and ioctl -----------------------------------------------------
+    def setxattr(self, path: Path, name: str | bytes, value: Any, flags: int = 0) -> None:
+        """Set an extended attribute (``value``: ``str`` or any bytes-like object)."""
+        p = fspath(path)
+        n = text_arg(name, "name")
+        if isinstance(value, str):
+            data: bytes = value.encode("utf-8", "surrogateescape")
+        else:
+            try:
+                with memoryview(value) as mv:
+                    data = mv.tobytes()
+            except TypeError:
+                raise TypeError(f"value must be str or bytes-like, not "
+                                f"{type(value).__name__}") from None
+        flags = int_arg(flags, "flags", 0)
+        with self._use("dingofs_setxattr", path):
+            self._s.setxattr(p, n, data, flags, path)
+
+    def getxattr(self, path: Path, name: str | bytes, *,
+                 as_bytes: bool = False) -> str | bytes:
+        """An extended attribute's value: ``str`` (UTF-8, lossless) or ``bytes``."""
+        p = fspath(path)
+        n = text_arg(name, "name")
+        with self._use("dingofs_getxattr", path):
+            raw = self._s.getxattr(p, n, path)
+        return raw if as_bytes else raw.decode("utf-8", "surrogateescape")
+
+    def listxattr(self, path: Path) -> list[str]:
+        """Names of the extended attributes of ``path``."""
+        p = fspath(path)
+        with self._use("dingofs_listxattr", path):
+            raw = self._s.listxattr(p, path)
+        return [n.decode("utf-8", "surrogateescape") for n in raw.split(b"\0") if n]
+
+    def removexattr(self, path: Path, name: str | bytes) -> None:
+        """Remove an extended attribute."""
+        p = fspath(path)
+        n = text_arg(name, "name")
+        with self._use("dingofs_removexattr", path):
+            self._s.removexattr(p, n, path)
+
+    def ioctl(self, path: Path, cmd: int, in_buf: Any = b"", out_size: int = 8,
+              flags: int = 0) -> bytes:
+        """Run an inode ioctl on ``path`` (e.g. ``FS_IOC_GETFLAGS``) and return ``out_size`` bytes.
+
+        The argument buffer is zeroed, ``max(out_size, size in cmd,
+        len(in_buf))`` bytes long, and starts with ``in_buf``. ``flags`` exists
+        for compatibility and must be 0.
+        """
+        p = fspath(path)
+        cmd = int_arg(cmd, "cmd", 0, 0xFFFF_FFFF)
+        if isinstance(in_buf, str):
+            raise TypeError("in_buf must be bytes-like, not str")
+        try:
+            with memoryview(in_buf) as mv:
+                data = mv.tobytes()
+        except TypeError:
+            raise TypeError(f"in_buf must be bytes-like, not {type(in_buf).__name__}") from None
+        out_size = int_arg(out_size, "out_size", 0)
+        if int_arg(flags, "flags") != 0:
+            raise ValueError("ioctl flags must be 0")
+        size = max(out_size, (cmd >> 16) & 0x3FFF, len(data), 1)
+        s, lib = self._s, self._s.lib
+        arg = s.ffi.new("char[]", size)
+        if data:
+            s.ffi.memmove(arg, data, len(data))
+        with self._use("dingofs_ioctl", path):
+            fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, path)
+            try:
+                s.ioctl(fd, cmd, arg, path)
+            finally:
+                s.close(fd, path)
+        return s.ffi.buffer(arg, size)[:out_size]
+
+    # -- statistics ------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Operation counts, bytes moved and errors since :meth:`build`.
+
+        :returns: ``{"ops": {c_function: count}, "errors": {c_function: count},
+            "calls", "failed_calls", "bytes_read", "bytes_written",
+            "open_files", "open_iterators", "uptime_s"}``.
+        """
+        snap = self._s.snapshot()
+        with self._lock:
+            snap["open_files"] = len(self._files)
+            snap["open_iterators"] = len(self._iters)
+        snap["uptime_s"] = time.time() - self._built_at
+        return snap
+
+    @property
+    def library(self) -> dict[str, Any]:
+        """Which library serves this client (see :func:`dingofs.library_info`)."""
+        return self._backend.info()
+
+    # -- options (static) ------------------------------------------------------------------
+    @staticmethod
+    def set_option(key: str, value: Any) -> None:
+        """Set a configuration option, before or after clients exist.
+
+        ``log_dir``, ``log_level`` and ``log_v`` are kept by the module and
+        applied by later :meth:`build` calls (unless an argument overrides
+        them). Every other key is handed to each loaded library that knows it.
+
+        :raises DingofsError: when no loaded library knows the key or accepts the value.
+        """
+        name, raw_key = _option_key(key)
+        raw_value = _opt_value(value)
+        canon = _LOG_KEYS.get(name)
+        if canon is not None:
+            text = raw_value.decode("utf-8", "surrogateescape")
+            if canon == "log_v" and text:
+                try:
+                    int(text)
+                except ValueError:
+                    raise ValueError(f"log_v must be an integer, got {text!r}") from None
+            with _state_lock:
+                _log_state[canon] = text
+            for b in _ffi.backends():
+                with contextlib.suppress(DingofsError):
+                    _option_session(b).conf_set(canon.encode(), raw_value, name)
+            return
+        first: DingofsError | None = None
+        done = False
+        for b in _ffi.backends():
+            try:
+                _option_session(b).conf_set(raw_key, raw_value, name)
+                done = True
+            except DingofsError as exc:
+                first = first or exc
+        if not done:
+            assert first is not None
+            raise first
+
+    @staticmethod
+    def get_option(key: str) -> str:
+        """The current value of an option, as a string."""
+        name, raw_key = _option_key(key)
+        canon = _LOG_KEYS.get(name)
+        if canon is not None:
+            with _state_lock:
+                if canon in _log_state:
+                    return _log_state[canon]
+            raw_key = canon.encode()
+        first: DingofsError | None = None
+        for b in _ffi.backends():
+            try:
+                return _option_session(b).conf_get(raw_key, name)
+            except DingofsError as exc:
+                first = first or exc
+        assert first is not None
+        raise first
+
+    @staticmethod
+    def list_options() -> list[OptionInfo]:
+        """Every option of every loaded library (each says which library)."""
+        out: list[OptionInfo] = []
+        for b in _ffi.backends():
+            for name, typ, default, desc in _option_session(b).conf_list():
+                out.append(OptionInfo(name, typ, default, desc, b.name))
+        return out
+
+    @staticmethod
+    def print_options(file: IO[str] | None = None) -> None:
+        """Print every option and its current value to ``file`` (default ``sys.stdout``)."""
+        out = sys.stdout if file is None else file
+        for b in _ffi.backends():
+            text = _capture_conf_print(_option_session(b))
+            if not text.strip():
+                text = _format_options(b)
+            out.write(text)
+        with contextlib.suppress(Exception):
+            out.flush()
+
+    # -- maintenance -----------------------------------------------------------------------
+    @staticmethod
+    def fsck(mds_addrs: str, repair: bool = False) -> tuple[int, str]:
+        """Check (and with ``repair`` fix) a ``local://`` filesystem without mounting it.
+
+        :returns: ``(problems, report)``; 0 problems means consistent.
+        """
+        addrs = _required_str(mds_addrs, "mds_addrs")
+        backend = _ffi.backend_for(addrs)
+        return _fsck(backend, addrs.encode("utf-8", "surrogateescape"), bool(repair), addrs)
+
+
+_print_lock = threading.Lock()
+
+
+def _capture_conf_print(s: Session) -> str:
+    """Run ``dingofs_conf_print`` with fd 1 redirected to a temporary file."""
+    with _print_lock:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:
+            return ""
+        try:
+            with tempfile.TemporaryFile() as tmp:
+                s.lib.dfx_flush_stdout()
+                os.dup2(tmp.fileno(), 1)
+                try:
+                    s.conf_print()
+                finally:
+                    os.dup2(saved, 1)
+                tmp.seek(0)
+                return tmp.read().decode("utf-8", "replace")
+        finally:
+            os.close(saved)
+
+
+def _format_options(b: _ffi.Backend) -> str:
+    s = _option_session(b)
+    lines = []
+    for name, _typ, default, _desc in s.conf_list():
+        try:
+            value = s.conf_get(name.encode())
+        except DingofsError:
+            value = default
+        lines.append(f"{name}={value}\n")
+    return "".join(lines)
+
+
+# Keep names used only in annotations or re-exported from here.
+_ = (FileType, set, io)

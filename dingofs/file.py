@@ -1,0 +1,639 @@
+"""Files: :class:`DingoFile` (an :class:`io.RawIOBase`) and ``open()``'s mode logic."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import errno as _errno
+import io
+import platform
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from ._calls import CHUNK, Session
+from ._util import Gate, int_arg
+from .errors import error_from_errno
+from .types import Attr
+
+if TYPE_CHECKING:
+    from .client import Client
+
+__all__ = ["DingoFile", "parse_mode"]
+
+#: read(n) below this size allocates n bytes at once without asking for the file size.
+_SMALL_READ = 64 * 1024
+#: First chunk size of readline().
+_LINE_CHUNK = 8 * 1024
+# Reading straight into a fresh bytes object avoids a copy of whole-file reads; it relies
+# on CPython's bytes layout, so other interpreters take the bytearray path.
+_FILL_BYTES = platform.python_implementation() == "CPython"
+
+_CLOSED_MSG = "I/O operation on closed file."
+
+
+class _Mode:
+    __slots__ = ("creating", "reading", "writing", "appending", "updating", "text", "binary")
+
+    def __init__(self) -> None:
+        self.creating = self.reading = self.writing = self.appending = False
+        self.updating = self.text = self.binary = False
+
+
+def parse_mode(mode: Any) -> _Mode:
+    """Validate a mode string the way ``builtins.open`` does.
+
+    :raises TypeError: when ``mode`` is not a ``str``.
+    :raises ValueError: for an invalid mode.
+    """
+    if not isinstance(mode, str):
+        raise TypeError(f"open() argument 'mode' must be str, not {type(mode).__name__}")
+    m = _Mode()
+    if not mode or len(set(mode)) != len(mode) or any(ch not in "rwaxb+t" for ch in mode):
+        raise ValueError(f"invalid mode: {mode!r}")
+    m.creating = "x" in mode
+    m.reading = "r" in mode
+    m.writing = "w" in mode
+    m.appending = "a" in mode
+    m.updating = "+" in mode
+    m.text = "t" in mode
+    m.binary = "b" in mode
+    if m.creating + m.reading + m.writing + m.appending != 1:
+        raise ValueError("must have exactly one of create/read/write/append mode")
+    if m.text and m.binary:
+        raise ValueError("can't have text and binary mode at once")
+    return m
+
+
+def normalised_mode(m: _Mode) -> str:
+    """The mode string :class:`io.FileIO` would report (``r+b`` -> ``rb+``, ``w+`` -> ``rb+``)."""
+    if m.creating:
+        return "xb+" if m.updating else "xb"
+    if m.appending:
+        return "ab+" if m.updating else "ab"
+    if m.updating:
+        return "rb+"
+    return "rb" if m.reading else "wb"
+
+
+def check_text_args(encoding: Any, errors: Any, newline: Any) -> None:
+    """Validate the text keywords before anything is opened."""
+    if encoding is not None:
+        if not isinstance(encoding, str):
+            raise TypeError(f"open() argument 'encoding' must be str or None, not "
+                            f"{type(encoding).__name__}")
+        if encoding != "locale":
+            codecs.lookup(encoding)
+    if errors is not None and not isinstance(errors, str):
+        raise TypeError(f"open() argument 'errors' must be str or None, not "
+                        f"{type(errors).__name__}")
+    if newline is not None:
+        if not isinstance(newline, str):
+            raise TypeError(f"open() argument 'newline' must be str or None, not "
+                            f"{type(newline).__name__}")
+        if newline not in ("", "\n", "\r", "\r\n"):
+            raise ValueError(f"illegal newline value: {newline!r}")
+
+
+class DingoFile(io.RawIOBase):
+    """An open DingoFS file, unbuffered, with the interface of :class:`io.FileIO`.
+
+    Made by :meth:`dingofs.Client.open`. Reads and writes go straight to the
+    library without copies (any buffer object is accepted); transfers larger
+    than 64 MiB are split so Ctrl-C is honoured between calls. There is no OS
+    file descriptor: :meth:`fileno` raises :class:`io.UnsupportedOperation`.
+    """
+
+    def __init__(self, client: Client, session: Session, fd: int, name: Any, mode: str,
+                 readable: bool, writable: bool) -> None:
+        super().__init__()
+        self._client = client
+        self._s = session
+        self._fd = fd
+        self._name = name
+        self._mode = mode
+        self._readable = readable
+        self._writable = writable
+        self._gate = Gate("file")
+        self._child_closed = False
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def name(self) -> Any:
+        """The path this file was opened with (``str`` or ``bytes``)."""
+        return self._name
+
+    @property
+    def mode(self) -> str:
+        """The mode normalised like :class:`io.FileIO` (``rb``, ``rb+``, ``wb``, ``ab+`` …)."""
+        return self._mode
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran (or the owning client was stopped)."""
+        if self._gate.forked:
+            return self._child_closed
+        return self._gate.closed
+
+    def _closed_error(self) -> BaseException:
+        return ValueError(_CLOSED_MSG)
+
+    def _enter(self, op: str) -> None:
+        self._gate.enter(op, self._name, on_closed=self._closed_error)
+
+    def _check_open(self) -> None:
+        if self._gate.closed:
+            if self._gate.forked and not self._child_closed:
+                self._enter("")
+            raise ValueError(_CLOSED_MSG)
+
+    def readable(self) -> bool:
+        self._check_open()
+        return self._readable
+
+    def writable(self) -> bool:
+        self._check_open()
+        return self._writable
+
+    def seekable(self) -> bool:
+        self._check_open()
+        return True
+
+    def isatty(self) -> bool:
+        self._check_open()
+        return False
+
+    def fileno(self) -> int:
+        self._check_open()
+        raise io.UnsupportedOperation("DingoFile has no OS file descriptor")
+
+    def _need_read(self) -> None:
+        self._check_open()
+        if not self._readable:
+            raise io.UnsupportedOperation("File not open for reading")
+
+    def _need_write(self) -> None:
+        self._check_open()
+        if not self._writable:
+            raise io.UnsupportedOperation("File not open for writing")
+
+    # -- reading ---------------------------------------------------------------------------
+    def _read_into_c(self, cbuf: Any, nbytes: int, *, fill: bool) -> int:
+        """Read up to ``nbytes`` into ``cbuf``; with ``fill`` loop until full or EOF."""
+        total = 0
+        self._enter("dingofs_read")
+        try:
+            while total < nbytes:
+                step = min(nbytes - total, CHUNK)
+                n = self._s.read(self._fd, cbuf + total, step, self._name)
+                total += n
+                if n == 0 or (not fill and (n < step or total >= CHUNK)):
+                    break
+        finally:
+            self._gate.leave()
+        return total
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into any writable buffer (bytearray, memoryview, numpy array …) without copies.
+
+        :returns: the number of bytes read (0 at end of file).
+        """
+        self._need_read()
+        ffi = self._s.ffi
+        try:
+            cbuf = ffi.from_buffer(buffer, require_writable=True)
+        except BufferError:
+            raise TypeError(f"readinto() argument must be a writable bytes-like object, not "
+                            f"{type(buffer).__name__}") from None
+        try:
+            n = len(cbuf)
+            if n == 0:
+                return 0
+            return self._read_into_c(cbuf, n, fill=n > CHUNK)
+        finally:
+            # Release the buffer export at once: a cdata left to the garbage collector
+            # could outlive (and then touch) the exporting object inside a cycle.
+            ffi.release(cbuf)
+
+    def read_into(self, buffer: Any, size: int = -1) -> int:
+        """Upstream's name of :meth:`readinto`; ``size >= 0`` limits the bytes read."""
+        if size is None or size < 0:
+            return self.readinto(buffer)
+        size = int_arg(size, "size")
+        mv = memoryview(buffer).cast("B")
+        return self.readinto(mv[:size])
+
+    def _remaining(self) -> int | None:
+        """Bytes between the offset and the end of file right now (None if unknown)."""
+        self._enter("dingofs_fstat")
+        try:
+            st = self._s.fstat(self._fd, self._name)
+            pos = self._s.lseek(self._fd, 0, self._s.lib.SEEK_CUR, self._name)
+        finally:
+            self._gate.leave()
+        return max(0, int(st.st_size) - pos)
+
+    def _fresh(self, n: int) -> tuple[bytes | bytearray, Any]:
+        """A new buffer of ``n`` bytes and its cdata view."""
+        if _FILL_BYTES and n >= 2:
+            b: bytes | bytearray = bytes(n)  # a new, unshared object filled in place
+            return b, self._s.ffi.from_buffer(b)
+        ba = bytearray(n)
+        return ba, self._s.ffi.from_buffer(ba, require_writable=True)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read up to ``size`` bytes (all up to end of file when negative or None).
+
+        Allocates at most ``min(size, file size - position)`` bytes (more only if
+        the file grows meanwhile).
+        """
+        if size is None:
+            size = -1
+        size = int_arg(size, "size")
+        self._need_read()
+        if size < 0:
+            return self.readall()
+        if size == 0:
+            return b""
+        want = size if size <= _SMALL_READ else min(size, self._remaining() or 0)
+        if want == 0:
+            want = min(size, _SMALL_READ)  # probe: the file may have grown
+        buf, cbuf = self._fresh(want)
+        try:
+            got = self._read_into_c(cbuf, want, fill=size > _SMALL_READ)
+        finally:
+            self._s.ffi.release(cbuf)
+        if got == want and want < size and size > _SMALL_READ:
+            more = self._read_rest(size - got)
+            if more:
+                return bytes(buf) + more
+        if got == len(buf):
+            return bytes(buf) if isinstance(buf, bytearray) else buf
+        return bytes(memoryview(buf)[:got])
+
+    def _read_rest(self, limit: int) -> bytes:
+        """Read up to ``limit`` more bytes in chunks (the file grew while reading)."""
+        parts = []
+        while limit > 0:
+            step = min(limit, 1 << 20)
+            ba = bytearray(step)
+            with self._s.ffi.from_buffer(ba, require_writable=True) as cbuf:
+                n = self._read_into_c(cbuf, step, fill=True)
+            if n == 0:
+                break
+            parts.append(bytes(memoryview(ba)[:n]))
+            limit -= n
+            if n < step:
+                break
+        return b"".join(parts)
+
+    def readall(self) -> bytes:
+        """Read everything up to end of file."""
+        self._need_read()
+        want = self._remaining() or 0
+        if want == 0:
+            buf, cbuf = self._fresh(_SMALL_READ)
+            try:
+                got = self._read_into_c(cbuf, _SMALL_READ, fill=True)
+            finally:
+                self._s.ffi.release(cbuf)
+            if got == 0:
+                return b""
+            head = bytes(memoryview(buf)[:got])
+            return head + self._read_rest(1 << 62) if got == _SMALL_READ else head
+        buf, cbuf = self._fresh(want)
+        try:
+            got = self._read_into_c(cbuf, want, fill=True)
+        finally:
+            self._s.ffi.release(cbuf)
+        if got < want:
+            return bytes(memoryview(buf)[:got])
+        more = self._read_rest(1 << 62)
+        if more:
+            return bytes(buf) + more
+        return bytes(buf) if isinstance(buf, bytearray) else buf
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Read one line (up to ``size`` bytes), fetching chunks rather than single bytes."""
+        if size is None:
+            size = -1
+        size = int_arg(size, "size")
+        self._need_read()
+        if size == 0:
+            return b""
+        s, fd, lib = self._s, self._fd, self._s.lib
+        self._enter("dingofs_pread")
+        try:
+            start = s.lseek(fd, 0, lib.SEEK_CUR, self._name)
+            parts = []
+            got = 0
+            chunk = _LINE_CHUNK
+            while True:
+                step = chunk if size < 0 else min(chunk, size - got)
+                ba = bytearray(step)
+                with s.ffi.from_buffer(ba, require_writable=True) as cbuf:
+                    n = s.pread(fd, cbuf, step, start + got, self._name)
+                if n == 0:
+                    break
+                piece = memoryview(ba)[:n]
+                nl = ba.find(b"\n", 0, n)
+                if nl >= 0:
+                    parts.append(bytes(piece[: nl + 1]))
+                    got += nl + 1
+                    break
+                parts.append(bytes(piece))
+                got += n
+                if size >= 0 and got >= size:
+                    break
+                chunk = min(chunk * 2, 1 << 20)
+            if got:
+                s.lseek(fd, start + got, lib.SEEK_SET, self._name)
+        finally:
+            self._gate.leave()
+        return b"".join(parts)
+
+    def pread(self, size: int, offset: int) -> bytes:
+        """Read up to ``size`` bytes at ``offset`` without moving the file position."""
+        size = int_arg(size, "size")
+        offset = int_arg(offset, "offset")
+        if size < 0:
+            raise ValueError("size must be >= 0")
+        if offset < 0:
+            raise ValueError("offset must be >= 0")
+        self._need_read()
+        if size == 0:
+            return b""
+        if size > _SMALL_READ:
+            self._enter("dingofs_fstat")
+            try:
+                length = int(self._s.fstat(self._fd, self._name).st_size)
+            finally:
+                self._gate.leave()
+            size = min(size, max(length - offset, 0)) or min(size, _SMALL_READ)
+        buf, cbuf = self._fresh(size)
+        total = 0
+        try:
+            self._enter("dingofs_pread")
+            try:
+                while total < size:
+                    step = min(size - total, CHUNK)
+                    n = self._s.pread(self._fd, cbuf + total, step, offset + total, self._name)
+                    total += n
+                    if n < step:
+                        break
+            finally:
+                self._gate.leave()
+        finally:
+            self._s.ffi.release(cbuf)
+        if total == len(buf):
+            return bytes(buf) if isinstance(buf, bytearray) else buf
+        return bytes(memoryview(buf)[:total])
+
+    # -- writing ---------------------------------------------------------------------------
+    def _cdata_in(self, data: Any) -> tuple[Any, int]:
+        """A cdata over ``data`` (the caller releases it) and its size in bytes."""
+        if isinstance(data, str):
+            raise TypeError("a bytes-like object is required, not 'str'")
+        ffi = self._s.ffi
+        try:
+            cbuf = ffi.from_buffer(data)
+        except (TypeError, ValueError, BufferError):
+            with memoryview(data) as mv:  # TypeError for non-buffers
+                copy = mv.tobytes()  # non-contiguous: one copy
+            cbuf = ffi.from_buffer(copy)
+        return cbuf, len(cbuf)
+
+    def write(self, data: Any) -> int:
+        """Write all of ``data`` (any bytes-like object) at the file position.
+
+        :returns: the number of bytes written.
+        """
+        self._need_write()
+        cbuf, n = self._cdata_in(data)
+        try:
+            if n == 0:
+                return 0
+            total = 0
+            self._enter("dingofs_write")
+            try:
+                while total < n:
+                    total += self._s.write(self._fd, cbuf + total, min(n - total, CHUNK),
+                                           self._name)
+            finally:
+                self._gate.leave()
+            return total
+        finally:
+            self._s.ffi.release(cbuf)
+
+    def pwrite(self, data: Any, offset: int) -> int:
+        """Write ``data`` at ``offset`` without moving the file position."""
+        offset = int_arg(offset, "offset")
+        if offset < 0:
+            raise ValueError("offset must be >= 0")
+        self._need_write()
+        cbuf, n = self._cdata_in(data)
+        try:
+            total = 0
+            self._enter("dingofs_pwrite")
+            try:
+                while total < n:
+                    total += self._s.pwrite(self._fd, cbuf + total, min(n - total, CHUNK),
+                                            offset + total, self._name)
+            finally:
+                self._gate.leave()
+            return total
+        finally:
+            self._s.ffi.release(cbuf)
+
+    # -- position, size, durability --------------------------------------------------------
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move the file position; ``SEEK_DATA``/``SEEK_HOLE`` work where the library has them."""
+        offset = int_arg(offset, "offset")
+        whence = int_arg(whence, "whence")
+        self._check_open()
+        self._enter("dingofs_lseek")
+        try:
+            return self._s.lseek(self._fd, offset, whence, self._name)
+        finally:
+            self._gate.leave()
+
+    def tell(self) -> int:
+        """The current file position."""
+        return self.seek(0, io.SEEK_CUR)
+
+    def truncate(self, size: int | None = None) -> int:
+        """Resize the file to ``size`` (default: the current position); the position stays."""
+        self._need_write()
+        if size is None:
+            size = self.tell()
+        size = int_arg(size, "size")
+        self._enter("dingofs_ftruncate")
+        try:
+            self._s.ftruncate(self._fd, size, self._name)
+        finally:
+            self._gate.leave()
+        return size
+
+    def flush(self) -> None:
+        """Publish size and times to other handles (``dingofs_flush``) for writable files."""
+        self._check_open()
+        if not self._writable:
+            return
+        self._enter("dingofs_flush")
+        try:
+            self._s.flush(self._fd, self._name)
+        finally:
+            self._gate.leave()
+
+    def fsync(self, datasync: bool = False) -> None:
+        """Make the file's data (and metadata) durable."""
+        self._check_open()
+        self._enter("dingofs_fsync")
+        try:
+            self._s.fsync(self._fd, bool(datasync), self._name)
+        finally:
+            self._gate.leave()
+
+    def stat(self) -> Attr:
+        """Attributes of the open file (``fstat``)."""
+        self._check_open()
+        self._enter("dingofs_fstat")
+        try:
+            if self._s.has("fstat"):
+                st, flags = self._s.x_fstat(self._fd, self._name)
+                return self._client._attr(st, flags)
+            st = self._s.fstat(self._fd, self._name)
+            return self._client._attr(st, None, fd_flags=self)
+        finally:
+            self._gate.leave()
+
+    def _get_flags(self) -> int:
+        """Inode flags through ``FS_IOC_GETFLAGS`` on this file (no extension needed)."""
+        s = self._s
+        arg = s.ffi.new("char[]", 8)
+        self._enter("dingofs_ioctl")
+        try:
+            s.ioctl(self._fd, s.lib.FS_IOC_GETFLAGS, arg, self._name)
+        finally:
+            self._gate.leave()
+        return int.from_bytes(s.ffi.buffer(arg, 4)[:], "little")
+
+    def flock(self, operation: int) -> None:
+        """Advisory whole-file lock: ``fcntl.LOCK_SH``/``LOCK_EX``/``LOCK_UN`` (| ``LOCK_NB``).
+
+        :raises BlockingIOError: with ``LOCK_NB`` when another file holds a conflicting lock.
+        """
+        operation = int_arg(operation, "operation")
+        self._check_open()
+        self._enter("dingofs_x_flock")
+        try:
+            self._s.x_flock(self._fd, operation, self._name)
+        finally:
+            self._gate.leave()
+
+    def fallocate(self, offset: int, length: int, mode: int = 0) -> None:
+        """Allocate (``mode`` 0 or ``FALLOC_FL_KEEP_SIZE``) or punch a hole in a byte range."""
+        offset = int_arg(offset, "offset")
+        length = int_arg(length, "length")
+        mode = int_arg(mode, "mode")
+        self._need_write()
+        self._enter("dingofs_x_fallocate")
+        try:
+            self._s.x_fallocate(self._fd, mode, offset, length, self._name)
+        finally:
+            self._gate.leave()
+
+    # -- closing ---------------------------------------------------------------------------
+    def close(self) -> None:
+        """Flush and release the file; later operations raise ``ValueError``. Idempotent."""
+        if self._gate.forked:
+            self._child_closed = True
+            return
+        if not self._gate.shut():
+            return
+        self._client._forget_file(self)
+        try:
+            self._s.close(self._fd, self._name)
+        except Exception as exc:
+            if getattr(exc, "errno", None) in (_errno.EBADF, _errno.ENOTCONN):
+                return  # the handle already released it (umount)
+            raise
+
+    def _close_for_stop(self) -> None:
+        """Close during ``Client.stop()``; errors are not raised."""
+        with contextlib.suppress(Exception):  # never raise from here
+            self.close()
+
+    def __del__(self) -> None:
+        gate = getattr(self, "_gate", None)
+        if gate is None or gate.closed:
+            return
+        warnings.warn(f"unclosed file {self!r}", ResourceWarning, stacklevel=2, source=self)
+        with contextlib.suppress(Exception):  # never raise from here
+            self.close()
+
+    def __getstate__(self) -> Any:
+        raise TypeError(f"cannot pickle {type(self).__name__!r} object")
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"mode={self._mode!r}"
+        return f"<dingofs.DingoFile name={self._name!r} {state}>"
+
+
+def open_wrapped(raw: DingoFile, m: _Mode, mode: str, buffering: int,
+                 encoding: str | None, errors: str | None,
+                 newline: str | None) -> Any:
+    """Wrap ``raw`` as ``Client.open`` promises (raw, buffered or text)."""
+    try:
+        text = m.text or encoding is not None or errors is not None or newline is not None
+        if not text:
+            if buffering in (-1, 0):
+                return raw
+            if buffering == 1:
+                warnings.warn("line buffering (buffering=1) isn't supported in binary mode, "
+                              "the default buffer size will be used", RuntimeWarning,
+                              stacklevel=3)
+                return raw
+            return _buffered(raw, m, buffering)
+        size = io.DEFAULT_BUFFER_SIZE if buffering in (-1, 1) else buffering
+        buffer = _buffered(raw, m, size)
+        wrapper = io.TextIOWrapper(buffer, encoding, errors, newline,
+                                   line_buffering=buffering == 1)
+        wrapper.mode = mode  # type: ignore[misc]  # as builtins.open does
+        return wrapper
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _buffered(raw: DingoFile, m: _Mode, size: int) -> Any:
+    if m.updating:
+        return io.BufferedRandom(raw, size)
+    if m.reading:
+        return io.BufferedReader(raw, size)
+    return io.BufferedWriter(raw, size)
+
+
+def check_open_args(m: _Mode, buffering: Any, encoding: Any, errors: Any,
+                    newline: Any) -> int:
+    """Validate ``open()``'s arguments after the mode; returns ``buffering``."""
+    if isinstance(buffering, bool) or not isinstance(buffering, int):
+        raise TypeError(f"open() argument 'buffering' must be int, not "
+                        f"{type(buffering).__name__}")
+    text = m.text or encoding is not None or errors is not None or newline is not None
+    if m.binary and encoding is not None:
+        raise ValueError("binary mode doesn't take an encoding argument")
+    if m.binary and errors is not None:
+        raise ValueError("binary mode doesn't take an errors argument")
+    if m.binary and newline is not None:
+        raise ValueError("binary mode doesn't take a newline argument")
+    check_text_args(encoding, errors, newline)
+    if text and buffering == 0:
+        raise ValueError("can't have unbuffered text I/O")
+    if buffering < -1:
+        raise ValueError("invalid buffering size")
+    return buffering
+
+
+def isdir_error(path: Any) -> BaseException:
+    """The error ``open`` raises for a directory (as :class:`io.FileIO` does)."""
+    return error_from_errno(_errno.EISDIR, "dingofs_open", path)

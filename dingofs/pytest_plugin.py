@@ -1,0 +1,206 @@
+"""pytest plugin: every test gets its own embedded DingoFS filesystem.
+
+Installed with the package and loaded through the ``pytest11`` entry point
+(name ``dingofs``); disable it with ``-p no:dingofs``, or enable it with
+``-p dingofs`` when plugin autoloading is off. Do not also list it in
+``pytest_plugins``.
+
+Fixtures (all function-scoped; filesystems live under the test's
+``tmp_path``, so tests are isolated and safe under ``pytest-xdist``):
+
+``dingofs_client``
+    a :class:`dingofs.Client` on a new, empty ``local://`` filesystem.
+``dingofs_factory``
+    a :class:`DingoFSFactory`: ``dingofs_factory()`` makes another empty
+    filesystem, ``dingofs_factory("name")`` mounts that one (again, when it
+    exists); ``.url(name)``, ``.storage_options(name)``, ``.fsspec(name)``
+    and ``.path(name)`` give the other ways in.
+``dingofs_path``
+    a :class:`dingofs.path.DingoPath` for the root of ``dingofs_client``'s
+    filesystem.
+``dingofs_fs``
+    an fsspec :class:`dingofs.fsspec.DingoFileSystem` on the same filesystem
+    as ``dingofs_client`` (skips the test when fsspec is missing).
+``dingofs_storage_options``
+    ``storage_options`` for ``dingofs://NAME/...`` URLs of that filesystem
+    (for pandas, dask, ...); ``dingofs_url`` is its root URL.
+
+Everything is stopped at the end of the test. This module imports nothing
+from the compiled bridge when pytest loads it; fixtures import it when used.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from dingofs.client import Client
+    from dingofs.fsspec import DingoFileSystem
+    from dingofs.path import DingoPath
+
+__all__ = ["DingoFSFactory"]
+
+#: Name of the filesystem behind ``dingofs_client``.
+DEFAULT_NAME = "test"
+
+
+class DingoFSFactory:
+    """Makes embedded filesystems (and clients on them) under one directory.
+
+    :param root: a directory owned by one test (its filesystems live in
+        ``root/base``, client logs in ``root/logs``).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.base_dir = self.root / "base"
+        self.log_dir = self.root / "logs"
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._clients: list[Client] = []
+        self._filesystems: list[DingoFileSystem] = []
+        self._counter = 0
+
+    def _new_name(self) -> str:
+        while True:
+            name = f"fs{self._counter}"
+            self._counter += 1
+            if not (self.base_dir / "meta" / name).exists():
+                return name
+
+    def mds_addrs(self, name: str = DEFAULT_NAME) -> str:
+        """The ``local://`` address of filesystem ``name``."""
+        return f"local://{name}?base={self.base_dir}"
+
+    def url(self, name: str = DEFAULT_NAME, path: str = "/") -> str:
+        """A ``dingofs://`` URL inside filesystem ``name``."""
+        return f"dingofs://{name}/{path.lstrip('/')}"
+
+    def storage_options(self, name: str = DEFAULT_NAME) -> dict[str, Any]:
+        """fsspec ``storage_options`` that reach filesystem ``name``."""
+        return {"mds_addrs": self.mds_addrs(name), "log_dir": str(self.log_dir)}
+
+    def client(self, name: str | None = None, **build_kwargs: Any) -> Client:
+        """Mount filesystem ``name`` (a new empty one when ``None``).
+
+        :param build_kwargs: passed to :meth:`dingofs.Client.build`.
+        """
+        from dingofs import Client
+
+        if name is None:
+            name = self._new_name()
+        build_kwargs.setdefault("log_dir", str(self.log_dir))
+        client = Client.build(self.mds_addrs(name), name, f"/pytest/{name}", **build_kwargs)
+        self._clients.append(client)
+        return client
+
+    __call__ = client
+
+    def fsspec(self, name: str = DEFAULT_NAME) -> DingoFileSystem:
+        """An fsspec filesystem on ``name`` (not shared through fsspec's cache)."""
+        from dingofs.fsspec import DingoFileSystem
+
+        fs = DingoFileSystem(name, skip_instance_cache=True, **self.storage_options(name))
+        self._filesystems.append(fs)
+        return fs
+
+    def path(self, name: str | None = None) -> DingoPath:
+        """A :class:`~dingofs.path.DingoPath` at the root of ``name``."""
+        from dingofs.path import DingoPath
+
+        return DingoPath(self.client(name), "/")
+
+    def close(self) -> None:
+        """Stop every client and fsspec filesystem made for this test,
+        including fsspec instances made from this test's URLs."""
+        errors: list[BaseException] = []
+        for fs in self._filesystems:
+            try:
+                fs.close()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+        self._filesystems.clear()
+        mod = sys.modules.get("dingofs.fsspec")
+        if mod is not None:
+            marker = f"base={self.base_dir}"
+            cache = getattr(mod.DingoFileSystem, "_cache", {})
+            for key, fs in list(cache.items()):
+                settings = getattr(fs, "settings", None)
+                if settings is not None and marker in settings.mds_addrs:
+                    cache.pop(key, None)
+                    try:
+                        fs.close()
+                    except Exception as exc:  # noqa: BLE001
+                        errors.append(exc)
+        while self._clients:
+            try:
+                self._clients.pop().stop()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+
+def _ensure_protocol() -> None:
+    """Register ``dingofs://`` with fsspec if its entry point was not seen
+    (e.g. the package is used from a source tree without installed metadata)."""
+    try:
+        import fsspec
+    except ImportError:
+        return
+    if "dingofs" not in fsspec.available_protocols():
+        from dingofs.fsspec import DingoFileSystem
+
+        fsspec.register_implementation("dingofs", DingoFileSystem, clobber=False)
+
+
+@pytest.fixture
+def dingofs_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DingoFSFactory]:
+    """A factory of embedded filesystems private to this test."""
+    factory = DingoFSFactory(tmp_path_factory.mktemp("dingofs", numbered=True))
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture
+def dingofs_client(dingofs_factory: DingoFSFactory) -> Client:
+    """A client on a new, empty embedded filesystem named ``test``."""
+    return dingofs_factory.client(DEFAULT_NAME)
+
+
+@pytest.fixture
+def dingofs_path(dingofs_client: Client) -> DingoPath:
+    """The root of ``dingofs_client``'s filesystem as a DingoPath."""
+    from dingofs.path import DingoPath
+
+    return DingoPath(dingofs_client, "/")
+
+
+@pytest.fixture
+def dingofs_fs(dingofs_factory: DingoFSFactory, dingofs_client: Client) -> DingoFileSystem:
+    """An fsspec filesystem on ``dingofs_client``'s filesystem."""
+    pytest.importorskip("fsspec")
+    return dingofs_factory.fsspec(DEFAULT_NAME)
+
+
+@pytest.fixture
+def dingofs_storage_options(
+    dingofs_factory: DingoFSFactory, dingofs_client: Client
+) -> dict[str, Any]:
+    """``storage_options`` for ``dingofs://test/...`` URLs of ``dingofs_client``'s filesystem."""
+    _ensure_protocol()
+    return dingofs_factory.storage_options(DEFAULT_NAME)
+
+
+@pytest.fixture
+def dingofs_url(dingofs_factory: DingoFSFactory, dingofs_client: Client) -> str:
+    """The root URL (``dingofs://test/``) of ``dingofs_client``'s filesystem."""
+    _ensure_protocol()
+    return dingofs_factory.url(DEFAULT_NAME)
+
