@@ -28,7 +28,7 @@ $(VPY):
 	$(VPY) -m pip install -q --upgrade pip
 
 dev: $(VPY) native
-	$(VPY) -m pip install -q -e '.[test]'
+	$(VPY) -m pip install -q -e '.[test,lint]'
 
 run: dev
 	$(VPY) examples/python/run_all.py

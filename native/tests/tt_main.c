@@ -1,0 +1,2 @@
+#define TINYTEST_MAIN 1
+#include "tinytest.h"
