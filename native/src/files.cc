@@ -16,6 +16,7 @@ namespace dingofs {
 
 OpenInode::~OpenInode() {
   if (hostfd >= 0) close(hostfd);
+  if (appendfd >= 0) close(appendfd);
 }
 
 OpenFile::~OpenFile() {
@@ -45,7 +46,7 @@ int Fs::EnsureHostFd(OpenInode* oi) {
   return 0;
 }
 
-std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n) {
+std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
   auto it = open_inodes_.find(n.ino);
   if (it != open_inodes_.end()) {
     it->second->nopen++;
@@ -69,9 +70,12 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n) {
       OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
       Fail(ENOENT);
     }
-    std::string path = DataPath(data_dir_, n.ino);
-    oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-    oi->hostfd_rw = oi->hostfd >= 0 && !read_only_;
+    if (!created) {
+      // A file created just now has no data file yet: the first write makes it.
+      std::string path = DataPath(data_dir_, n.ino);
+      oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+      oi->hostfd_rw = oi->hostfd >= 0 && !read_only_;
+    }
     oi->size = fresh.size;
     oi->mtime = fresh.mtime;
     oi->ctime = fresh.ctime;
@@ -259,7 +263,7 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
     of->writable = wr;
     of->append = flags & O_APPEND;
     of->is_dir = S_ISDIR(n.mode);
-    of->oi = Acquire(n);
+    of->oi = Acquire(n, created);
     if (trunc && !created && S_ISREG(n.mode)) {
       try {
         int64_t alloc = 0;
@@ -373,14 +377,8 @@ ssize_t Fs::Write(int fd, const void* buf, size_t count, off_t off, bool use_pos
   std::lock_guard<std::mutex> g(oi->mu);
   int rc = EnsureHostFd(oi.get());
   if (rc != 0) Fail(-rc);
-  int64_t pos;
-  if (of->append) {
-    struct stat st;
-    pos = oi->size;
-    if (fstat(oi->hostfd, &st) == 0 && !oi->dirty && st.st_size > pos) pos = st.st_size;
-  } else {
-    pos = use_pos ? of->pos : off;
-  }
+  if (of->append) return Append(of.get(), buf, count, use_pos);
+  int64_t pos = use_pos ? of->pos : off;
   if (pos >= kMaxFileSize) Fail(EFBIG);
   if (static_cast<int64_t>(count) > kMaxFileSize - pos) count = static_cast<size_t>(kMaxFileSize - pos);
   int64_t end = pos + static_cast<int64_t>(count);
@@ -400,6 +398,50 @@ ssize_t Fs::Write(int fd, const void* buf, size_t count, off_t off, bool use_pos
     pending_growth_ += end - oi->size;
     oi->size = end;
   }
+  oi->mtime = oi->ctime = NowNs();
+  oi->dirty = true;
+  oi->write_gen++;
+  if (use_pos) of->pos = end;
+  return w;
+}
+
+// O_APPEND write (oi->mu held, host fd ready). The data file's end is the
+// file's end (every write, truncate and allocation goes to it at once), and
+// the host appends atomically through an O_APPEND descriptor, so appends of
+// every handle and process land one after the other, never on each other.
+ssize_t Fs::Append(OpenFile* of, const void* buf, size_t count, bool use_pos) {
+  OpenInode* oi = of->oi.get();
+  if (oi->appendfd < 0) {
+    oi->appendfd = open(DataPath(data_dir_, oi->ino).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (oi->appendfd < 0) Fail(errno);
+  }
+  if (oi->size >= kMaxFileSize) Fail(EFBIG);
+  if (static_cast<int64_t>(count) > kMaxFileSize - oi->size)
+    count = static_cast<size_t>(kMaxFileSize - oi->size);
+  int64_t growth = static_cast<int64_t>(count);
+  if (capacity_ > 0 && committed_used_.load() + pending_growth_.load() + growth > capacity_)
+    Fail(ENOSPC);
+  if (!oi->unsynced) {
+    struct stat st;
+    oi->unsynced = true;
+    oi->synced_size = fstat(oi->hostfd, &st) == 0 ? st.st_size : 0;
+  }
+  // One write() call: splitting it would let another process's append land
+  // in the middle. A short count is returned as such, as write(2) does.
+  ssize_t w;
+  do {
+    w = write(oi->appendfd, buf, count);
+  } while (w < 0 && errno == EINTR);
+  if (w < 0) Fail(errno);
+  // The description's offset is the end of what we wrote (only this handle
+  // uses it, under oi->mu).
+  off_t end = lseek(oi->appendfd, 0, SEEK_CUR);
+  if (end < 0) Fail(errno);
+  if (end > oi->size) {
+    oi->growth += end - oi->size;
+    pending_growth_ += end - oi->size;
+  }
+  oi->size = end;  // also when another process truncated the file meanwhile
   oi->mtime = oi->ctime = NowNs();
   oi->dirty = true;
   oi->write_gen++;
@@ -700,8 +742,8 @@ void Fs::Fallocate(int fd, int mode, off_t offset, off_t len) {
 void Fs::Flusher() {
   for (;;) {
     {
-      std::unique_lock<std::mutex> lk(flush_mu_);
-      flush_cv_.wait_for(lk, std::chrono::milliseconds(opts_.flush_interval_ms),
+      std::unique_lock<std::mutex> lk(bg_->flush_mu);
+      bg_->flush_cv.wait_for(lk, std::chrono::milliseconds(opts_.flush_interval_ms),
                          [this] { return stop_; });
       if (stop_) return;
     }

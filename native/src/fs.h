@@ -38,6 +38,7 @@ struct OpenInode {
   std::mutex mu;          // guards the fields below; serialises writes
   int hostfd = -1;        // the data file, shared by every fd of the inode
   bool hostfd_rw = false;
+  int appendfd = -1;      // the data file opened O_APPEND (appends of any fd)
   int64_t size = 0;
   int64_t mtime = 0;
   int64_t ctime = 0;
@@ -147,8 +148,14 @@ class Fs {
   friend struct TxnScope;
   // ---- metadata access (ops.cc) ----
   void CheckLive();
-  void Refresh();
   void ClearCache();
+  // Drops the caches when another connection committed. force: always ask
+  // the store (inside a write transaction) instead of trusting the shared
+  // change sequence.
+  void Refresh(bool force = false);
+  void RefreshTxn(uint64_t seq);              // Refresh inside a write transaction
+  uint64_t SeqBegin();                        // after BEGIN: a commit in progress
+  void SeqEnd(uint64_t seq, bool committed);  // after COMMIT / ROLLBACK
   Inode& Get(uint64_t ino);                 // throws ENOENT
   bool Find(uint64_t ino, Inode* out);
   uint64_t LookupName(uint64_t parent, const std::string& name);  // 0 if missing
@@ -160,6 +167,9 @@ class Fs {
   void TouchDir(uint64_t dir, int64_t now);
   void DropLink(Inode& n, int64_t now);     // nlink-1, frees or orphans
   bool TryReclaim(uint64_t ino);            // frees an unreferenced orphan
+  // Frees inode n (nlink 0) unless it is open somewhere; listed: it may have a
+  // row in orphans. Returns false (nothing changed) when it is still in use.
+  bool Reclaim(const Inode& n, bool listed);
   void FillStat(const Inode& n, struct stat* st);
   Inode Attr(uint64_t ino);                 // with in-memory size/times overlay
   void CheckNewName(const std::string& name);
@@ -181,12 +191,13 @@ class Fs {
 
   // ---- files (files.cc) ----
   std::shared_ptr<OpenFile> GetFd(int fd);
-  std::shared_ptr<OpenInode> Acquire(const Inode& n);  // under mu_
+  std::shared_ptr<OpenInode> Acquire(const Inode& n, bool created = false);  // under mu_
   void Release(const std::shared_ptr<OpenInode>& oi);  // under mu_, last fd
   void CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint64_t gen);
   void FlushInode(const std::shared_ptr<OpenInode>& oi);
   void MarkDirty(const std::shared_ptr<OpenInode>& oi);
   int EnsureHostFd(OpenInode* oi);  // under oi->mu
+  ssize_t Append(OpenFile* of, const void* buf, size_t count, bool use_pos);  // under oi->mu
   void SetDataSize(uint64_t ino, int64_t size, int64_t* alloc);  // host truncate
   void ClearSuid(const std::shared_ptr<OpenInode>& oi);
   void Flusher();
@@ -196,6 +207,10 @@ class Fs {
 
   // ---- mount internals ----
   void Recover();
+  void Checkpointer();
+  void RequestCheckpoint();
+  void MapSequence();
+  void CloseLockFiles();
 
   Address addr_;
   GlobalOptions opts_;
@@ -227,8 +242,32 @@ class Fs {
   int next_fd_ = 3;
   uint64_t next_dh_ = 1;
 
-  std::mutex flush_mu_;
-  std::condition_variable flush_cv_;
+  // Change sequence shared by every process through a mapping of the lock
+  // file: seq_[0] counts begun write transactions, seq_[1] the last finished
+  // one. While both are equal and unchanged since the cache was last
+  // validated, no connection has committed anything and the caches are
+  // current without asking the store.
+  uint64_t* seq_ = nullptr;
+  uint64_t seen_seq_ = 0;
+  bool seq_valid_ = false;
+
+  // Wake-ups of the background threads. Kept apart so that a forked child can
+  // leak them: destroying a condition variable that a parent thread was
+  // waiting on at fork time would block the child for ever.
+  struct BgSync {
+    std::mutex flush_mu;
+    std::condition_variable flush_cv;
+    std::mutex ckpt_mu;
+    std::condition_variable ckpt_cv;
+  };
+  std::unique_ptr<BgSync> bg_ = std::make_unique<BgSync>();
+
+  // Background WAL checkpoints (own connection, own thread).
+  int ckpt_frames_ = 0;  // WAL size at the last request (mu_)
+  bool ckpt_req_ = false;
+  bool ckpt_stop_ = false;
+  std::thread ckpt_;
+
   bool stop_ = false;
   std::thread flusher_;
 };
@@ -272,14 +311,17 @@ auto Fs::Txn(F f) -> decltype(f()) {
     int64_t slice = (end - now) / (attempts - a + 1);
     db_.SetDeadline(now + (slice > 0 ? slice : 0));
     post_.clear();
+    uint64_t seq = 0;
     try {
       db_.Begin();
-      Refresh();
+      seq = SeqBegin();
+      RefreshTxn(seq);
       if constexpr (std::is_void_v<decltype(f())>) {
         f();
         bool durable = durable_next_;
         durable_next_ = false;
         db_.Commit(durable);
+        SeqEnd(seq, true);
         AfterCommit();
         return;
       } else {
@@ -287,12 +329,14 @@ auto Fs::Txn(F f) -> decltype(f()) {
         bool durable = durable_next_;
         durable_next_ = false;
         db_.Commit(durable);
+        SeqEnd(seq, true);
         AfterCommit();
         return r;
       }
     } catch (const FsError& e) {
       durable_next_ = false;
       db_.Rollback();
+      SeqEnd(seq, false);
       ClearCache();
       post_.clear();
       bool busy = e.err == ETIMEDOUT || e.err == kRetry;
@@ -310,6 +354,7 @@ auto Fs::Txn(F f) -> decltype(f()) {
     } catch (...) {
       durable_next_ = false;
       db_.Rollback();
+      SeqEnd(seq, false);
       ClearCache();
       post_.clear();
       throw;

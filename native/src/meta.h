@@ -78,7 +78,7 @@ class MetaDb {
   bool GetInode(uint64_t ino, Inode* out);
   void InsertInode(const Inode& in);
   void UpdateInode(const Inode& in);
-  void DeleteInode(uint64_t ino);
+  void DeleteInode(uint64_t ino, bool orphan_row = true);  // with its xattrs (and orphan row)
   void SetSize(uint64_t ino, int64_t size, int64_t mtime, int64_t ctime, int dirty, int64_t alloc,
                bool grow_only);
   void SetDirty(uint64_t ino, int dirty);
@@ -114,6 +114,13 @@ class MetaDb {
 
   std::vector<uint64_t> DirtyInodes();
 
+  // WAL size in frames after the last commit of this connection (automatic
+  // checkpoints are off: the owner checkpoints, normally from another thread).
+  int wal_frames() const { return wal_frames_; }
+  // PASSIVE checkpoint: copies what it can without waiting for anyone.
+  // Returns the frames still in the WAL afterwards, or -1 on error.
+  int CheckpointPassive();
+
   // Runs a statement with no result rows (schema work, pragmas).
   void Exec(const char* sql);
   sqlite3* raw() { return db_; }
@@ -124,10 +131,12 @@ class MetaDb {
 
  private:
   static int BusyHandler(void* self, int count);
+  static int WalHook(void* self, sqlite3* db, const char* name, int frames);
   void Check(int rc);
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> stmts_;
   int64_t deadline_ms_ = 0;
+  int wal_frames_ = 0;
   bool in_txn_ = false;
   bool sync_full_ = false;
   Logger* log_ = nullptr;

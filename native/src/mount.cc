@@ -1,5 +1,7 @@
 // Mount, recovery and umount of a local filesystem.
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,11 +22,63 @@ Fs::~Fs() {
 }
 
 void Fs::Abandon() {
-  // Forked child: the connection, files and thread belong to the parent.
+  // Forked child: the connection, files and threads belong to the parent.
   db_.Leak();
   lockfd_ = probefd_ = -1;
   if (flusher_.joinable()) flusher_.detach();
+  if (ckpt_.joinable()) ckpt_.detach();
+  (void)bg_.release();  // deliberately leaked, see BgSync
   mounted_ = false;
+}
+
+// The first page of the lock file holds the shared change sequence (the byte
+// locks live far beyond it and do not care about the file's contents).
+void Fs::MapSequence() {
+  constexpr off_t kPage = 4096;
+  struct stat st;
+  if (fstat(lockfd_, &st) != 0) return;
+  if (st.st_size < kPage && ftruncate(lockfd_, kPage) != 0) return;
+  void* p = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, lockfd_, 0);
+  if (p == MAP_FAILED) return;  // caches are then validated through the store
+  seq_ = static_cast<uint64_t*>(p);
+}
+
+void Fs::CloseLockFiles() {
+  if (seq_ != nullptr) munmap(seq_, 4096);
+  seq_ = nullptr;
+  seq_valid_ = false;
+  if (lockfd_ >= 0) close(lockfd_);
+  if (probefd_ >= 0) close(probefd_);
+  lockfd_ = probefd_ = -1;
+}
+
+void Fs::RequestCheckpoint() {
+  {
+    std::lock_guard<std::mutex> g(bg_->ckpt_mu);
+    ckpt_req_ = true;
+  }
+  bg_->ckpt_cv.notify_one();
+}
+
+// Copies the WAL back into the database off the callers' path, with its own
+// connection (PASSIVE: never waits for readers or writers).
+void Fs::Checkpointer() {
+  MetaDb db;
+  bool open = false;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lk(bg_->ckpt_mu);
+      bg_->ckpt_cv.wait(lk, [this] { return ckpt_req_ || ckpt_stop_; });
+      if (ckpt_stop_) break;
+      ckpt_req_ = false;
+    }
+    if (!open) {
+      open = db.Open(addr_.meta_dir() + "/meta.db", false, opts_.meta_sync_full, nullptr) == 0;
+      if (!open) continue;
+    }
+    if (db.CheckpointPassive() < 0) log_->Log(kInfo, "background checkpoint incomplete");
+  }
+  db.Close();
 }
 
 int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Logger> log,
@@ -56,6 +110,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     *why = "cannot open " + lockfile;
     return rc;
   }
+  MapSequence();
   bool alone = OfdLock(lockfd_, kMountLockOff, F_WRLCK, false) == 0;
   if (!alone) {
     rc = OfdLock(lockfd_, kMountLockOff, F_RDLCK, true);
@@ -98,7 +153,10 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   }
   if (alone) OfdLock(lockfd_, kMountLockOff, F_RDLCK, false);
   mounted_ = true;
-  if (!read_only_) flusher_ = std::thread([this] { Flusher(); });
+  if (!read_only_) {
+    flusher_ = std::thread([this] { Flusher(); });
+    ckpt_ = std::thread([this] { Checkpointer(); });
+  }
   log_->Log(kInfo, "mounted %s (meta %s, data %s%s)", addr.name.c_str(), meta_dir.c_str(),
             data_dir_.c_str(), read_only_ ? ", read-only" : "");
   return 0;
@@ -155,6 +213,31 @@ void Fs::Recover() {
       db_.Step(u);
       sqlite3_reset(u);
       log_->Log(kWarning, "unclean shutdown detected: counters rebuilt");
+      // A removal killed between its commit and the unlink of the data file
+      // leaves the file behind: free every data file without a regular inode.
+      int64_t freed = 0;
+      for (int i = 0; i < 256; i++) {
+        char sub[8];
+        snprintf(sub, sizeof sub, "%02x", i);
+        std::string dir = data_dir_ + "/" + sub;
+        DIR* d = opendir(dir.c_str());
+        if (d == nullptr) continue;
+        std::vector<std::string> gone;
+        while (struct dirent* e = readdir(d)) {
+          if (e->d_name[0] == '.') continue;
+          char* end = nullptr;
+          uint64_t ino = strtoull(e->d_name, &end, 10);
+          Inode n;
+          if (end != nullptr && *end == '\0' && db_.GetInode(ino, &n) && S_ISREG(n.mode)) continue;
+          gone.push_back(dir + "/" + e->d_name);
+        }
+        closedir(d);
+        for (auto& g : gone) {
+          if (unlink(g.c_str()) == 0) freed++;
+        }
+      }
+      if (freed) log_->Log(kWarning, "recovery: %lld leftover data files freed",
+                           static_cast<long long>(freed));
     }
     if (fixed || reclaimed)
       log_->Log(kWarning, "recovery: %lld sizes clamped, %lld orphans reclaimed",
@@ -242,17 +325,21 @@ void Fs::DurableUmount() {
 int Fs::Umount() {
   if (generation_ != ProcessGeneration()) return -ENOTCONN;
   {
-    std::lock_guard<std::mutex> g(flush_mu_);
+    std::lock_guard<std::mutex> g(bg_->flush_mu);
     stop_ = true;
   }
-  flush_cv_.notify_all();
+  bg_->flush_cv.notify_all();
   if (flusher_.joinable()) flusher_.join();
+  {
+    std::lock_guard<std::mutex> g(bg_->ckpt_mu);
+    ckpt_stop_ = true;
+  }
+  bg_->ckpt_cv.notify_all();
+  if (ckpt_.joinable()) ckpt_.join();
   std::lock_guard<std::mutex> g(mu_);
   if (!mounted_.load()) {
     if (db_.is_open()) db_.Close();
-    if (lockfd_ >= 0) close(lockfd_);
-    if (probefd_ >= 0) close(probefd_);
-    lockfd_ = probefd_ = -1;
+    CloseLockFiles();
     return -ENOTCONN;
   }
   mounted_ = false;
@@ -274,9 +361,7 @@ int Fs::Umount() {
     OfdLock(probefd_, kMountLockOff, F_UNLCK, false);
   }
   db_.Close();
-  close(lockfd_);
-  close(probefd_);
-  lockfd_ = probefd_ = -1;
+  CloseLockFiles();
   log_->Log(kInfo, "unmounted %s", addr_.name.c_str());
   return 0;
 }

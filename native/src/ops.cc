@@ -23,6 +23,10 @@ std::string DKey(uint64_t parent, const std::string& name) {
 }
 
 constexpr uint32_t kImmutable = FS_IMMUTABLE_FL;
+// WAL sizes (frames) that ask for a background checkpoint, and past which the
+// committing thread checkpoints itself.
+constexpr int kCheckpointFrames = 1000;
+constexpr int kCheckpointHardFrames = 32768;
 constexpr uint32_t kAppend = FS_APPEND_FL;
 
 void CheckNotImmutable(const Inode& n) {
@@ -61,6 +65,18 @@ void Fs::AfterCommit() {
   auto post = std::move(post_);
   post_.clear();
   for (auto& p : post) p();
+  // Ask for a background checkpoint each time the WAL has grown by
+  // kCheckpointFrames since the last request (it restarts from its beginning
+  // once fully copied back and a writer finds no reader in it).
+  int frames = db_.wal_frames();
+  if (frames < ckpt_frames_) ckpt_frames_ = 0;
+  if (frames >= kCheckpointHardFrames) {
+    db_.CheckpointPassive();  // the background checkpointer cannot keep up
+    ckpt_frames_ = 0;
+  } else if (frames - ckpt_frames_ >= kCheckpointFrames) {
+    ckpt_frames_ = frames;
+    RequestCheckpoint();
+  }
   if (capacity_ > 0) {
     try {
       committed_used_ = db_.GetUsage().used_bytes;
@@ -75,13 +91,50 @@ void Fs::ClearCache() {
   data_version_ = -1;
 }
 
-void Fs::Refresh() {
+void Fs::Refresh(bool force) {
+  uint64_t ended = 0, begun = 1;
+  if (seq_ != nullptr) {
+    // Read the finished count first: if both are equal afterwards, no write
+    // transaction was between its start and its end at that moment.
+    ended = __atomic_load_n(&seq_[1], __ATOMIC_ACQUIRE);
+    begun = __atomic_load_n(&seq_[0], __ATOMIC_ACQUIRE);
+    if (!force && seq_valid_ && data_version_ != -1 && begun == ended && ended == seen_seq_)
+      return;
+  }
   int64_t v = db_.DataVersion();
   if (v != data_version_) {
     icache_.clear();
     dcache_.clear();
     data_version_ = v;
   }
+  seq_valid_ = seq_ != nullptr && begun == ended;
+  seen_seq_ = ended;
+}
+
+void Fs::RefreshTxn(uint64_t seq) {
+  // We hold the write lock. If ours is the only transaction begun since the
+  // caches were last validated (and that one had finished), nobody has
+  // committed since: skip asking the store.
+  if (seq != 0 && seq_valid_ && data_version_ != -1 && seq - 1 == seen_seq_ &&
+      __atomic_load_n(&seq_[1], __ATOMIC_ACQUIRE) == seen_seq_)
+    return;
+  Refresh(true);
+}
+
+uint64_t Fs::SeqBegin() {
+  if (seq_ == nullptr) return 0;
+  return __atomic_add_fetch(&seq_[0], 1, __ATOMIC_ACQ_REL);
+}
+
+void Fs::SeqEnd(uint64_t seq, bool committed) {
+  if (seq == 0) return;
+  // We held the store's write lock since SeqBegin: nobody else committed in
+  // between, so after our own commit (applied to the caches in place) the
+  // caches match sequence `seq`. A writer that died in between left
+  // begun != finished; the next writer's SeqEnd repairs that.
+  __atomic_store_n(&seq_[1], seq, __ATOMIC_RELEASE);
+  seq_valid_ = committed && data_version_ != -1;
+  seen_seq_ = seq;
 }
 
 bool Fs::Find(uint64_t ino, Inode* out) {
@@ -162,35 +215,39 @@ void Fs::CheckNewName(const std::string& name) {
   if (name.size() > static_cast<size_t>(opts_.max_name_length)) Fail(ENAMETOOLONG);
 }
 
-bool Fs::TryReclaim(uint64_t ino) {
-  Inode n;
-  if (!Find(ino, &n) || n.nlink != 0) return false;
+bool Fs::Reclaim(const Inode& n, bool listed) {
   if (S_ISREG(n.mode)) {
-    if (open_inodes_.count(ino)) {
-      db_.AddOrphan(ino);
-      return false;
-    }
-    if (OfdLock(probefd_, OpenLockOff(ino), F_WRLCK, false) != 0) {
-      db_.AddOrphan(ino);
-      return false;
-    }
+    // Still open here, or (probe lock busy) in another handle or process.
+    if (open_inodes_.count(n.ino)) return false;
+    if (OfdLock(probefd_, OpenLockOff(n.ino), F_WRLCK, false) != 0) return false;
     int pfd = probefd_;
+    uint64_t ino = n.ino;
     Post([pfd, ino] { OfdLock(pfd, OpenLockOff(ino), F_UNLCK, false); });
     std::string path = DataPath(data_dir_, ino);
     Post([path] { unlink(path.c_str()); });
   }
-  db_.DeleteInode(ino);
+  db_.DeleteInode(n.ino, listed);
   db_.AddUsage(-1, -n.alloc);
-  icache_.erase(ino);
+  icache_.erase(n.ino);
   return true;
+}
+
+bool Fs::TryReclaim(uint64_t ino) {
+  Inode n;
+  if (!Find(ino, &n) || n.nlink != 0) return false;
+  if (Reclaim(n, true)) return true;
+  db_.AddOrphan(ino);
+  return false;
 }
 
 void Fs::DropLink(Inode& n, int64_t now) {
   if (n.nlink > 0) n.nlink--;
   n.ctime = now;
   if (n.nlink == 0 && !S_ISDIR(n.mode)) {
+    // The last name: free it now unless someone still has it open.
+    if (Reclaim(n, false)) return;
     PutInode(n);
-    TryReclaim(n.ino);
+    db_.AddOrphan(n.ino);
     return;
   }
   PutInode(n);
