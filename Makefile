@@ -6,7 +6,7 @@ PYTEST_ARGS ?=
 NATIVE   := native
 
 .PHONY: help native dev run test test-native test-crash test-python lint bench \
-        upstream abi-check abi-cross fuzz-long wheel install clean
+        upstream abi-check abi-cross fuzz-long system wheel install clean
 
 help:
 	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
@@ -17,7 +17,8 @@ help:
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff, mypy and the native format check"
 	@echo "make upstream     fetch the upstream prebuilt libdingofs into .upstream/"
-	@echo "make wheel        build a binary wheel into wheelhouse/"
+	@echo "make system       build against the upstream prebuilt library and run its no-cluster tier"
+	@echo "make wheel        build a binary wheel (auditwheel-repaired) into wheelhouse/"
 	@echo "make clean        remove build products"
 
 native:
@@ -67,8 +68,13 @@ abi-check: upstream
 abi-cross: upstream native
 	$(MAKE) -C $(NATIVE)/abi cross
 
+# The no-cluster tier against the upstream prebuilt library (tox -e system).
+system: upstream $(VPY)
+	$(VPY) -m pip install -q 'tox>=4.2'
+	$(VPY) -m tox -e system
+
 wheel: $(VPY)
-	$(VPY) -m pip wheel --no-deps -w dist .
+	PYTHON=$(PYTHON) bash scripts/build_wheel.sh
 
 install:
 	$(MAKE) -C $(NATIVE) install

@@ -1,24 +1,39 @@
-"""cffi API-mode builder of the bridge between Python and the libdingofs C ABI.
+"""cffi API-mode builder of the bridges between Python and the libdingofs C ABI.
 
 Two targets share the same declarations and preamble:
 
-``bundled`` (default)
+``bundled``
     module ``dingofs._bridge``; the embedded engine's PIC static archive
     ``native/build/libdingofs.a`` is linked in whole and hidden
     (``--exclude-libs,ALL``) so the module exports only ``PyInit__bridge``.
-``system`` (``DINGOFS_USE_SYSTEM=1``)
+``system``
     module ``dingofs._bridge_sys`` linked against an installed
-    ``libdingofs.so.1``, found with pkg-config ``dingofs``, else under
-    ``DINGOFS_PREFIX`` (``include/`` and ``lib``/``lib64``), or given exactly by
-    ``DINGOFS_INCLUDE_DIR`` and ``DINGOFS_LIBRARY_DIR``.
+    ``libdingofs.so.1`` (e.g. the upstream cluster client), found with
+    ``DINGOFS_INCLUDE_DIR`` + ``DINGOFS_LIBRARY_DIR`` (exact directories), else
+    under ``DINGOFS_PREFIX`` (``include/`` and ``lib64``/``lib``), else with
+    pkg-config ``dingofs``. The library directory becomes the module's run-time
+    search path.
+
+Which targets are built (:func:`selected_targets`) is chosen by
+``DINGOFS_USE_SYSTEM``:
+
+* ``1``/``yes``/``true``/``on``: the system bridge only (no engine is built;
+  ``local://`` is then unavailable);
+* ``both``: the bundled bridge and the system bridge;
+* ``0``/``no``/``false``/``off``: the bundled bridge only;
+* unset or empty: the bundled bridge, plus the system bridge when a system
+  library is configured explicitly (``DINGOFS_PREFIX``, or both
+  ``DINGOFS_INCLUDE_DIR`` and ``DINGOFS_LIBRARY_DIR``).
 
 The extensions of the embedded engine (``dingofs_x_*``) are never declared in
 the cdef: the preamble declares them weak and wraps each one (``dfx_*``) so the
 module also loads against a library that lacks them.
 
 Extra build variables: ``DINGOFS_NATIVE_BUILD`` (directory holding the
-engine's ``libdingofs.a``), ``DINGOFS_EXTRA_LIBS`` (more ``-l`` flags),
-``DINGOFS_LDFLAGS`` (extra linker flags, e.g. ``-Wl,-rpath-link,DIR``).
+engine's ``libdingofs.a``), ``DINGOFS_EXTRA_LIBS`` (more ``-l`` flags of the
+bundled build), ``DINGOFS_LDFLAGS`` (extra linker flags of every bridge),
+``DINGOFS_SYSTEM_VERSION`` (version recorded for the system library when
+pkg-config does not give one), ``PKG_CONFIG`` (the pkg-config program).
 """
 
 from __future__ import annotations
@@ -89,6 +104,10 @@ _EXTENSIONS: list[tuple[str, str, str, str, str]] = [
 ]
 
 _PREAMBLE_HEAD = r"""
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -128,6 +147,21 @@ typedef struct {
 #endif
 
 static int dfx_flush_stdout(void) { return fflush(stdout); }
+
+/* Version of the library this bridge was built against, when the build knew it. */
+#ifndef DFX_BUILT_VERSION
+#define DFX_BUILT_VERSION ""
+#endif
+static const char* dfx_built_version(void) { return DFX_BUILT_VERSION; }
+
+/* File of the object that defines the core functions this bridge calls: the
+ * bridge module itself when the engine is linked in, else the shared library. */
+static const char* dfx_library_path(void) {
+  Dl_info info;
+  if (dladdr((void*)&dingofs_new, &info) != 0 && info.dli_fname != NULL)
+    return info.dli_fname;
+  return NULL;
+}
 """
 
 
@@ -164,28 +198,66 @@ def read_cdef() -> str:
     return "\n".join(parts)
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+#: Where to look for the header below an include directory.
+HEADER_REL = os.path.join("dingofs", "libdingofs.h")
+
+_HOW_TO_FIX = (
+    "Point the build at the library in one of these ways:\n"
+    "  * DINGOFS_PREFIX=DIR   with DIR/include/dingofs/libdingofs.h and\n"
+    "                         DIR/lib64/ or DIR/lib/ holding libdingofs.so.1\n"
+    "                         (the upstream client unpacked by `make upstream`\n"
+    "                         is such a prefix: DINGOFS_PREFIX=$PWD/.upstream);\n"
+    "  * DINGOFS_INCLUDE_DIR=DIR and DINGOFS_LIBRARY_DIR=DIR, given exactly;\n"
+    "  * a dingofs.pc file on PKG_CONFIG_PATH (pkg-config dingofs).\n"
+    "Or set DINGOFS_USE_SYSTEM=0 to build only the bundled embedded engine."
+)
+
+
+class SystemLibraryNotFound(SystemExit):
+    """The system build was asked for but no usable libdingofs was found."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"build_ffi: {problem}\n{_HOW_TO_FIX}")
+
+
 def _pkg_config(*args: str) -> list[str] | None:
-    """Run ``pkg-config dingofs ARGS``; ``None`` when it or the package is missing."""
+    """Run ``pkg-config ARGS dingofs``; ``None`` when it or the package is missing."""
     exe = os.environ.get("PKG_CONFIG", "pkg-config")
     try:
         out = subprocess.run(
-            [exe, *args, "dingofs"], check=True, capture_output=True, text=True
+            [exe, *args, "dingofs"], check=True, capture_output=True, text=True, timeout=60
         ).stdout
-    except (OSError, subprocess.CalledProcessError):
+    except (OSError, subprocess.SubprocessError):
         return None
     return shlex.split(out)
 
 
-def _bundled_options() -> dict[str, object]:
+def bundled_archive() -> str:
+    """Path of the embedded engine's static archive the bundled bridge links."""
     build_dir = os.environ.get("DINGOFS_NATIVE_BUILD", os.path.join(HERE, "native", "build"))
-    archive = os.path.join(build_dir, "libdingofs.a")
+    return os.path.join(build_dir, "libdingofs.a")
+
+
+def check_bundled_archive() -> None:
+    """Stop with a clear message when the engine archive is missing."""
+    archive = bundled_archive()
     if not os.path.exists(archive):
         raise SystemExit(
             f"build_ffi: the embedded engine archive {archive} does not exist.\n"
-            "Build it first with `make -C native` (setup.py's build_ext does it), or set "
-            "DINGOFS_USE_SYSTEM=1 to link an installed libdingofs.so.1."
+            "Build it first with `make -C native` (setup.py's build_ext does it), point "
+            "DINGOFS_NATIVE_BUILD at the directory holding it, or set DINGOFS_USE_SYSTEM=1 "
+            "to link an installed libdingofs.so.1 instead."
         )
-    libs = ["-lsqlite3", "-lstdc++", "-lpthread", *shlex.split(os.environ.get(
+
+
+def _bundled_options() -> dict[str, object]:
+    # setup.py's build_ext runs `make -C native` before linking; the archive
+    # need not exist yet when the builder is made.
+    archive = bundled_archive()
+    libs = ["-lsqlite3", "-lstdc++", "-lpthread", "-ldl", *shlex.split(os.environ.get(
         "DINGOFS_EXTRA_LIBS", ""))]
     return {
         "include_dirs": [os.path.join(HERE, "native", "include")],
@@ -199,61 +271,162 @@ def _bundled_options() -> dict[str, object]:
     }
 
 
-def _find_system() -> tuple[list[str], list[str]]:
-    """Locate an installed libdingofs: (include dirs, library dirs)."""
-    inc_env = os.environ.get("DINGOFS_INCLUDE_DIR")
-    lib_env = os.environ.get("DINGOFS_LIBRARY_DIR")
-    if inc_env and lib_env:
-        return [inc_env], [lib_env]
-    prefix = os.environ.get("DINGOFS_PREFIX")
-    if not prefix:
-        cflags = _pkg_config("--cflags-only-I")
-        ldflags = _pkg_config("--libs-only-L")
-        if cflags is not None and ldflags is not None:
-            incs = [f[2:] for f in cflags if f.startswith("-I")]
-            libdirs = [f[2:] for f in ldflags if f.startswith("-L")]
-            return incs or ["/usr/include"], libdirs
-    if prefix:
-        incs = [inc_env or os.path.join(prefix, "include")]
-        if lib_env:
-            return incs, [lib_env]
-        for sub in ("lib64", "lib"):
-            d = os.path.join(prefix, sub)
-            if any(os.path.exists(os.path.join(d, n))
-                   for n in ("libdingofs.so", "libdingofs.so.1")):
-                return incs, [d]
-        raise SystemExit(
-            f"build_ffi: no libdingofs.so or libdingofs.so.1 under {prefix}/lib64 or "
-            f"{prefix}/lib. Set DINGOFS_LIBRARY_DIR to the directory holding it."
+def _library_file(libdir: str) -> str | None:
+    """The libdingofs file to link in ``libdir`` (development link first)."""
+    for name in ("libdingofs.so", "libdingofs.so.1"):
+        path = os.path.join(libdir, name)
+        if os.path.exists(path):
+            return path
+    return None
+
+
+class SystemLibrary:
+    """Where an installed libdingofs lives, as found by :func:`find_system`.
+
+    :ivar include_dirs: directories to search for ``dingofs/libdingofs.h``.
+    :ivar library_dir: the directory holding ``libdingofs.so``/``.so.1``.
+    :ivar library: the file to link against.
+    :ivar link_flags: extra linker flags (e.g. ``-Wl,-rpath-link`` for the
+        library's own dependencies).
+    :ivar version: the library version when known ("" otherwise).
+    :ivar source: how it was found (``"DINGOFS_INCLUDE_DIR"``, ``"DINGOFS_PREFIX"``,
+        ``"pkg-config"``).
+    """
+
+    def __init__(self, include_dirs: list[str], library_dir: str, link_flags: list[str],
+                 version: str, source: str) -> None:
+        self.include_dirs = include_dirs
+        self.library_dir = library_dir
+        lib = _library_file(library_dir)
+        if lib is None:
+            raise SystemLibraryNotFound(
+                f"no libdingofs.so or libdingofs.so.1 in {library_dir} (from {source})."
+            )
+        self.library = lib
+        if not any(os.path.isfile(os.path.join(d, HEADER_REL)) for d in include_dirs):
+            raise SystemLibraryNotFound(
+                f"no {HEADER_REL} under {', '.join(include_dirs) or '(no include dir)'} "
+                f"(from {source})."
+            )
+        self.link_flags = link_flags
+        self.version = version
+        self.source = source
+
+    def __repr__(self) -> str:
+        return (f"SystemLibrary(include_dirs={self.include_dirs!r}, library={self.library!r}, "
+                f"version={self.version!r}, source={self.source!r})")
+
+
+def _deps_rpath_link(libdir: str) -> list[str]:
+    """``-rpath-link`` for a library that carries its dependencies next to it.
+
+    The upstream prebuilt client keeps them in ``PREFIX/dingofs.libs`` (its
+    RPATH is ``$ORIGIN/../dingofs.libs``); the linker needs to be told.
+    """
+    deps = os.path.join(os.path.dirname(os.path.abspath(libdir)), "dingofs.libs")
+    return [f"-Wl,-rpath-link,{deps}"] if os.path.isdir(deps) else []
+
+
+def _version_hint(libdir: str = "") -> str:
+    """``DINGOFS_SYSTEM_VERSION``, else the ``Version:`` of ``LIBDIR/pkgconfig/dingofs.pc``."""
+    given = os.environ.get("DINGOFS_SYSTEM_VERSION", "").strip()
+    if given or not libdir:
+        return given
+    try:
+        with open(os.path.join(libdir, "pkgconfig", "dingofs.pc"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("Version:"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _unique(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def find_system() -> SystemLibrary:
+    """Locate an installed libdingofs, or stop the build saying how to point at one.
+
+    Order: ``DINGOFS_INCLUDE_DIR`` + ``DINGOFS_LIBRARY_DIR``, then
+    ``DINGOFS_PREFIX`` (``lib64`` then ``lib``), then pkg-config ``dingofs``.
+
+    :raises SystemLibraryNotFound: (a :class:`SystemExit`) when nothing usable is found.
+    """
+    inc_env = os.environ.get("DINGOFS_INCLUDE_DIR", "").strip()
+    lib_env = os.environ.get("DINGOFS_LIBRARY_DIR", "").strip()
+    prefix = os.environ.get("DINGOFS_PREFIX", "").strip()
+    if (inc_env or lib_env) and not prefix and not (inc_env and lib_env):
+        raise SystemLibraryNotFound(
+            "DINGOFS_INCLUDE_DIR and DINGOFS_LIBRARY_DIR must be given together "
+            "(or use DINGOFS_PREFIX)."
         )
-    raise SystemExit(
-        "build_ffi: DINGOFS_USE_SYSTEM=1 but no system libdingofs was found.\n"
-        "Install its pkg-config file (dingofs.pc), or set DINGOFS_PREFIX to the install "
-        "prefix (with include/dingofs/libdingofs.h and lib/ or lib64/), or set both "
-        "DINGOFS_INCLUDE_DIR and DINGOFS_LIBRARY_DIR. Unset DINGOFS_USE_SYSTEM to build "
-        "the bundled engine instead."
+    if inc_env and lib_env:
+        return SystemLibrary([inc_env], lib_env, _deps_rpath_link(lib_env), _version_hint(lib_env),
+                             "DINGOFS_INCLUDE_DIR/DINGOFS_LIBRARY_DIR")
+    if prefix:
+        if not os.path.isdir(prefix):
+            raise SystemLibraryNotFound(f"DINGOFS_PREFIX={prefix} is not a directory.")
+        incs = [inc_env or os.path.join(prefix, "include")]
+        candidates = [lib_env] if lib_env else [os.path.join(prefix, d) for d in ("lib64", "lib")]
+        for d in candidates:
+            if _library_file(d):
+                return SystemLibrary(incs, d, _deps_rpath_link(d), _version_hint(d),
+                                     "DINGOFS_PREFIX")
+        raise SystemLibraryNotFound(
+            f"no libdingofs.so or libdingofs.so.1 in {' or '.join(candidates)} "
+            f"(DINGOFS_PREFIX={prefix})."
+        )
+    cflags = _pkg_config("--cflags-only-I")
+    libs = _pkg_config("--libs")
+    if cflags is not None and libs is not None:
+        incs = [f[2:] for f in cflags if f.startswith("-I")] or ["/usr/include"]
+        libdirs = [f[2:] for f in libs if f.startswith("-L")]
+        if not libdirs:
+            var = _pkg_config("--variable=libdir")
+            libdirs = [var[0]] if var else []
+        extra = [f for f in libs if not f.startswith(("-L", "-l"))]
+        found = [d for d in libdirs if _library_file(d)]
+        if not found:
+            raise SystemLibraryNotFound(
+                "pkg-config dingofs names no directory holding libdingofs.so or "
+                f"libdingofs.so.1 (library dirs: {', '.join(libdirs) or 'none'})."
+            )
+        version = (_pkg_config("--modversion") or [""])[0] or _version_hint()
+        return SystemLibrary(incs, found[0], _unique(extra + _deps_rpath_link(found[0])), version,
+                             "pkg-config")
+    raise SystemLibraryNotFound(
+        "a system libdingofs was requested (DINGOFS_USE_SYSTEM) but none was found: "
+        "DINGOFS_PREFIX, DINGOFS_INCLUDE_DIR/DINGOFS_LIBRARY_DIR are unset and "
+        "pkg-config does not know the package dingofs."
     )
 
 
-def _system_options() -> dict[str, object]:
-    incs, libdirs = _find_system()
-    libdingofs = None
-    for d in libdirs:
-        for n in ("libdingofs.so", "libdingofs.so.1"):
-            if os.path.exists(os.path.join(d, n)):
-                libdingofs = os.path.join(d, n)
-                break
-        if libdingofs:
-            break
-    # Without the unversioned development link, link the SONAME file directly.
-    link = ["-ldingofs"] if libdingofs is None or libdingofs.endswith(".so") else [libdingofs]
-    return {
-        "include_dirs": incs,
-        "library_dirs": libdirs,
-        "runtime_library_dirs": libdirs,
-        "extra_link_args": [*link, *shlex.split(os.environ.get("DINGOFS_LDFLAGS", ""))],
-        "depends": list(CDEF_FILES),
+def _system_options() -> tuple[dict[str, object], str]:
+    found = find_system()
+    link = ["-ldingofs"] if found.library.endswith(".so") else [found.library]
+    opts: dict[str, object] = {
+        "include_dirs": found.include_dirs,
+        "library_dirs": [found.library_dir],
+        # The run-time search path of the module: where the library was found.
+        "runtime_library_dirs": [found.library_dir],
+        "libraries": ["dl"],
+        "extra_link_args": [*link, *found.link_flags,
+                            *shlex.split(os.environ.get("DINGOFS_LDFLAGS", ""))],
+        "depends": [*CDEF_FILES, found.library],
     }
+    return opts, found.version
+
+
+def _c_string(text: str) -> str:
+    """``text`` as a C string literal for a ``-D`` definition."""
+    safe = "".join(c for c in text if c.isprintable() and c not in '"\\')
+    return f'"{safe}"'
 
 
 def make_builder(target: str = "bundled") -> FFI:
@@ -262,33 +435,105 @@ def make_builder(target: str = "bundled") -> FFI:
         raise ValueError(f"unknown bridge target {target!r}")
     ffi = FFI()
     ffi.cdef(read_cdef())
-    opts = _bundled_options() if target == "bundled" else _system_options()
+    if target == "bundled":
+        from_version = ""
+        opts = _bundled_options()
+    else:
+        opts, from_version = _system_options()
     ffi.set_source(
         MODULES[target],
         _preamble(),
         extra_compile_args=["-O2", "-Wno-unused-function"],
-        **opts,  # type: ignore[arg-type]
+        define_macros=[("DFX_BUILT_VERSION", _c_string(from_version))],
+        **opts,
     )
     return ffi
 
 
-def selected_target() -> str:
-    """The target chosen by the environment (``DINGOFS_USE_SYSTEM``)."""
+def _system_configured() -> bool:
+    """Whether the environment names a system library explicitly."""
+    env = os.environ
+    return bool(env.get("DINGOFS_PREFIX", "").strip()) or bool(
+        env.get("DINGOFS_INCLUDE_DIR", "").strip() and env.get("DINGOFS_LIBRARY_DIR", "").strip()
+    )
+
+
+def selected_targets() -> list[str]:
+    """The bridges the environment asks for, bundled first (see the module docstring).
+
+    :raises SystemExit: for a value of ``DINGOFS_USE_SYSTEM`` that means nothing.
+    """
     flag = os.environ.get("DINGOFS_USE_SYSTEM", "").strip().lower()
-    return "system" if flag in ("1", "true", "yes", "on") else "bundled"
+    if flag in _TRUE:
+        return ["system"]
+    if flag == "both":
+        return ["bundled", "system"]
+    if flag in _FALSE:
+        return ["bundled"]
+    if flag:
+        raise SystemExit(
+            f"build_ffi: DINGOFS_USE_SYSTEM={flag!r} is not understood; use 1 (system library "
+            "only), both (bundled engine and system library) or 0 (bundled engine only)."
+        )
+    return ["bundled", "system"] if _system_configured() else ["bundled"]
+
+
+def selected_target() -> str:
+    """The main target: ``system`` when only the system bridge is built, else ``bundled``."""
+    return selected_targets()[0] if selected_targets() == ["system"] else "bundled"
+
+
+def bundled_builder() -> FFI:
+    """Builder of ``dingofs._bridge`` (named in setup.py's ``cffi_modules``)."""
+    return make_builder("bundled")
+
+
+def system_builder() -> FFI:
+    """Builder of ``dingofs._bridge_sys`` (named in setup.py's ``cffi_modules``)."""
+    return make_builder("system")
 
 
 def _builder_for_environment() -> FFI:
     return make_builder(selected_target())
 
 
-if __name__ in ("__cffi__", "__main__"):
-    # Executed by cffi's setuptools integration (or by hand): build the real builder.
-    ffibuilder = _builder_for_environment()
-else:
-    # Imported as a module (tests, tools): cffi also accepts a callable returning the
-    # builder, and importing must not require the native library to exist yet.
-    ffibuilder = _builder_for_environment  # type: ignore[assignment]
+#: Builder of the main target for ``cffi_modules`` ("build_ffi.py:ffibuilder"); a
+#: callable (cffi calls it) so that importing this file builds nothing.
+ffibuilder = _builder_for_environment
+
+
+def _main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="build_ffi.py",
+        description="Build the bridges into build/ffi, or show what a system build would use.")
+    parser.add_argument("--find-system", action="store_true",
+                        help="print where the system libdingofs is found and exit")
+    parser.add_argument("--emit-c", metavar="FILE",
+                        help="write the C source of the selected target to FILE and exit")
+    parser.add_argument("--target", choices=sorted(MODULES), default=None)
+    args = parser.parse_args(argv)
+    if args.find_system:
+        found = find_system()
+        print(f"source:       {found.source}")
+        print(f"include_dirs: {' '.join(found.include_dirs)}")
+        print(f"library:      {found.library}")
+        print(f"link_flags:   {' '.join(found.link_flags)}")
+        print(f"version:      {found.version or '(unknown)'}")
+        return 0
+    targets = [args.target] if args.target else selected_targets()
+    if args.emit_c:
+        make_builder(targets[0]).emit_c_code(args.emit_c)
+        return 0
+    for t in targets:
+        if t == "bundled":
+            check_bundled_archive()
+        make_builder(t).compile(tmpdir=os.path.join(HERE, "build", "ffi"), verbose=True)
+    return 0
+
 
 if __name__ == "__main__":
-    ffibuilder.compile(tmpdir=os.path.join(HERE, "build", "ffi"), verbose=True)
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))

@@ -3,16 +3,21 @@
 Up to two bridges can be installed: ``dingofs._bridge`` (the embedded engine,
 bundled) and ``dingofs._bridge_sys`` (an installed ``libdingofs.so.1``, e.g.
 the upstream cluster client). Each loaded one is described by a
-:class:`Backend`.
+:class:`Backend`; :func:`backend_for` picks the one that serves an address.
+
+``DINGOFS_DISABLE_BUNDLED=1`` / ``DINGOFS_DISABLE_SYSTEM=1`` in the environment
+skip loading one of them (to test an installation as if it lacked it).
 """
 
 from __future__ import annotations
 
+import errno as _errno
 import importlib
 import os
 from typing import Any
 
 from ._version import __version__
+from .errors import error_from_errno
 
 __all__ = ["Backend", "backends", "backend_for", "library_info", "EXTENSIONS"]
 
@@ -37,7 +42,15 @@ class Backend:
     :ivar lib: the compiled functions and constants.
     :ivar extensions: names of the extensions the library exports.
     :ivar version: library version string ("" when it does not say).
+    :ivar built_version: version of the library the bridge was built against, as
+        the build found it (pkg-config); "" when unknown or bundled.
     :ivar embedded: whether the library is the embedded engine.
+    :ivar kind: ``"embedded"`` (engine linked into the bridge) or ``"system"``
+        (a shared ``libdingofs.so.1``).
+    :ivar implementation: ``"embedded"`` (this project's engine, which has the
+        extensions) or ``"upstream"`` (a library without them, e.g. the DingoFS
+        cluster client).
+    :ivar library_path: the file that defines the C functions the bridge calls.
     """
 
     def __init__(self, name: str, module: Any) -> None:
@@ -58,24 +71,64 @@ class Backend:
             if raw != self.ffi.NULL:
                 self.version = self.ffi.string(raw).decode("utf-8", "replace")
             self.embedded = bool(flag[0])
+        self.built_version = _cstr(self.ffi, self.lib, "dfx_built_version")
+        self.library_path = _cstr(self.ffi, self.lib, "dfx_library_path")
+        if self.library_path:
+            self.library_path = os.path.realpath(self.library_path)
+        else:
+            self.library_path = self.module_file
+        self.kind = "system" if name == "system" else "embedded"
+        self.implementation = "embedded" if self.embedded else "upstream"
 
     def has(self, ext: str) -> bool:
         """Whether the extension ``ext`` (e.g. ``"readdirplus"``) is present."""
         return ext in self.extensions
 
+    def lacks(self, operation: str) -> str:
+        """An explanation when ``operation`` (``"dingofs_x_NAME"``) is an extension this
+        library does not have; "" otherwise."""
+        if not operation.startswith("dingofs_x_"):
+            return ""
+        ext = operation[len("dingofs_x_"):]
+        if ext not in EXTENSIONS or ext in self.extensions:
+            return ""
+        return (
+            f"{operation} is an extension of the embedded engine that the loaded "
+            f"{self.implementation} library ({self.library_path or self.module_name}) does "
+            "not provide"
+        )
+
     def info(self) -> dict[str, Any]:
         """A description of this library for :func:`library_info`."""
         return {
             "name": self.name,
+            "kind": self.kind,
+            "implementation": self.implementation,
+            "version": self.version or self.built_version,
+            "version_source": "library" if self.version else ("build" if self.built_version
+                                                               else "unknown"),
+            "path": self.library_path,
             "module": self.module_name,
             "module_file": self.module_file,
-            "version": self.version,
             "embedded": self.embedded,
             "extensions": sorted(self.extensions),
+            "missing_extensions": sorted(set(EXTENSIONS) - self.extensions),
         }
 
     def __repr__(self) -> str:
-        return f"<dingofs Backend {self.name} version={self.version!r} embedded={self.embedded}>"
+        return (f"<dingofs Backend {self.name} kind={self.kind} "
+                f"implementation={self.implementation} version={self.version!r}>")
+
+
+def _cstr(ffi: Any, lib: Any, func: str) -> str:
+    """The string returned by the no-argument bridge function ``func`` ("" if absent)."""
+    fn = getattr(lib, func, None)
+    if fn is None:
+        return ""
+    raw = fn()
+    if raw == ffi.NULL:
+        return ""
+    return str(ffi.string(raw).decode("utf-8", "surrogateescape"))
 
 
 def _load(name: str, modname: str) -> Backend | None:
@@ -93,6 +146,13 @@ def _load(name: str, modname: str) -> Backend | None:
                 "environment, e.g. `export " + STATIC_TLS_HINT + "`.",
                 name=modname,
             ) from exc
+        if "cannot open shared object file" in str(exc):
+            raise ImportError(
+                f"cannot load {modname}: the shared libdingofs it was built against is no "
+                f"longer where the build found it ({exc}). Reinstall the package against the "
+                "library's current location, or add its directory to LD_LIBRARY_PATH.",
+                name=modname,
+            ) from exc
         raise
     backend = Backend(name, module)
     if name == "bundled" and backend.embedded and backend.version != __version__:
@@ -108,7 +168,8 @@ _BACKENDS: list[Backend] = []
 _ERRORS: dict[str, str] = {}
 
 for _name, _modname in _MODULES:
-    if os.environ.get("DINGOFS_DISABLE_" + _name.upper()):
+    if os.environ.get("DINGOFS_DISABLE_" + _name.upper(), "").strip().lower() in (
+            "1", "true", "yes", "on"):
         continue
     try:
         _b = _load(_name, _modname)
@@ -122,10 +183,12 @@ for _name, _modname in _MODULES:
         _BACKENDS.append(_b)
 
 if not _BACKENDS:
+    if _ERRORS:
+        raise ImportError("dingofs: " + "; ".join(_ERRORS.values()), name=__name__)
     raise ImportError(
         "dingofs: no compiled bridge is installed (dingofs._bridge or dingofs._bridge_sys). "
-        "Install the package with `pip install .` (which builds native/ and the bridge)"
-        + ("; errors: " + "; ".join(_ERRORS.values()) if _ERRORS else "")
+        "Install the package with `pip install .` (which builds native/ and the bridge)",
+        name=__name__,
     )
 
 
@@ -137,15 +200,44 @@ def backends() -> list[Backend]:
 def backend_for(mds_addrs: str) -> Backend:
     """The bridge that serves ``mds_addrs``.
 
-    ``local://`` addresses go to the embedded engine when it is loaded; cluster
-    addresses go to a system library when one is loaded (else to the first
-    bridge, which then reports what it cannot serve).
+    ``local://`` addresses go to the embedded engine; cluster addresses go to a
+    library without it (the upstream client) loaded through the system bridge.
+
+    :raises DingofsError: ``EPROTONOSUPPORT`` when no loaded library serves this
+        kind of address; the message says how to get one.
     """
     is_local = mds_addrs.startswith("local://")
     for b in _BACKENDS:
         if b.embedded == is_local:
             return b
-    return _BACKENDS[0]
+    raise error_from_errno(_errno.EPROTONOSUPPORT, "dingofs_mount", mds_addrs,
+                           detail=_missing_bridge_detail(is_local))
+
+
+def _missing_bridge_detail(is_local: bool) -> str:
+    loaded = ", ".join(f"{b.module_name} ({b.implementation})" for b in _BACKENDS)
+    if is_local:
+        text = (
+            f"local:// addresses are served by the embedded engine, which this installation "
+            f"does not have (loaded: {loaded}); it was built with DINGOFS_USE_SYSTEM=1. "
+            "Rebuild it with DINGOFS_USE_SYSTEM=both (engine and system library) or without "
+            "DINGOFS_USE_SYSTEM (see INSTALL.md)"
+        )
+        reason = _ERRORS.get("bundled")
+    else:
+        text = (
+            f"cluster addresses are served by a system libdingofs (the DingoFS client), which "
+            f"this installation does not have loaded (loaded: {loaded}); the embedded engine "
+            "serves only local:// addresses. Build the package against the client with "
+            "DINGOFS_USE_SYSTEM=both and DINGOFS_PREFIX=DIR or pkg-config dingofs "
+            "(see INSTALL.md)"
+        )
+        reason = _ERRORS.get("system")
+        if reason:
+            return f"the system library bridge is installed but did not load: {reason}"
+    if reason:
+        text = f"{text}. The bridge is installed but did not load: {reason}"
+    return text
 
 
 def library_info() -> dict[str, Any]:

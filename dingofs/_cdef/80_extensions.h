@@ -43,3 +43,5 @@ int dfx_fchown(uintptr_t h, int fd, uid_t owner, gid_t group);
 int dfx_fsck(const char* mds_addrs, int flags, char** report);
 void dfx_free(void* p);
 int dfx_flush_stdout(void);
+const char* dfx_built_version(void);
+const char* dfx_library_path(void);
