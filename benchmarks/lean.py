@@ -25,7 +25,7 @@ import operator
 import struct
 import sys
 import threading
-from typing import Any, Tuple
+from typing import Any
 
 _FSENC = sys.getfilesystemencoding()
 _FSERR = sys.getfilesystemencodeerrors()
@@ -37,7 +37,7 @@ STAT_FIELDS = ("st_ino", "st_mode", "st_nlink", "st_uid", "st_gid", "st_size", "
                "st_ctim_tv_sec", "st_ctim_tv_nsec", "st_blksize", "st_blocks")
 
 
-def stat_unpacker(ffi: Any) -> Tuple[struct.Struct, Any]:
+def stat_unpacker(ffi: Any) -> tuple[struct.Struct, Any]:
     """A :class:`struct.Struct` reading ``struct stat`` in one call (fields in memory
     order) and an ``itemgetter`` putting them in :data:`STAT_FIELDS` order."""
     fields = [("st_ino",), ("st_mode",), ("st_nlink",), ("st_uid",), ("st_gid",),
@@ -93,7 +93,7 @@ class Lean:
         self.gate = LeanGate()
         self.tls = threading.local()
 
-    def _bufs(self) -> Tuple[Any, Any, Any]:
+    def _bufs(self) -> tuple[Any, Any, Any]:
         t = self.tls
         try:
             return t.st, t.fl, t.view

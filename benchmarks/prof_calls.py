@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from typing import Any, Callable, Dict
+from typing import Any, Callable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import dingofs  # noqa: E402
 
 
-def cases(c: Any, calls: int) -> Dict[str, Callable[[], None]]:
+def cases(c: Any, calls: int) -> dict[str, Callable[[], None]]:
     c.makedirs("/d", exist_ok=True)
     with c.open("/d/f", "wb") as f:
         f.write(b"x" * 4096)

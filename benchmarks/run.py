@@ -59,7 +59,8 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any, Callable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -125,11 +126,11 @@ class Results:
     """Rows of the final table, grouped by section."""
 
     def __init__(self) -> None:
-        self.rows: List[Dict[str, Any]] = []
-        self.extra: Dict[str, Any] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.extra: dict[str, Any] = {}
 
-    def add(self, section: str, name: str, *, ours: float, ref: Optional[float], unit: str,
-            metric: float, metric_unit: str, goal: str = "", met: Optional[bool] = None,
+    def add(self, section: str, name: str, *, ours: float, ref: float | None, unit: str,
+            metric: float, metric_unit: str, goal: str = "", met: bool | None = None,
             ref_name: str = "", **more: Any) -> None:
         row = {"section": section, "name": name, "ours": ours, "ref": ref, "unit": unit,
                "metric": metric, "metric_unit": metric_unit, "goal": goal, "met": met,
@@ -138,7 +139,7 @@ class Results:
         self.rows.append(row)
 
 
-def fmt_num(v: Optional[float], unit: str) -> str:
+def fmt_num(v: float | None, unit: str) -> str:
     if v is None:
         return "-"
     if unit in ("us", "µs"):
@@ -164,7 +165,7 @@ def fmt_metric(v: float, unit: str) -> str:
     return f"{v:.3g} {unit}"
 
 
-def verdict(met: Optional[bool]) -> str:
+def verdict(met: bool | None) -> str:
     return "reported" if met is None else ("met" if met else "MISSED")
 
 
@@ -184,8 +185,8 @@ HEADERS = {
 }
 
 
-def table_lines(res: Results, markdown: bool) -> List[str]:
-    out: List[str] = []
+def table_lines(res: Results, markdown: bool) -> list[str]:
+    out: list[str] = []
     for section in SECTIONS:
         rows = [r for r in res.rows if r["section"] == section]
         if not rows:
@@ -218,7 +219,7 @@ def table_lines(res: Results, markdown: bool) -> List[str]:
 
 
 # ----------------------------------------------------------------------------- machine
-def machine() -> Dict[str, Any]:
+def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -270,7 +271,7 @@ def time_loop(fn: Callable[[], Any], repeat: int) -> float:
     return median(times)
 
 
-def per_call_ns(call: Callable[..., Any], args: Tuple[Any, ...], calls: int,
+def per_call_ns(call: Callable[..., Any], args: tuple[Any, ...], calls: int,
                 repeat: int) -> float:
     """Median nanoseconds per ``call(*args)`` over ``repeat`` loops of ``calls`` calls."""
     rng = range(calls)
@@ -303,7 +304,7 @@ def build_cloop() -> str:
     return out
 
 
-def run_cloop(scratch: str, cfg: Config) -> Dict[str, float]:
+def run_cloop(scratch: str, cfg: Config) -> dict[str, float]:
     exe = build_cloop()
     base = os.path.join(scratch, "cbase")
     os.makedirs(base, exist_ok=True)
@@ -330,14 +331,14 @@ def prepare_small(c: Any) -> str:
 
 
 # ----------------------------------------------------------------------------- section: overhead
-def section_overhead(res: Results, scratch: str, cfg: Config, cns: Dict[str, float]) -> None:
+def section_overhead(res: Results, scratch: str, cfg: Config, cns: dict[str, float]) -> None:
     c = build_client(scratch, "ovh")
     try:
         p = prepare_small(c)
         pb = p.encode()
         calls, rep = cfg.calls, max(cfg.repeat, 5)
         s = getattr(c, "_s", None)  # the internal call session, for the raw-bridge column
-        raw: Dict[str, float] = {}
+        raw: dict[str, float] = {}
         f = c.open(p, "rb")
         if s is not None:
             lib, ffi, h = s.lib, s.ffi, s.h
@@ -376,7 +377,7 @@ def section_overhead(res: Results, scratch: str, cfg: Config, cns: Dict[str, flo
             times.append((time.perf_counter() - t0) / len(files) * 1e9)
             del files
         sdk["close"] = median(times)
-        lean_ns: Dict[str, float] = {}
+        lean_ns: dict[str, float] = {}
         if s is not None:
             sys.path.insert(0, HERE)
             import lean
@@ -430,7 +431,7 @@ class _Timespec(ctypes.Structure):
     _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
 
 
-def stat_struct() -> Optional[type]:
+def stat_struct() -> type | None:
     """``struct stat`` of glibc for the running architecture (None if unknown)."""
     m = platform.machine()
     if m == "x86_64":
@@ -585,14 +586,14 @@ class CtypesFS:
         self.lib.dingofs_delete(self.h)
 
 
-def section_ctypes(res: Results, scratch: str, cfg: Config, cns: Dict[str, float]) -> None:
+def section_ctypes(res: Results, scratch: str, cfg: Config, cns: dict[str, float]) -> None:
     so = os.path.join(NATIVE_BUILD, "libdingofs.so.1")
     base = os.path.join(scratch, "base-ct")
     os.makedirs(base, exist_ok=True)
     cf = CtypesFS(so, f"local://ct?base={base}", "ct")
     c = build_client(scratch, "cf")
     calls, rep = cfg.calls, max(cfg.repeat, 5)
-    rows: List[Tuple[str, str, float, float, str]] = []
+    rows: list[tuple[str, str, float, float, str]] = []
     try:
         p = prepare_small(c)
         cpath = cf.prepare_small()
@@ -602,8 +603,8 @@ def section_ctypes(res: Results, scratch: str, cfg: Config, cns: Dict[str, float
         st = cf.Stat()
         buf = ctypes.create_string_buffer(4096)
         s = getattr(c, "_s", None)
-        cases: List[Tuple[str, str, Callable[..., Any], Tuple[Any, ...], Callable[..., Any],
-                          Tuple[Any, ...]]] = [
+        cases: list[tuple[str, str, Callable[..., Any], tuple[Any, ...], Callable[..., Any],
+                          tuple[Any, ...]]] = [
             ("access(path, F_OK)", "x_access", cf.access, (cpath, os.F_OK), c.access,
              (p, os.F_OK)),
             ("stat(path)", "x_stat", cf.stat, (cpath,), c.stat, (p,)),
@@ -708,19 +709,19 @@ class SdkSide:
         return rel
 
 
-def _op_create(side: Any, paths: List[str]) -> None:
+def _op_create(side: Any, paths: list[str]) -> None:
     op = side.open
     for q in paths:
         op(q, "wb").close()
 
 
-def _op_unlink(side: Any, paths: List[str]) -> None:
+def _op_unlink(side: Any, paths: list[str]) -> None:
     u = side.unlink
     for q in paths:
         u(q)
 
 
-def _op_stat(side: Any, paths: List[str], total: int, follow: bool) -> None:
+def _op_stat(side: Any, paths: list[str], total: int, follow: bool) -> None:
     st = side.stat if follow else side.lstat
     n = 0
     while n < total:
@@ -729,14 +730,14 @@ def _op_stat(side: Any, paths: List[str], total: int, follow: bool) -> None:
         n += min(len(paths), total - n)
 
 
-def _op_small_write(side: Any, paths: List[str], data: bytes) -> None:
+def _op_small_write(side: Any, paths: list[str], data: bytes) -> None:
     op = side.open
     for q in paths:
         with op(q, "wb") as f:
             f.write(data)
 
 
-def _op_small_read(side: Any, paths: List[str]) -> None:
+def _op_small_read(side: Any, paths: list[str]) -> None:
     op = side.open
     for q in paths:
         with op(q, "rb") as f:
@@ -776,7 +777,7 @@ def _op_seq_read(side: Any, path: str) -> int:
     return total
 
 
-def _op_rand_pread(side: Any, path: str, offsets: List[int]) -> None:
+def _op_rand_pread(side: Any, path: str, offsets: list[int]) -> None:
     with side.open(path, "rb") as f:
         if side.name == "os":
             fd = f.fileno()
@@ -789,7 +790,7 @@ def _op_rand_pread(side: Any, path: str, offsets: List[int]) -> None:
                 pr(4096, off)
 
 
-def _op_rand_readinto(side: Any, path: str, offsets: List[int]) -> None:
+def _op_rand_readinto(side: Any, path: str, offsets: list[int]) -> None:
     buf = bytearray(4096)
     with side.open(path, "rb") as f:
         sk, ri = f.seek, f.readinto
@@ -811,19 +812,19 @@ def _make_tree(side: Any, top: str, entries: int) -> None:
             op(f"{dp}/f{i:03d}", "wb").close()
 
 
-def section_os(res: Results, scratch: str, cfg: Config, state: Dict[str, Any]) -> None:
+def section_os(res: Results, scratch: str, cfg: Config, state: dict[str, Any]) -> None:
     host_root = os.path.join(scratch, "host")
     os.makedirs(host_root)
     c = build_client(scratch, "py")
     state["client"] = c
     sides = [SdkSide(c), OsSide(host_root)]
     state["os_root"] = host_root
-    times: Dict[str, Dict[str, List[float]]] = {}
+    times: dict[str, dict[str, list[float]]] = {}
 
     def rec(op: str, side: Any, secs: float) -> None:
         times.setdefault(op, {"sdk": [], "os": []})[side.name].append(secs)
 
-    def both(r: int) -> List[Any]:
+    def both(r: int) -> list[Any]:
         return sides if r % 2 == 0 else sides[::-1]
 
     def timed(op: str, side: Any, fn: Callable[..., Any], *args: Any) -> Any:
@@ -963,7 +964,7 @@ def section_os(res: Results, scratch: str, cfg: Config, state: Dict[str, Any]) -
 
 
 # ----------------------------------------------------------------------------- section: threads
-def section_threads(res: Results, scratch: str, cfg: Config, state: Dict[str, Any]) -> None:
+def section_threads(res: Results, scratch: str, cfg: Config, state: dict[str, Any]) -> None:
     c = state.get("client") or build_client(scratch, "py")
     state["client"] = c
     host_root = state.get("os_root") or os.path.join(scratch, "host")
@@ -977,7 +978,7 @@ def section_threads(res: Results, scratch: str, cfg: Config, state: Dict[str, An
     size = cfg.thread_mb * MiB
 
     def run(side: Any, nthreads: int) -> float:
-        errors: List[BaseException] = []
+        errors: list[BaseException] = []
         barrier = threading.Barrier(nthreads + 1)
 
         def work(k: int) -> None:
@@ -1063,7 +1064,7 @@ def rss_child(kind: str, how: str, url: str, path: str) -> None:
                       "hwm_reset": reset}))
 
 
-def section_memory(res: Results, scratch: str, cfg: Config, state: Dict[str, Any]) -> None:
+def section_memory(res: Results, scratch: str, cfg: Config, state: dict[str, Any]) -> None:
     c = state.get("client")
     size = state.get("seq_size")
     if c is None or size is None:
@@ -1077,7 +1078,7 @@ def section_memory(res: Results, scratch: str, cfg: Config, state: Dict[str, Any
         _op_seq_write(OsSide(host_root), os.path.join(host_root, "seq"), cfg.seq_mb, chunk)
         size = cfg.seq_mb * MiB
     url = f"local://py?base={os.path.join(scratch, 'base-py')}"
-    out: Dict[str, Dict[str, Any]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for how in ("readinto", "read"):
         for kind in ("sdk", "os"):
             path = state["seq_paths"][kind]
@@ -1213,10 +1214,10 @@ def main() -> int:
         f"Python {info['python']}, scratch {scratch} ({info['filesystem']})")
     log(f"bench: sections {','.join(cfg.sections)}; repeat {cfg.repeat}, calls {cfg.calls}, "
         f"n {cfg.n}, entries {cfg.entries}, seq {cfg.seq_mb} MiB")
-    state: Dict[str, Any] = {}
+    state: dict[str, Any] = {}
     failed = False
     try:
-        cns: Dict[str, float] = {}
+        cns: dict[str, float] = {}
         if "overhead" in cfg.sections or "ctypes" in cfg.sections:
             cns = run_cloop(scratch, cfg)
             log(f"bench: C loop done ({time.perf_counter() - started:.1f} s)")
