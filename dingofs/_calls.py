@@ -4,23 +4,153 @@ A :class:`Session` binds a :class:`~dingofs._ffi.Backend` to one handle. Its
 methods take already-encoded ``bytes`` paths plus the caller's original path
 objects (only used in error messages), call C, count the call and turn a
 negative return code into the exception from :mod:`dingofs.errors`.
+
+The methods on the hot paths (stat, read, pread, write, access, close) are
+written for a low per-call cost: the C functions are looked up once, result
+buffers come from small per-session pools instead of an ``ffi.new`` per call,
+a ``struct stat`` is decoded with one :meth:`struct.Struct.unpack_from` whose
+format is derived from the compiler's layout (``ffi.offsetof``) at first use,
+and statistics are plain counters (an increment lost to a thread race is
+acceptable for statistics; nothing else depends on them).
 """
 
 from __future__ import annotations
 
 import errno as _errno
-import threading
-from typing import Any
+import struct
+from collections import defaultdict
+from typing import Any, Callable
 
 from ._ffi import Backend
-from .errors import error_from_errno
+from .errors import DingofsError, error_from_errno
 
-__all__ = ["Session", "CHUNK"]
+__all__ = ["Session", "CHUNK", "SCRATCH", "StatLayout"]
 
 #: Largest byte count given to one C read/write call (Ctrl-C is honoured between calls).
 CHUNK = 64 * 1024 * 1024
+#: Size of the pooled scratch buffers used for small reads (results are copied out).
+SCRATCH = 64 * 1024
 
 _Path = Any  # the user's path object, for messages
+_EOPNOTSUPP = _errno.EOPNOTSUPP
+
+#: ``struct stat`` members read into an :class:`~dingofs.types.Attr`, by raw name.
+_STAT_MEMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ino", ("st_ino",)), ("mode", ("st_mode",)), ("nlink", ("st_nlink",)),
+    ("uid", ("st_uid",)), ("gid", ("st_gid",)), ("length", ("st_size",)),
+    ("rdev", ("st_rdev",)), ("blksize", ("st_blksize",)), ("blocks", ("st_blocks",)),
+    ("atime_s", ("st_atim", "tv_sec")), ("atime_ns", ("st_atim", "tv_nsec")),
+    ("mtime_s", ("st_mtim", "tv_sec")), ("mtime_ns", ("st_mtim", "tv_nsec")),
+    ("ctime_s", ("st_ctim", "tv_sec")), ("ctime_ns", ("st_ctim", "tv_nsec")),
+)
+_INT_CODES = {1: "b", 2: "h", 4: "i", 8: "q"}
+
+
+def _member(ffi: Any, ctype: str, path: tuple[str, ...]) -> tuple[int, Any]:
+    """Offset and C type of the (possibly nested) member ``path`` of ``ctype``."""
+    offset = ffi.offsetof(ctype, *path)
+    t = ffi.typeof(ctype)
+    for name in path:
+        t = dict(t.fields)[name].type
+    return offset, t
+
+
+def _code(ffi: Any, ctype: Any) -> str:
+    """The :mod:`struct` code of an integer C type (size and signedness from the compiler)."""
+    code = _INT_CODES[ffi.sizeof(ctype)]
+    return code if int(ffi.cast(ctype, -1)) < 0 else code.upper()
+
+
+def _struct(items: list[tuple[int, str, str]]) -> tuple[struct.Struct, tuple[str, ...]]:
+    """A native-byte-order, unpadded :class:`struct.Struct` over ``(offset, code, name)``
+    items, and the names in the order it returns them."""
+    items = sorted(items)
+    fmt, pos, names = "=", 0, []
+    for off, code, name in items:
+        if off < pos:
+            raise ValueError(f"overlapping members at offset {off}")
+        if off > pos:
+            fmt += f"{off - pos}x"
+        fmt += code
+        pos = off + struct.calcsize("=" + code)
+        names.append(name)
+    return struct.Struct(fmt), tuple(names)
+
+
+class StatLayout:
+    """How to decode the C result records of one bridge, computed from its ``ffi``.
+
+    :ivar stat: decodes a ``struct stat`` (no flags).
+    :ivar stat_names: item names of :attr:`stat`'s results.
+    :ivar statfl: decodes the pooled stat buffer: a ``struct stat`` followed by
+        the ``uint32_t`` inode flags at :attr:`flags_offset`.
+    :ivar plus: decodes the attributes and flags of one ``dingofs_x_direntplus_t``.
+    :ivar dirent: ``(ino, type)`` of a ``dingofs_dirent_t``; :attr:`dirent_name`
+        is the offset of ``d_name`` (``dirent_plus``/``plus_name`` the same for a
+        readdirplus record); ``*_size`` the record sizes.
+    """
+
+    def __init__(self, ffi: Any) -> None:
+        items = []
+        for name, path in _STAT_MEMBERS:
+            off, t = _member(ffi, "struct stat", path)
+            items.append((off, _code(ffi, t), name))
+        self.stat, self.stat_names = _struct(items)
+        size = ffi.sizeof("struct stat")
+        self.flags_offset = (size + 3) & ~3
+        self.statfl, self.statfl_names = _struct(items + [(self.flags_offset, "I", "flags")])
+        self.statfl_size = self.flags_offset + 4
+
+        plus = "dingofs_x_direntplus_t"
+        st_off = ffi.offsetof(plus, "st")
+        pitems = [(st_off + off, code, name) for off, code, name in items]
+        pflag_off, pflag_t = _member(ffi, plus, ("flags",))
+        pitems.append((pflag_off, _code(ffi, pflag_t), "flags"))
+        self.plus, self.plus_names = _struct(pitems)
+
+        def head(ctype: str, prefix: tuple[str, ...]) -> tuple[struct.Struct, int, int]:
+            ino_off, ino_t = _member(ffi, ctype, prefix + ("d_ino",))
+            typ_off, typ_t = _member(ffi, ctype, prefix + ("d_type",))
+            st, names = _struct([(ino_off, _code(ffi, ino_t), "ino"),
+                                 (typ_off, _code(ffi, typ_t), "type")])
+            if names != ("ino", "type"):
+                raise ValueError(f"unexpected layout of {ctype}")
+            return st, ffi.offsetof(ctype, *(prefix + ("d_name",))), ffi.sizeof(ctype)
+
+        self.dirent, self.dirent_name, self.dirent_size = head("dingofs_dirent_t", ())
+        self.dirent_plus, self.plus_name, self.plus_size = head(plus, ("dirent",))
+        self.name_max = ffi.sizeof(dict(ffi.typeof("dingofs_dirent_t").fields)["d_name"].type)
+
+        def records(hd: struct.Struct, name_off: int, size: int) -> struct.Struct:
+            # (ino, type, d_name as a fixed-size field) per record, records back to back.
+            fmt = hd.format[:]
+            fmt = fmt if isinstance(fmt, str) else fmt.decode()
+            used = hd.size
+            if name_off < used:
+                raise ValueError("d_name overlaps d_ino/d_type")
+            fmt += f"{name_off - used}x{self.name_max}s"
+            tail = size - name_off - self.name_max
+            if tail:
+                fmt += f"{tail}x"
+            rec = struct.Struct(fmt)
+            if rec.size != size:
+                raise ValueError(f"record layout {fmt} is {rec.size} bytes, not {size}")
+            return rec
+
+        #: ``iter_unpack`` over a batch of ``dingofs_dirent_t`` / readdirplus records.
+        self.dirent_records = records(self.dirent, self.dirent_name, self.dirent_size)
+        self.plus_records = records(self.dirent_plus, self.plus_name, self.plus_size)
+
+
+_LAYOUTS: dict[int, StatLayout] = {}
+
+
+def layout_of(ffi: Any) -> StatLayout:
+    """The (cached) :class:`StatLayout` of a bridge's ``ffi``."""
+    lay = _LAYOUTS.get(id(ffi))
+    if lay is None:
+        lay = _LAYOUTS[id(ffi)] = StatLayout(ffi)
+    return lay
 
 
 class Session:
@@ -28,42 +158,184 @@ class Session:
 
     def __init__(self, backend: Backend, h: int) -> None:
         self.backend = backend
-        self.ffi = backend.ffi
-        self.lib = backend.lib
+        ffi = self.ffi = backend.ffi
+        lib = self.lib = backend.lib
         self.h = h
-        self._stats_lock = threading.Lock()
-        self.ops: dict[str, int] = {}
-        self.errors: dict[str, int] = {}
+        self.ops: defaultdict[str, int] = defaultdict(int)
+        self.errors: defaultdict[str, int] = defaultdict(int)
         self.bytes_read = 0
         self.bytes_written = 0
+        self.layout = layout_of(ffi)
+        self.has_xstat = backend.has("stat")
+        self.has_xfstat = backend.has("fstat")
+        self.has_access = backend.has("access")
+        #: Builds the result of :meth:`x_stat_attr` from decoded values (set by the owner).
+        self.make_attr: Callable[[tuple[int, ...], int], Any] = lambda values, dev: values
+        #: Second argument given to :attr:`make_attr`.
+        self.attr_dev = 0
+        # Pools of reusable output buffers: pop one (or make one), use it, put it back.
+        # list.pop/append are atomic, so threads (and signal handlers) never share one.
+        self._stat_pool: list[tuple[Any, Any, Any, Any]] = []
+        self._scratch_pool: list[Any] = []
+        self._unpack_statfl: Callable[..., tuple[int, ...]] = self.layout.statfl.unpack_from
+        self._unpack_stat: Callable[..., tuple[int, ...]] = self.layout.stat.unpack_from
+        self._unpack = ffi.unpack
+        self._dfx_stat = lib.dfx_stat
+        self._dfx_fstat = lib.dfx_fstat
+        self._dfx_access = lib.dfx_access
+        self._read = lib.dingofs_read
+        self._pread = lib.dingofs_pread
+        self._write = lib.dingofs_write
+        self._pwrite = lib.dingofs_pwrite
+        self._lseek = lib.dingofs_lseek
+        self._close = lib.dingofs_close
+        self._open = lib.dingofs_open
+        self._stat = lib.dingofs_stat
+        self._lstat = lib.dingofs_lstat
+        self._fstat = lib.dingofs_fstat
 
     # -- the checker -----------------------------------------------------------------------
     def check(self, rc: int, op: str, p1: _Path = None, p2: _Path = None) -> int:
         """Count one call of ``op``; raise for a negative ``rc``, else return it."""
-        with self._stats_lock:
-            self.ops[op] = self.ops.get(op, 0) + 1
-            if rc < 0:
-                self.errors[op] = self.errors.get(op, 0) + 1
+        self.ops[op] += 1
         if rc < 0:
-            raise error_from_errno(-rc, op, p1, p2)
+            raise self.fail(rc, op, p1, p2)
         return rc
 
+    def fail(self, rc: int, op: str, p1: _Path = None, p2: _Path = None) -> DingofsError:
+        """Count a failure of ``op`` (already counted as a call) and build its exception."""
+        self.errors[op] += 1
+        detail = ""
+        if rc == -_EOPNOTSUPP:
+            lacks = getattr(self.backend, "lacks", None)
+            detail = lacks(op) if lacks is not None else ""
+        return error_from_errno(-rc, op, p1, p2, detail=detail)
+
     def _moved(self, nread: int = 0, nwritten: int = 0) -> None:
-        with self._stats_lock:
-            self.bytes_read += nread
-            self.bytes_written += nwritten
+        self.bytes_read += nread
+        self.bytes_written += nwritten
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of the statistics."""
-        with self._stats_lock:
-            return {
-                "ops": dict(self.ops),
-                "errors": dict(self.errors),
-                "bytes_read": self.bytes_read,
-                "bytes_written": self.bytes_written,
-                "calls": sum(self.ops.values()),
-                "failed_calls": sum(self.errors.values()),
-            }
+        ops = dict(self.ops)
+        errors = dict(self.errors)
+        return {
+            "ops": ops,
+            "errors": errors,
+            "bytes_read": self.bytes_read,
+            "bytes_written": self.bytes_written,
+            "calls": sum(ops.values()),
+            "failed_calls": sum(errors.values()),
+        }
+
+    # -- pooled buffers --------------------------------------------------------------------
+    def _new_stat_buffer(self) -> tuple[Any, Any, Any, Any]:
+        ffi = self.ffi
+        raw = ffi.new("char[]", self.layout.statfl_size)
+        st = ffi.cast("struct stat*", raw)
+        fl = ffi.cast("uint32_t*", raw + self.layout.flags_offset)
+        return raw, st, fl, ffi.buffer(raw, self.layout.statfl_size)
+
+    def scratch(self) -> Any:
+        """A pooled ``char[SCRATCH]`` buffer; give it back with :meth:`unscratch`."""
+        try:
+            return self._scratch_pool.pop()
+        except IndexError:
+            return self.ffi.new("char[]", SCRATCH)
+
+    def unscratch(self, buf: Any) -> None:
+        if len(self._scratch_pool) < 8:
+            self._scratch_pool.append(buf)
+
+    # -- attributes in one decode ----------------------------------------------------------
+    def x_stat_values(self, path: bytes, flags: int, shown: _Path = None) -> tuple[int, ...]:
+        """``dingofs_x_stat`` decoded: the items of :attr:`StatLayout.statfl_names`."""
+        pool = self._stat_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self._new_stat_buffer()
+        rc = self._dfx_stat(self.h, path, flags, buf[1], buf[2])
+        self.ops["dingofs_x_stat"] += 1
+        if rc < 0:
+            pool.append(buf)
+            raise self.fail(rc, "dingofs_x_stat", shown)
+        values = self._unpack_statfl(buf[3])
+        pool.append(buf)
+        return values
+
+    def x_stat_attr(self, path: bytes, flags: int, shown: _Path = None) -> Any:
+        """:meth:`x_stat_values` turned into a result object by :attr:`make_attr`
+        (``make_attr(values, attr_dev)``, set by the owner of the session)."""
+        pool = self._stat_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self._new_stat_buffer()
+        rc = self._dfx_stat(self.h, path, flags, buf[1], buf[2])
+        self.ops["dingofs_x_stat"] += 1
+        if rc < 0:
+            pool.append(buf)
+            raise self.fail(rc, "dingofs_x_stat", shown)
+        values = self._unpack_statfl(buf[3])
+        pool.append(buf)
+        return self.make_attr(values, self.attr_dev)
+
+    def x_fstat_values(self, fd: int, shown: _Path = None) -> tuple[int, ...]:
+        """``dingofs_x_fstat`` decoded: the items of :attr:`StatLayout.statfl_names`."""
+        pool = self._stat_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self._new_stat_buffer()
+        rc = self._dfx_fstat(self.h, fd, buf[1], buf[2])
+        self.ops["dingofs_x_fstat"] += 1
+        if rc < 0:
+            pool.append(buf)
+            raise self.fail(rc, "dingofs_x_fstat", shown)
+        values = self._unpack_statfl(buf[3])
+        pool.append(buf)
+        return values
+
+    def stat_values(self, op: str, arg: Any, shown: _Path = None) -> tuple[int, ...]:
+        """``dingofs_stat``/``dingofs_lstat`` (``arg`` a path) or ``dingofs_fstat``
+        (``arg`` an fd) decoded: the items of :attr:`StatLayout.stat_names` (no flags)."""
+        if op == "dingofs_stat":
+            fn = self._stat
+        elif op == "dingofs_lstat":
+            fn = self._lstat
+        else:
+            fn = self._fstat
+        pool = self._stat_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self._new_stat_buffer()
+        rc = fn(self.h, arg, buf[1])
+        self.ops[op] += 1
+        if rc < 0:
+            pool.append(buf)
+            raise self.fail(rc, op, shown)
+        values = self._unpack_stat(buf[3])
+        pool.append(buf)
+        return values
+
+    def fstat_mode_size(self, fd: int, shown: _Path = None) -> tuple[int, int]:
+        """``(st_mode, st_size)`` of an open file through ``dingofs_fstat``."""
+        pool = self._stat_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self._new_stat_buffer()
+        st = buf[1]
+        rc = self._fstat(self.h, fd, st)
+        self.ops["dingofs_fstat"] += 1
+        if rc < 0:
+            pool.append(buf)
+            raise self.fail(rc, "dingofs_fstat", shown)
+        result = (st.st_mode, st.st_size)
+        pool.append(buf)
+        return result
 
     # -- lifecycle and configuration -------------------------------------------------------
     def delete(self) -> None:
@@ -122,34 +394,67 @@ class Session:
 
     # -- file I/O --------------------------------------------------------------------------
     def open(self, path: bytes, flags: int, mode: int, shown: _Path = None) -> int:
-        return self.check(self.lib.dingofs_open(self.h, path, flags, mode), "dingofs_open",
-                          shown)
+        fd = self._open(self.h, path, flags, mode)
+        self.ops["dingofs_open"] += 1
+        if fd < 0:
+            raise self.fail(fd, "dingofs_open", shown)
+        return fd
 
     def read(self, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
-        got = self.check(self.lib.dingofs_read(self.h, fd, cbuf, n), "dingofs_read", shown)
-        self._moved(nread=got)
+        got = self._read(self.h, fd, cbuf, n)
+        self.ops["dingofs_read"] += 1
+        if got < 0:
+            raise self.fail(got, "dingofs_read", shown)
+        self.bytes_read += got
         return got
 
     def write(self, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
-        put = self.check(self.lib.dingofs_write(self.h, fd, cbuf, n), "dingofs_write", shown)
-        self._moved(nwritten=put)
+        put = self._write(self.h, fd, cbuf, n)
+        self.ops["dingofs_write"] += 1
+        if put < 0:
+            raise self.fail(put, "dingofs_write", shown)
+        self.bytes_written += put
         return put
 
     def pread(self, fd: int, cbuf: Any, n: int, offset: int, shown: _Path = None) -> int:
-        got = self.check(self.lib.dingofs_pread(self.h, fd, cbuf, n, offset), "dingofs_pread",
-                         shown)
-        self._moved(nread=got)
+        got = self._pread(self.h, fd, cbuf, n, offset)
+        self.ops["dingofs_pread"] += 1
+        if got < 0:
+            raise self.fail(got, "dingofs_pread", shown)
+        self.bytes_read += got
         return got
 
+    def pread_bytes(self, fd: int, n: int, offset: int, shown: _Path = None) -> bytes:
+        """One ``dingofs_pread`` of at most :data:`SCRATCH` bytes, returned as ``bytes``."""
+        pool = self._scratch_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self.ffi.new("char[]", SCRATCH)
+        got = self._pread(self.h, fd, buf, n, offset)
+        self.ops["dingofs_pread"] += 1
+        if got < 0:
+            pool.append(buf)
+            raise self.fail(got, "dingofs_pread", shown)
+        self.bytes_read += got
+        data = self._unpack(buf, got)
+        pool.append(buf)
+        return data
+
     def pwrite(self, fd: int, cbuf: Any, n: int, offset: int, shown: _Path = None) -> int:
-        put = self.check(self.lib.dingofs_pwrite(self.h, fd, cbuf, n, offset),
-                         "dingofs_pwrite", shown)
-        self._moved(nwritten=put)
+        put = self._pwrite(self.h, fd, cbuf, n, offset)
+        self.ops["dingofs_pwrite"] += 1
+        if put < 0:
+            raise self.fail(put, "dingofs_pwrite", shown)
+        self.bytes_written += put
         return put
 
     def lseek(self, fd: int, offset: int, whence: int, shown: _Path = None) -> int:
-        return self.check(self.lib.dingofs_lseek(self.h, fd, offset, whence), "dingofs_lseek",
-                          shown)
+        pos = self._lseek(self.h, fd, offset, whence)
+        self.ops["dingofs_lseek"] += 1
+        if pos < 0:
+            raise self.fail(pos, "dingofs_lseek", shown)
+        return pos
 
     def flush(self, fd: int, shown: _Path = None) -> None:
         self.check(self.lib.dingofs_flush(self.h, fd), "dingofs_flush", shown)
@@ -159,7 +464,10 @@ class Session:
                    shown)
 
     def close(self, fd: int, shown: _Path = None) -> None:
-        self.check(self.lib.dingofs_close(self.h, fd), "dingofs_close", shown)
+        rc = self._close(self.h, fd)
+        self.ops["dingofs_close"] += 1
+        if rc < 0:
+            raise self.fail(rc, "dingofs_close", shown)
 
     def ftruncate(self, fd: int, length: int, shown: _Path = None) -> None:
         self.check(self.lib.dingofs_ftruncate(self.h, fd, length), "dingofs_ftruncate", shown)
@@ -361,9 +669,8 @@ class Session:
 
     def x_access(self, path: bytes, mode: int, shown: _Path = None) -> int:
         """Raw result of the access extension (0 or -errno), counted but not raised."""
-        rc = int(self.lib.dfx_access(self.h, path, mode))
-        with self._stats_lock:
-            self.ops["dingofs_x_access"] = self.ops.get("dingofs_x_access", 0) + 1
+        rc = self._dfx_access(self.h, path, mode)
+        self.ops["dingofs_x_access"] += 1
         return rc
 
     def x_lchown(self, path: bytes, uid: int, gid: int, shown: _Path = None) -> None:
@@ -388,7 +695,8 @@ def fsck(backend: Backend, addrs: bytes, repair: bool, shown: _Path = None) -> t
         if report[0] != ffi.NULL:
             lib.dfx_free(report[0])
     if rc < 0:
-        raise error_from_errno(-rc, "dingofs_x_fsck", shown)
+        detail = backend.lacks("dingofs_x_fsck") if rc == -_errno.EOPNOTSUPP else ""
+        raise error_from_errno(-rc, "dingofs_x_fsck", shown, detail=detail)
     return rc, text
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from typing import Any, Callable, Union
 
@@ -11,27 +13,46 @@ from .errors import stopped_error
 PathType = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 
+_FSENC = sys.getfilesystemencoding()
+_FSERR = sys.getfilesystemencodeerrors()
+
+
 def fspath(path: Any, what: str = "path") -> bytes:
     """Encode a path argument for C: ``str``/``bytes``/``os.PathLike`` only.
+
+    ``str`` is encoded as :func:`os.fsencode` does (the filesystem encoding
+    with its error handler), without going through that Python-level function.
 
     :raises TypeError: for any other type.
     :raises ValueError: for an embedded NUL.
     """
-    if isinstance(path, bytes):
+    cls = type(path)
+    if cls is str:
+        raw = path.encode(_FSENC, _FSERR)
+    elif cls is bytes:
         raw = path
-    elif isinstance(path, str):
-        raw = os.fsencode(path)
     else:
-        try:
-            p = os.fspath(path)
-        except TypeError:
-            raise TypeError(
-                f"{what} should be string, bytes or os.PathLike, not {type(path).__name__}"
-            ) from None
-        raw = os.fsencode(p)
-    if b"\0" in raw:
+        raw = _fspath_slow(path, what)
+    if 0 in raw:
         raise ValueError("embedded null byte")
     return raw
+
+
+def _fspath_slow(path: Any, what: str) -> bytes:
+    """Subclasses of ``str``/``bytes`` and ``os.PathLike`` objects."""
+    if isinstance(path, bytes):
+        return path
+    if isinstance(path, str):
+        return path.encode(_FSENC, _FSERR)
+    try:
+        p = os.fspath(path)
+    except TypeError:
+        raise TypeError(
+            f"{what} should be string, bytes or os.PathLike, not {type(path).__name__}"
+        ) from None
+    if isinstance(p, str):
+        return p.encode(_FSENC, _FSERR)
+    return bytes(p)
 
 
 def is_bytes_path(path: Any) -> bool:
@@ -86,51 +107,103 @@ def read_umask() -> int:
     return old
 
 
+#: Serialises the closing transition of every gate (held only for a few bytecodes).
+_SHUT_LOCK = threading.Lock()
+
+
 class Gate:
     """Counts calls in flight on an object and refuses new ones once closed.
 
-    ``enter()`` raises :class:`~dingofs.errors.ClientStoppedError` (or calls
-    ``on_closed`` to produce another error) when the gate is closed;
-    ``shut()`` closes it and waits until the calls in flight have left.
+    The hot path costs two C-level list operations and no lock: a call
+    appends a token to :attr:`calls` *before* it looks at :attr:`closed`
+    and removes it when done. ``list.append``/``list.pop`` are atomic, so
+    ``len(calls)`` is always the number of calls that may be in C. Hot
+    callers inline the protocol (the append inside ``try``, so that an
+    asynchronous exception raised right after it still removes the token)::
+
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused(operation, path)
+            ...  # the C call
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+
+    ``enter()``/``leave()`` do the same for the other callers. ``enter()``
+    raises :class:`~dingofs.errors.ClientStoppedError` (or the error
+    ``on_closed`` builds) when the gate is closed; ``shut()`` closes it and
+    waits until the calls in flight have left.
     """
 
-    __slots__ = ("_cond", "_busy", "closed", "forked", "what")
+    __slots__ = ("calls", "closed", "forked", "what", "_waiter")
 
     def __init__(self, what: str = "client") -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._busy = 0
+        #: One token per call in flight.
+        self.calls: list[None] = []
         self.closed = False
         self.forked = False
         self.what = what
+        self._waiter: Any = None
+
+    def refused(self, operation: str = "", path: Any = None,
+                on_closed: Callable[[], BaseException] | None = None) -> BaseException:
+        """The error for a call that found the gate closed (the caller removes its token)."""
+        if on_closed is not None and not self.forked:
+            return on_closed()
+        return stopped_error(operation, path, forked=self.forked, what=self.what)
 
     def enter(self, operation: str = "", path: Any = None,
               on_closed: Callable[[], BaseException] | None = None) -> None:
-        with self._cond:
-            if self.closed:
-                if on_closed is not None and not self.forked:
-                    raise on_closed()
-                raise stopped_error(operation, path, forked=self.forked, what=self.what)
-            self._busy += 1
+        """Count one call in flight, or raise when the gate is closed."""
+        calls = self.calls
+        calls.append(None)
+        if self.closed:
+            self.leave()
+            raise self.refused(operation, path, on_closed)
 
     def leave(self) -> None:
-        with self._cond:
-            self._busy -= 1
-            if self._busy == 0 and self.closed:
-                self._cond.notify_all()
+        """The counterpart of a successful :meth:`enter`."""
+        calls = self.calls
+        calls.pop()
+        if self.closed and not calls:
+            self.wake()
+
+    def wake(self) -> None:
+        """Called after a call left a closed gate: release ``shut()`` once none is in flight."""
+        waiter = self._waiter
+        if waiter is not None and not self.calls:
+            with contextlib.suppress(RuntimeError):  # already released by another call
+                waiter.release()
 
     def shut(self) -> bool:
         """Close the gate and wait for calls in flight; False if it was already closed."""
-        with self._cond:
+        _SHUT_LOCK.acquire()
+        try:
             if self.closed:
                 return False
             self.closed = True
-            while self._busy:
-                self._cond.wait()
+        finally:
+            _SHUT_LOCK.release()
+        # From here on every new call is refused. A leaving call empties the list and
+        # then looks for the waiter; we publish the waiter and then look at the list,
+        # so one of the two always sees the other.
+        if not self.calls:
             return True
+        waiter = threading.Lock()
+        waiter.acquire()
+        self._waiter = waiter
+        while self.calls:
+            waiter.acquire(timeout=0.5)
+        self._waiter = None
+        return True
 
     def kill_after_fork(self) -> None:
-        """In a fork child: the gate's lock may be held by a vanished thread; replace it."""
-        self._cond = threading.Condition(threading.Lock())
-        self._busy = 0
+        """In a fork child: calls of vanished threads never leave; forget them."""
+        self.calls = []
+        self._waiter = None
         self.closed = True
         self.forked = True

@@ -30,7 +30,17 @@ from urllib.parse import parse_qs, urlsplit
 from . import _ffi
 from ._calls import Session, new_handle
 from ._calls import fsck as _fsck
-from ._util import Gate, fspath, int_arg, is_bytes_path, read_umask, text_arg
+from ._util import (
+    _FSENC,
+    _FSERR,
+    Gate,
+    _fspath_slow,
+    fspath,
+    int_arg,
+    is_bytes_path,
+    read_umask,
+    text_arg,
+)
 from .dir import DirEntry, ScandirIterator
 from .dir import walk as _walk
 from .errors import ClientStoppedError, DingofsError, error_from_errno
@@ -38,7 +48,6 @@ from .file import (
     DingoFile,
     check_open_args,
     isdir_error,
-    normalised_mode,
     open_wrapped,
     parse_mode,
 )
@@ -57,6 +66,7 @@ from .types import (
     FileType,
     FsStat,
     OptionInfo,
+    attr_builder,
 )
 
 __all__ = ["Client"]
@@ -189,6 +199,33 @@ def _required_str(value: Any, what: str) -> str:
     return value
 
 
+def _open_flags(m: Any, lib: Any) -> int:
+    """The ``open(2)`` flags of a parsed mode (the same values in every bridge)."""
+    if m.updating:
+        flags = lib.O_RDWR
+    elif m.reading:
+        flags = lib.O_RDONLY
+    else:
+        flags = lib.O_WRONLY
+    if m.writing:
+        flags |= lib.O_CREAT | lib.O_TRUNC
+    elif m.appending:
+        flags |= lib.O_CREAT | lib.O_APPEND
+    elif m.creating:
+        flags |= lib.O_CREAT | lib.O_EXCL
+    return int(flags)
+
+
+def _alive(refs: dict[int, Any]) -> list[Any]:
+    """The objects still alive among the weak references of a registry."""
+    out = []
+    for r in refs.copy().values():
+        obj = r()
+        if obj is not None:
+            out.append(obj)
+    return out
+
+
 class _Use:
     """``with`` block counting one call in flight on a gate."""
 
@@ -302,8 +339,19 @@ class Client:
         self._dev = _filesystem_id(mds, fs)
         self._gate = Gate("client")
         self._lock = threading.Lock()
-        self._files: weakref.WeakSet[DingoFile] = weakref.WeakSet()
-        self._iters: weakref.WeakSet[ScandirIterator] = weakref.WeakSet()
+        # Open files and iterators by id(): weak references, added and removed with
+        # single (atomic) dict operations so that open/close take no lock.
+        self._files: dict[int, weakref.ref[DingoFile]] = {}
+        self._iters: dict[int, weakref.ref[ScandirIterator]] = {}
+        lay = session.layout
+        self._attr_fl = attr_builder(lay.statfl_names)
+        self._attr_nofl = attr_builder(lay.stat_names)
+        self._attr_plus = attr_builder(lay.plus_names)
+        self._mode_index = lay.stat_names.index("mode")
+        self._nofollow = int(session.lib.DINGOFS_X_NOFOLLOW)
+        self._has_xstat = session.has_xstat
+        session.make_attr = self._attr_fl
+        session.attr_dev = self._dev
         self._built_at = time.time()
         self._pid = os.getpid()
         self._finalizer = weakref.finalize(self, _finalize_client, session, self._pid, mds)
@@ -320,13 +368,10 @@ class Client:
             return
         if not self._gate.shut():
             return
-        with self._lock:
-            files = list(self._files)
-            iters = list(self._iters)
-        for f in files:
-            f._close_for_stop()
-        for it in iters:
+        for it in _alive(self._iters):
             it._close_for_stop()
+        for f in _alive(self._files):
+            f._close_for_stop()
         self._finalizer.detach()
         try:
             self._s.umount()
@@ -357,9 +402,9 @@ class Client:
     def _inherited_by_fork(self) -> None:
         self._lock = threading.Lock()
         self._gate.kill_after_fork()
-        for f in list(self._files):
+        for f in _alive(self._files):
             f._gate.kill_after_fork()
-        for it in list(self._iters):
+        for it in _alive(self._iters):
             it._gate.kill_after_fork()
         self._finalizer.detach()
 
@@ -367,12 +412,40 @@ class Client:
         return _Use(self._gate, op, path)
 
     def _forget_file(self, f: DingoFile) -> None:
-        with self._lock:
-            self._files.discard(f)
+        self._files.pop(id(f), None)
 
     def _forget_iter(self, it: ScandirIterator) -> None:
-        with self._lock:
-            self._iters.discard(it)
+        self._iters.pop(id(it), None)
+
+    def _call(self, op: str, path: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` counted as one call in flight on the client (refused once stopped)."""
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused(op, path)
+            return fn(*args)
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def mds_addrs(self) -> str:
+        """The address this client was built with (``"host:port,..."`` or ``"local://..."``)."""
+        return self._mds_addrs
+
+    @property
+    def fs_name(self) -> str:
+        """The name of the mounted filesystem."""
+        return self._fs_name
+
+    @property
+    def mount_point(self) -> str:
+        """The mount point label given to :meth:`build`."""
+        return self._mount_point
 
     def _current_umask(self) -> int:
         return self._umask if self._umask is not None else read_umask()
@@ -380,28 +453,25 @@ class Client:
     # -- attribute conversion --------------------------------------------------------------
     def _attr(self, st: Any, flags: int | None, *, path: bytes | None = None,
               fd_flags: DingoFile | None = None) -> Attr:
-        mode = int(st.st_mode)
+        """An :class:`Attr` from a ``struct stat`` cdata (``flags`` None: not known)."""
+        values = self._s.layout.stat.unpack_from(self._s.ffi.buffer(st))
+        if flags is not None:
+            return self._attr_nofl(values, self._dev, flags)
+        return self._attr_values(values, path=path, fd_flags=fd_flags)
+
+    def _attr_values(self, values: tuple[int, ...], *, path: bytes | None = None,
+                     fd_flags: DingoFile | None = None) -> Attr:
+        """An :class:`Attr` from decoded ``struct stat`` items without the inode flags:
+        they are read on first use (regular files and directories) or are 0."""
         loader: Callable[[], int] | None = None
-        if flags is None:
-            fmt = _stat.S_IFMT(mode)
-            if fmt not in (_stat.S_IFREG, _stat.S_IFDIR):
-                flags = 0
-            elif fd_flags is not None:
+        fmt = _stat.S_IFMT(values[self._mode_index])
+        if fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR:
+            if fd_flags is not None:
                 loader = fd_flags._get_flags
             elif path is not None:
                 p = path
                 loader = lambda: self._read_flags(p)  # noqa: E731
-            else:
-                flags = 0
-        return Attr(
-            ino=int(st.st_ino), mode=mode, nlink=int(st.st_nlink), uid=int(st.st_uid),
-            gid=int(st.st_gid), length=int(st.st_size), rdev=int(st.st_rdev),
-            atime=int(st.st_atim.tv_sec) * _NS + int(st.st_atim.tv_nsec),
-            mtime=int(st.st_mtim.tv_sec) * _NS + int(st.st_mtim.tv_nsec),
-            ctime=int(st.st_ctim.tv_sec) * _NS + int(st.st_ctim.tv_nsec),
-            flags=flags, blksize=int(st.st_blksize), blocks=int(st.st_blocks), dev=self._dev,
-            flags_loader=loader,
-        )
+        return self._attr_nofl(values, self._dev, 0 if loader is None else None, loader)
 
     def _read_flags(self, p: bytes) -> int:
         """Inode flags via ``O_RDONLY|O_NONBLOCK`` open + ``FS_IOC_GETFLAGS`` (no extension)."""
@@ -427,11 +497,10 @@ class Client:
 
     def _stat_raw(self, p: bytes, path: Any, follow: bool) -> Attr:
         s = self._s
-        if s.has("stat"):
-            st, flags = s.x_stat(p, 0 if follow else int(s.lib.DINGOFS_X_NOFOLLOW), path)
-            return self._attr(st, flags)
-        st = s.stat(p, path) if follow else s.lstat(p, path)
-        return self._attr(st, None, path=p)
+        if self._has_xstat:
+            return s.x_stat_attr(p, 0 if follow else self._nofollow, path)
+        values = s.stat_values("dingofs_stat" if follow else "dingofs_lstat", p, path)
+        return self._attr_values(values, path=p)
 
     # -- metadata --------------------------------------------------------------------------
     def statfs(self) -> FsStat:
@@ -442,15 +511,53 @@ class Client:
 
     def stat(self, path: Path) -> Attr:
         """Attributes of ``path``, following symlinks."""
-        p = fspath(path)
-        with self._use("dingofs_stat", path):
+        cls = type(path)
+        if cls is str:
+            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
+        elif cls is bytes:
+            p = path
+        else:
+            p = _fspath_slow(path, "path")
+        if 0 in p:
+            raise ValueError("embedded null byte")
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_stat", path)
+            if self._has_xstat:
+                return self._s.x_stat_attr(p, 0, path)
             return self._stat_raw(p, path, True)
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
 
     def lstat(self, path: Path) -> Attr:
         """Attributes of ``path`` itself (a final symlink is not followed)."""
-        p = fspath(path)
-        with self._use("dingofs_lstat", path):
+        cls = type(path)
+        if cls is str:
+            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
+        elif cls is bytes:
+            p = path
+        else:
+            p = _fspath_slow(path, "path")
+        if 0 in p:
+            raise ValueError("embedded null byte")
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_lstat", path)
+            if self._has_xstat:
+                return self._s.x_stat_attr(p, self._nofollow, path)
             return self._stat_raw(p, path, False)
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
 
     def chmod(self, path: Path, mode: int) -> Attr:
         """Set the permission bits (``07777``); the type bits are kept.
@@ -632,17 +739,38 @@ class Client:
 
     def access(self, path: Path, mode: int) -> bool:
         """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …)."""
-        p = fspath(path)
-        mode = int_arg(mode, "mode", 0, 7)
-        with self._use("dingofs_x_access", path):
-            if self._s.has("access"):
-                return self._s.x_access(p, mode, path) == 0
+        cls = type(path)
+        if cls is str:
+            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
+        elif cls is bytes:
+            p = path
+        else:
+            p = _fspath_slow(path, "path")
+        if 0 in p:
+            raise ValueError("embedded null byte")
+        if type(mode) is not int or not 0 <= mode <= 7:
+            mode = int_arg(mode, "mode", 0, 7)
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_x_access", path)
+            s = self._s
+            if s.has_access:
+                rc = s._dfx_access(s.h, p, mode)
+                s.ops["dingofs_x_access"] += 1
+                return rc == 0
             try:
                 a = self._stat_raw(p, path, True)
             except DingofsError as exc:
                 if exc.errno == _errno.ENOTCONN:
                     raise
                 return False
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
         if mode == os.F_OK:
             return True
         uid = os.geteuid()
@@ -677,13 +805,22 @@ class Client:
 
     def _probe(self, path: Path, follow: bool) -> Attr | None:
         p = fspath(path)
-        with self._use("dingofs_stat", path):
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_stat", path)
             try:
                 return self._stat_raw(p, path, follow)
             except DingofsError as exc:
                 if exc.errno == _errno.ENOTCONN:
                     raise
                 return None
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
 
     # -- directories -----------------------------------------------------------------------
     def mkdir(self, path: Path, mode: int = 0o777) -> Attr:
@@ -730,8 +867,7 @@ class Client:
     def rmdir(self, path: Path) -> None:
         """Remove an empty directory."""
         p = fspath(path)
-        with self._use("dingofs_rmdir", path):
-            self._s.rmdir(p, path)
+        self._call("dingofs_rmdir", path, self._s.rmdir, p, path)
 
     def scandir(self, path: Path = "/") -> ScandirIterator:
         """A lazy iterator of :class:`DirEntry` (64 entries per C call)."""
@@ -741,14 +877,13 @@ class Client:
         with self._use("dingofs_opendir", path):
             dh = self._s.opendir(p, path)
             it = ScandirIterator(self, self._s, path, dirpath, as_bytes, dh)
-            with self._lock:
-                self._iters.add(it)
+            self._iters[id(it)] = weakref.ref(it)
         return it
 
     def listdir(self, path: Path = "/") -> list[DirEntry]:
         """Every entry of a directory at once (each with ``name`` and ``ino``)."""
         with self.scandir(path) as it:
-            return list(it)
+            return it._drain()
 
     def walk(self, top: Path, topdown: bool = True,
              onerror: Callable[[OSError], Any] | None = None,
@@ -816,39 +951,43 @@ class Client:
         """
         p = fspath(path)
         m = parse_mode(mode)
-        buffering = check_open_args(m, buffering, encoding, errors, newline)
-        lib = self._s.lib
-        if m.updating:
-            flags = lib.O_RDWR
-        elif m.reading:
-            flags = lib.O_RDONLY
-        else:
-            flags = lib.O_WRONLY
-        if m.writing:
-            flags |= lib.O_CREAT | lib.O_TRUNC
-        elif m.appending:
-            flags |= lib.O_CREAT | lib.O_APPEND
-        elif m.creating:
-            flags |= lib.O_CREAT | lib.O_EXCL
-        creating = bool(flags & lib.O_CREAT)
-        cmode = 0o666 & ~self._current_umask() if creating else 0
-        with self._use("dingofs_open", path):
-            fd = self._s.open(p, flags, cmode, path)
+        plain = (type(buffering) is int and buffering == -1 and not m.text and encoding is None
+                 and errors is None and newline is None)
+        if not plain:
+            buffering = check_open_args(m, buffering, encoding, errors, newline)
+        s = self._s
+        lib = s.lib
+        flags = m.oflags
+        if flags < 0:
+            flags = m.oflags = _open_flags(m, lib)
+        cmode = 0o666 & ~self._current_umask() if flags & lib.O_CREAT else 0
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_open", path)
+            fd = s.open(p, flags, cmode, path)
             try:
-                if not (m.writing or m.appending or m.creating or m.updating):
-                    st = self._s.fstat(fd, path)
-                    if _stat.S_ISDIR(int(st.st_mode)):
+                if m.read_only:
+                    # Opening a directory for reading succeeds in C; refuse it like FileIO.
+                    if _stat.S_ISDIR(s.fstat_mode_size(fd, path)[0]):
                         raise isdir_error(path)
-                if m.appending:
-                    self._s.lseek(fd, 0, lib.SEEK_END, path)
+                elif m.appending:
+                    s.lseek(fd, 0, lib.SEEK_END, path)
+                raw = DingoFile(self, s, fd, path, m.normalised, m.reading or m.updating,
+                                not m.reading or m.updating)
             except BaseException:
                 with contextlib.suppress(Exception):
-                    self._s.close(fd, path)
+                    s.close(fd, path)
                 raise
-            raw = DingoFile(self, self._s, fd, path, normalised_mode(m),
-                            m.reading or m.updating, not m.reading or m.updating)
-            with self._lock:
-                self._files.add(raw)
+            self._files[id(raw)] = weakref.ref(raw)
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+        if plain:
+            return raw
         return open_wrapped(raw, m, mode, buffering, encoding, errors, newline)
 
     def read_bytes(self, path: Path) -> bytes:
@@ -989,8 +1128,7 @@ class Client:
     def unlink(self, path: Path) -> None:
         """Remove a file (not a directory)."""
         p = fspath(path)
-        with self._use("dingofs_unlink", path):
-            self._s.unlink(p, path)
+        self._call("dingofs_unlink", path, self._s.unlink, p, path)
 
     remove = unlink
 
@@ -1071,16 +1209,14 @@ class Client:
                 raise TypeError(f"value must be str or bytes-like, not "
                                 f"{type(value).__name__}") from None
         flags = int_arg(flags, "flags", 0)
-        with self._use("dingofs_setxattr", path):
-            self._s.setxattr(p, n, data, flags, path)
+        self._call("dingofs_setxattr", path, self._s.setxattr, p, n, data, flags, path)
 
     def getxattr(self, path: Path, name: str | bytes, *,
                  as_bytes: bool = False) -> str | bytes:
         """An extended attribute's value: ``str`` (UTF-8, lossless) or ``bytes``."""
         p = fspath(path)
         n = text_arg(name, "name")
-        with self._use("dingofs_getxattr", path):
-            raw = self._s.getxattr(p, n, path)
+        raw = self._call("dingofs_getxattr", path, self._s.getxattr, p, n, path)
         return raw if as_bytes else raw.decode("utf-8", "surrogateescape")
 
     def listxattr(self, path: Path) -> list[str]:
@@ -1139,9 +1275,8 @@ class Client:
             "open_files", "open_iterators", "uptime_s"}``.
         """
         snap = self._s.snapshot()
-        with self._lock:
-            snap["open_files"] = len(self._files)
-            snap["open_iterators"] = len(self._iters)
+        snap["open_files"] = len(_alive(self._files))
+        snap["open_iterators"] = len(_alive(self._iters))
         snap["uptime_s"] = time.time() - self._built_at
         return snap
 

@@ -6,6 +6,7 @@ import contextlib
 import errno as _errno
 import os
 import stat as _stat
+import sys
 import warnings
 from collections import deque
 from collections.abc import Iterator
@@ -25,6 +26,9 @@ __all__ = ["DirEntry", "ScandirIterator", "walk"]
 BATCH = 64
 
 _HIDDEN_AT_ROOT = (b".stats", b".trash")
+_DOTS = (b".", b"..")
+_FSENC = sys.getfilesystemencoding()
+_FSERR = sys.getfilesystemencodeerrors()
 
 
 class DirEntry:
@@ -33,10 +37,11 @@ class DirEntry:
     ``name`` and ``path`` are ``bytes`` when the directory was given as bytes.
     ``stat()`` results are cached; ``attr`` is the entry's own attributes (a
     symlink is not followed), fetched on first use unless the library already
-    returned them with the listing.
+    returned them with the listing (then they are decoded on first use).
     """
 
-    __slots__ = ("name", "path", "ino", "_dtype", "_client", "_lstat", "_stat")
+    __slots__ = ("name", "path", "ino", "_dtype", "_client", "_lstat", "_stat", "_raw",
+                 "_rawpos")
 
     def __init__(self, client: Client, name: Any, path: Any, ino: int, dtype: int,
                  attr: Attr | None) -> None:
@@ -47,6 +52,8 @@ class DirEntry:
         self._client = client
         self._lstat = attr
         self._stat: Attr | None = None
+        self._raw: bytes | None = None
+        self._rawpos = 0
 
     def inode(self) -> int:
         """The inode number."""
@@ -55,14 +62,25 @@ class DirEntry:
     @property
     def attr(self) -> Attr:
         """The entry's attributes (not following a symlink)."""
-        if self._lstat is None:
-            self._lstat = self._client.lstat(self.path)
-        return self._lstat
+        a = self._lstat
+        if a is None:
+            raw = self._raw
+            if raw is not None:
+                c = self._client
+                a = c._attr_plus(c._s.layout.plus.unpack_from(raw, self._rawpos), c._dev)
+                self._raw = None
+            else:
+                a = self._client.lstat(self.path)
+            self._lstat = a
+        return a
 
     def _type_bits(self) -> int | None:
-        if self._lstat is not None:
-            return _stat.S_IFMT(self._lstat.mode)
-        return _DT_TO_FMT.get(self._dtype)
+        fmt = _DT_TO_FMT.get(self._dtype)
+        if fmt is not None:
+            return fmt
+        if self._lstat is not None or self._raw is not None:
+            return _stat.S_IFMT(self.attr.mode)
+        return None
 
     def is_symlink(self) -> bool:
         """True for a symbolic link (never follows)."""
@@ -156,6 +174,10 @@ class ScandirIterator:
         ffi = session.ffi
         self._buf = ffi.new("dingofs_x_direntplus_t[]" if self._plus else "dingofs_dirent_t[]",
                             BATCH)
+        lay = session.layout
+        #: Yields ``(ino, type, name field)`` for each record of a raw batch.
+        self._records = (lay.plus_records if self._plus else lay.dirent_records).iter_unpack
+        self._size = lay.plus_size if self._plus else lay.dirent_size
         self._pending: deque[DirEntry] = deque()
         self._hide_virtual = not session.backend.embedded
         self._at_root = False
@@ -165,6 +187,14 @@ class ScandirIterator:
         return self
 
     def __next__(self) -> DirEntry:
+        if not self._gate.closed:
+            try:
+                return self._pending.popleft()
+            except IndexError:
+                pass
+        return self._next_slow()
+
+    def _next_slow(self) -> DirEntry:
         if self._gate.closed and not self._done:
             self._pending.clear()
         while not self._pending:
@@ -177,34 +207,80 @@ class ScandirIterator:
         return self._pending.popleft()
 
     def _fetch(self) -> None:
-        s, ffi = self._s, self._s.ffi
-        self._gate.enter("dingofs_readdir", self._path)
+        s = self._s
+        gate = self._gate
+        calls = gate.calls
         try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_readdir", self._path)
             if self._plus:
                 n = s.x_readdirplus(self._dh, self._buf, BATCH, self._path)
             else:
                 n = s.readdir(self._dh, self._buf, BATCH, self._path)
-            entries = []
-            for i in range(n):
-                item = self._buf[i]
-                d = item.dirent if self._plus else item
-                raw = ffi.string(d.d_name)
-                if raw in (b".", b".."):
-                    if raw == b"." and int(d.d_ino) == 1:
-                        self._at_root = True
-                    continue
-                if self._hide_virtual and self._at_root and raw in _HIDDEN_AT_ROOT:
-                    continue
-                name = raw if self._as_bytes else os.fsdecode(raw)
-                attr = self._client._attr(item.st, int(item.flags)) if self._plus else None
-                entries.append(DirEntry(self._client, name, _join(self._dirpath, name),
-                                        int(d.d_ino), int(d.d_type), attr))
+            # One copy of the whole batch; entries are decoded from it (and each
+            # entry's attributes only when asked for).
+            raw = s.ffi.buffer(self._buf, n * self._size)[:] if n > 0 else b""
         finally:
-            self._gate.leave()
+            calls.pop()
+            if gate.closed:
+                gate.wake()
         if n == 0:
             self._done = True
             self.close()
-        self._pending.extend(entries)
+            return
+        self._decode(raw, self._pending.append)
+
+    def _drain(self) -> list[DirEntry]:
+        """Every remaining entry at once (what ``listdir`` returns)."""
+        out = list(self._pending)
+        self._pending.clear()
+        while not (self._gate.closed or self._done):
+            self._fetch()
+            out.extend(self._pending)
+            self._pending.clear()
+        if self._gate.forked:
+            raise stopped_error("dingofs_readdir", self._path, forked=True,
+                                what="scandir iterator")
+        return out
+
+    def _decode(self, raw: bytes, append: Callable[[DirEntry], Any]) -> None:
+        """Turn a batch of raw records into entries (attributes stay raw until asked for)."""
+        client, dirpath, as_bytes, plus = self._client, self._dirpath, self._as_bytes, self._plus
+        enc, errs = _FSENC, _FSERR
+        hide = self._hide_virtual
+        if dirpath:
+            sep = b"/" if isinstance(dirpath, bytes) else "/"
+            prefix = dirpath if dirpath.endswith(sep) else dirpath + sep
+        else:
+            prefix = dirpath
+        new = object.__new__
+        base = -self._size
+        for ino, dtype, field in self._records(raw):
+            base += self._size
+            end = field.find(0)
+            bname = field[:end] if end >= 0 else field
+            if bname in _DOTS:
+                if bname == b"." and ino == 1:
+                    self._at_root = True
+                continue
+            if hide and self._at_root and bname in _HIDDEN_AT_ROOT:
+                continue
+            name = bname if as_bytes else bname.decode(enc, errs)
+            e = new(DirEntry)
+            e.name = name
+            e.path = prefix + name
+            e.ino = ino
+            e._dtype = dtype
+            e._client = client
+            e._lstat = None
+            e._stat = None
+            if plus:
+                e._raw = raw
+                e._rawpos = base
+            else:
+                e._raw = None
+            append(e)
 
     def close(self) -> None:
         """Release the directory handle (idempotent)."""

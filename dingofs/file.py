@@ -8,9 +8,9 @@ import errno as _errno
 import io
 import platform
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from ._calls import CHUNK, Session
+from ._calls import CHUNK, SCRATCH, Session
 from ._util import Gate, int_arg
 from .errors import error_from_errno
 from .types import Attr
@@ -20,23 +20,82 @@ if TYPE_CHECKING:
 
 __all__ = ["DingoFile", "parse_mode"]
 
-#: read(n) below this size allocates n bytes at once without asking for the file size.
-_SMALL_READ = 64 * 1024
+#: read(n) up to this size allocates n bytes at once without asking for the file size
+#: (larger reads allocate at most what is left of the file).
+_DIRECT_READ = 1024 * 1024
 #: First chunk size of readline().
 _LINE_CHUNK = 8 * 1024
-# Reading straight into a fresh bytes object avoids a copy of whole-file reads; it relies
-# on CPython's bytes layout, so other interpreters take the bytearray path.
-_FILL_BYTES = platform.python_implementation() == "CPython"
 
 _CLOSED_MSG = "I/O operation on closed file."
 
 
+def _make_allocator() -> Callable[[int], Any] | None:
+    """A function returning a new, uninitialised ``bytes`` of ``n`` >= 1 bytes, or None.
+
+    Reading straight into a fresh bytes object saves the copy a bytearray would
+    need, and leaving it uninitialised saves zero-filling memory the library
+    overwrites at once (``bytes(n)`` costs about 20 µs per MiB). Both rely on
+    CPython (``PyBytes_FromStringAndSize(NULL, n)``, the way C code builds a
+    bytes object it then fills); other interpreters get ``None`` and take the
+    bytearray path.
+    """
+    if platform.python_implementation() != "CPython":
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.pythonapi.PyBytes_FromStringAndSize
+        fn.restype = ctypes.py_object
+        fn.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
+    except (ImportError, AttributeError, OSError):
+        return None
+
+    def new_bytes(n: int) -> Any:
+        return fn(None, n)
+
+    return new_bytes
+
+
+_ALLOC: list[Callable[[int], Any] | None] = []
+
+
+def _fresh(ffi: Any, n: int) -> tuple[bytes | bytearray, Any]:
+    """A new buffer of ``n`` >= 1 bytes for the library to fill, and its cdata view.
+
+    The caller must call ``ffi.release`` on the view, then return the buffer
+    (``bytes``) or ``bytes(buffer)`` when it is a ``bytearray``.
+    """
+    if not _ALLOC:
+        _ALLOC.append(_make_allocator())
+    alloc = _ALLOC[0]
+    if alloc is not None:
+        b = alloc(n)
+        return b, ffi.from_buffer(b)
+    ba = bytearray(n)
+    return ba, ffi.from_buffer("char[]", ba, True)
+
+
+def _shrunk(buf: bytes | bytearray, got: int) -> bytes:
+    """The first ``got`` bytes of a buffer made by :func:`_fresh`, as ``bytes``."""
+    if got == len(buf):
+        return buf if type(buf) is bytes else bytes(buf)
+    return bytes(memoryview(buf)[:got])
+
+
 class _Mode:
-    __slots__ = ("creating", "reading", "writing", "appending", "updating", "text", "binary")
+    __slots__ = ("creating", "reading", "writing", "appending", "updating", "text", "binary",
+                 "read_only", "normalised", "oflags")
 
     def __init__(self) -> None:
         self.creating = self.reading = self.writing = self.appending = False
-        self.updating = self.text = self.binary = False
+        self.updating = self.text = self.binary = self.read_only = False
+        self.normalised = ""
+        #: ``open(2)`` flags of the mode (filled in by the first ``Client.open``; -1 until then).
+        self.oflags = -1
+
+
+#: Parsed valid mode strings (there are only a few hundred; never mutated once made).
+_MODES: dict[str, _Mode] = {}
 
 
 def parse_mode(mode: Any) -> _Mode:
@@ -45,6 +104,10 @@ def parse_mode(mode: Any) -> _Mode:
     :raises TypeError: when ``mode`` is not a ``str``.
     :raises ValueError: for an invalid mode.
     """
+    if type(mode) is str:
+        m = _MODES.get(mode)
+        if m is not None:
+            return m
     if not isinstance(mode, str):
         raise TypeError(f"open() argument 'mode' must be str, not {type(mode).__name__}")
     m = _Mode()
@@ -61,6 +124,10 @@ def parse_mode(mode: Any) -> _Mode:
         raise ValueError("must have exactly one of create/read/write/append mode")
     if m.text and m.binary:
         raise ValueError("can't have text and binary mode at once")
+    m.read_only = m.reading and not m.updating
+    m.normalised = normalised_mode(m)
+    if type(mode) is str and len(_MODES) < 1024:
+        _MODES[mode] = m
     return m
 
 
@@ -105,7 +172,8 @@ class DingoFile(io.RawIOBase):
 
     def __init__(self, client: Client, session: Session, fd: int, name: Any, mode: str,
                  readable: bool, writable: bool) -> None:
-        super().__init__()
+        # io.RawIOBase has no initialiser of its own; skipping the super() call saves a
+        # Python-level call on every open.
         self._client = client
         self._s = session
         self._fd = fd
@@ -177,30 +245,54 @@ class DingoFile(io.RawIOBase):
             raise io.UnsupportedOperation("File not open for writing")
 
     # -- reading ---------------------------------------------------------------------------
+    # The hot methods inline the call gate (see dingofs._util.Gate) and check their
+    # arguments with exact type tests first, falling back to the general checks.
+
+    def _fill(self, cbuf: Any, nbytes: int) -> int:
+        """Read until ``nbytes`` are in ``cbuf`` or end of file (the caller holds the gate)."""
+        s, fd, name = self._s, self._fd, self._name
+        total = 0
+        while total < nbytes:
+            n = s.read(fd, cbuf + total, min(nbytes - total, CHUNK), name)
+            if n == 0:
+                break
+            total += n
+        return total
+
     def _read_into_c(self, cbuf: Any, nbytes: int, *, fill: bool) -> int:
         """Read up to ``nbytes`` into ``cbuf``; with ``fill`` loop until full or EOF."""
-        total = 0
-        self._enter("dingofs_read")
+        gate = self._gate
+        calls = gate.calls
         try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_read", self._name, self._closed_error)
+            if fill:
+                return self._fill(cbuf, nbytes)
+            total = 0
             while total < nbytes:
                 step = min(nbytes - total, CHUNK)
                 n = self._s.read(self._fd, cbuf + total, step, self._name)
                 total += n
-                if n == 0 or (not fill and (n < step or total >= CHUNK)):
+                if n < step or total >= CHUNK:
                     break
+            return total
         finally:
-            self._gate.leave()
-        return total
+            calls.pop()
+            if gate.closed:
+                gate.wake()
 
     def readinto(self, buffer: Any) -> int:
         """Read into any writable buffer (bytearray, memoryview, numpy array …) without copies.
 
         :returns: the number of bytes read (0 at end of file).
         """
-        self._need_read()
-        ffi = self._s.ffi
+        if self._gate.closed or not self._readable:
+            self._need_read()
+        s = self._s
+        ffi = s.ffi
         try:
-            cbuf = ffi.from_buffer(buffer, require_writable=True)
+            cbuf = ffi.from_buffer("char[]", buffer, True)
         except BufferError:
             raise TypeError(f"readinto() argument must be a writable bytes-like object, not "
                             f"{type(buffer).__name__}") from None
@@ -208,7 +300,19 @@ class DingoFile(io.RawIOBase):
             n = len(cbuf)
             if n == 0:
                 return 0
-            return self._read_into_c(cbuf, n, fill=n > CHUNK)
+            if n > CHUNK:
+                return self._read_into_c(cbuf, n, fill=True)
+            gate = self._gate
+            calls = gate.calls
+            try:
+                calls.append(None)
+                if gate.closed:
+                    raise gate.refused("dingofs_read", self._name, self._closed_error)
+                return s.read(self._fd, cbuf, n, self._name)
+            finally:
+                calls.pop()
+                if gate.closed:
+                    gate.wake()
         finally:
             # Release the buffer export at once: a cdata left to the garbage collector
             # could outlive (and then touch) the exporting object inside a cycle.
@@ -222,95 +326,151 @@ class DingoFile(io.RawIOBase):
         mv = memoryview(buffer).cast("B")
         return self.readinto(mv[:size])
 
-    def _remaining(self) -> int | None:
-        """Bytes between the offset and the end of file right now (None if unknown)."""
+    def _remaining(self) -> int:
+        """Bytes between the offset and the end of file right now."""
         self._enter("dingofs_fstat")
         try:
-            st = self._s.fstat(self._fd, self._name)
+            length = self._s.fstat_mode_size(self._fd, self._name)[1]
             pos = self._s.lseek(self._fd, 0, self._s.lib.SEEK_CUR, self._name)
         finally:
             self._gate.leave()
-        return max(0, int(st.st_size) - pos)
+        return max(0, length - pos)
 
-    def _fresh(self, n: int) -> tuple[bytes | bytearray, Any]:
-        """A new buffer of ``n`` bytes and its cdata view."""
-        if _FILL_BYTES and n >= 2:
-            b: bytes | bytearray = bytes(n)  # a new, unshared object filled in place
-            return b, self._s.ffi.from_buffer(b)
-        ba = bytearray(n)
-        return ba, self._s.ffi.from_buffer(ba, require_writable=True)
+    def _read_small(self, size: int) -> bytes:
+        """One C read of at most :data:`~dingofs._calls.SCRATCH` bytes through a pooled buffer."""
+        s = self._s
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_read", self._name, self._closed_error)
+            buf = s.scratch()
+            got = s.read(self._fd, buf, size, self._name)
+            data = s.ffi.unpack(buf, got)
+            s.unscratch(buf)
+            return data
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
 
     def read(self, size: int | None = -1) -> bytes:
         """Read up to ``size`` bytes (all up to end of file when negative or None).
 
-        Allocates at most ``min(size, file size - position)`` bytes (more only if
-        the file grows meanwhile).
+        Allocates at most ``min(size, file size - position)`` bytes for sizes
+        above 1 MiB (more only if the file grows meanwhile); smaller reads
+        allocate ``size`` bytes and return a trimmed copy on a short read.
         """
-        if size is None:
-            size = -1
-        size = int_arg(size, "size")
-        self._need_read()
-        if size < 0:
-            return self.readall()
-        if size == 0:
-            return b""
-        want = size if size <= _SMALL_READ else min(size, self._remaining() or 0)
+        if type(size) is not int:
+            size = -1 if size is None else int_arg(size, "size")
+        if self._gate.closed or not self._readable:
+            self._need_read()
+        if size <= SCRATCH:
+            if size > 0:
+                return self._read_small(size)
+            return self.readall() if size < 0 else b""
+        want = size if size <= _DIRECT_READ else min(size, self._remaining())
         if want == 0:
-            want = min(size, _SMALL_READ)  # probe: the file may have grown
-        buf, cbuf = self._fresh(want)
+            want = min(size, SCRATCH)  # probe: the file may have grown
+        ffi = self._s.ffi
+        buf, cbuf = _fresh(ffi, want)
         try:
-            got = self._read_into_c(cbuf, want, fill=size > _SMALL_READ)
+            got = self._read_into_c(cbuf, want, fill=True)
         finally:
-            self._s.ffi.release(cbuf)
-        if got == want and want < size and size > _SMALL_READ:
+            ffi.release(cbuf)
+        if got == want and want < size:
             more = self._read_rest(size - got)
             if more:
                 return bytes(buf) + more
-        if got == len(buf):
-            return bytes(buf) if isinstance(buf, bytearray) else buf
-        return bytes(memoryview(buf)[:got])
+        return _shrunk(buf, got)
 
     def _read_rest(self, limit: int) -> bytes:
         """Read up to ``limit`` more bytes in chunks (the file grew while reading)."""
         parts = []
+        ffi = self._s.ffi
         while limit > 0:
             step = min(limit, 1 << 20)
-            ba = bytearray(step)
-            with self._s.ffi.from_buffer(ba, require_writable=True) as cbuf:
+            buf, cbuf = _fresh(ffi, step)
+            try:
                 n = self._read_into_c(cbuf, step, fill=True)
+            finally:
+                ffi.release(cbuf)
             if n == 0:
                 break
-            parts.append(bytes(memoryview(ba)[:n]))
+            parts.append(_shrunk(buf, n))
             limit -= n
             if n < step:
                 break
         return b"".join(parts)
 
     def readall(self) -> bytes:
-        """Read everything up to end of file."""
-        self._need_read()
-        want = self._remaining() or 0
-        if want == 0:
-            buf, cbuf = self._fresh(_SMALL_READ)
-            try:
-                got = self._read_into_c(cbuf, _SMALL_READ, fill=True)
-            finally:
-                self._s.ffi.release(cbuf)
-            if got == 0:
-                return b""
-            head = bytes(memoryview(buf)[:got])
-            return head + self._read_rest(1 << 62) if got == _SMALL_READ else head
-        buf, cbuf = self._fresh(want)
+        """Read everything up to end of file.
+
+        A file that fits in one pooled 64 KiB buffer costs two C reads (data,
+        then end of file) and one copy; a larger one is read into a buffer of
+        exactly its remaining size (so ``read()`` of N bytes needs about N bytes).
+        """
+        if self._gate.closed or not self._readable:
+            self._need_read()
+        s = self._s
+        ffi = s.ffi
+        gate = self._gate
+        calls = gate.calls
         try:
-            got = self._read_into_c(cbuf, want, fill=True)
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_read", self._name, self._closed_error)
+            scratch = s.scratch()
+            got = self._fill(scratch, SCRATCH)
+            if got < SCRATCH:
+                data = ffi.unpack(scratch, got)
+                s.unscratch(scratch)
+                return data
+            length = s.fstat_mode_size(self._fd, self._name)[1]
+            pos = s.lseek(self._fd, 0, s.lib.SEEK_CUR, self._name)
+            rest = max(0, length - pos)
+            if rest == 0:
+                # Exactly one buffer's worth, or the file shrank: probe for more below.
+                head = ffi.unpack(scratch, got)
+                s.unscratch(scratch)
+                return head + self._read_rest_held(1 << 62)
+            buf, cbuf = _fresh(ffi, got + rest)
+            try:
+                ffi.memmove(cbuf, scratch, got)
+                s.unscratch(scratch)
+                total = got + self._fill(cbuf + got, rest)
+            finally:
+                ffi.release(cbuf)
+            if total < got + rest:
+                return _shrunk(buf, total)
         finally:
-            self._s.ffi.release(cbuf)
-        if got < want:
-            return bytes(memoryview(buf)[:got])
-        more = self._read_rest(1 << 62)
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+        more = self._read_rest(1 << 62)  # the file may have grown meanwhile
         if more:
             return bytes(buf) + more
-        return bytes(buf) if isinstance(buf, bytearray) else buf
+        return _shrunk(buf, total)
+
+    def _read_rest_held(self, limit: int) -> bytes:
+        """:meth:`_read_rest` for a caller that already holds the gate."""
+        parts = []
+        ffi = self._s.ffi
+        while limit > 0:
+            step = min(limit, 1 << 20)
+            buf, cbuf = _fresh(ffi, step)
+            try:
+                n = self._fill(cbuf, step)
+            finally:
+                ffi.release(cbuf)
+            if n == 0:
+                break
+            parts.append(_shrunk(buf, n))
+            limit -= n
+            if n < step:
+                break
+        return b"".join(parts)
 
     def readline(self, size: int | None = -1) -> bytes:
         """Read one line (up to ``size`` bytes), fetching chunks rather than single bytes."""
@@ -330,7 +490,7 @@ class DingoFile(io.RawIOBase):
             while True:
                 step = chunk if size < 0 else min(chunk, size - got)
                 ba = bytearray(step)
-                with s.ffi.from_buffer(ba, require_writable=True) as cbuf:
+                with s.ffi.from_buffer("char[]", ba, True) as cbuf:
                     n = s.pread(fd, cbuf, step, start + got, self._name)
                 if n == 0:
                     break
@@ -353,40 +513,45 @@ class DingoFile(io.RawIOBase):
 
     def pread(self, size: int, offset: int) -> bytes:
         """Read up to ``size`` bytes at ``offset`` without moving the file position."""
-        size = int_arg(size, "size")
-        offset = int_arg(offset, "offset")
+        if type(size) is not int or type(offset) is not int:
+            size = int_arg(size, "size")
+            offset = int_arg(offset, "offset")
         if size < 0:
             raise ValueError("size must be >= 0")
         if offset < 0:
             raise ValueError("offset must be >= 0")
-        self._need_read()
+        if self._gate.closed or not self._readable:
+            self._need_read()
         if size == 0:
             return b""
-        if size > _SMALL_READ:
-            self._enter("dingofs_fstat")
-            try:
-                length = int(self._s.fstat(self._fd, self._name).st_size)
-            finally:
-                self._gate.leave()
-            size = min(size, max(length - offset, 0)) or min(size, _SMALL_READ)
-        buf, cbuf = self._fresh(size)
-        total = 0
+        s = self._s
+        gate = self._gate
+        calls = gate.calls
         try:
-            self._enter("dingofs_pread")
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_pread", self._name, self._closed_error)
+            if size <= SCRATCH:
+                return s.pread_bytes(self._fd, size, offset, self._name)
+            length = s.fstat_mode_size(self._fd, self._name)[1]
+            size = min(size, max(length - offset, 0)) or min(size, SCRATCH)
+            ffi = s.ffi
+            buf, cbuf = _fresh(ffi, size)
+            total = 0
             try:
                 while total < size:
                     step = min(size - total, CHUNK)
-                    n = self._s.pread(self._fd, cbuf + total, step, offset + total, self._name)
+                    n = s.pread(self._fd, cbuf + total, step, offset + total, self._name)
                     total += n
                     if n < step:
                         break
             finally:
-                self._gate.leave()
+                ffi.release(cbuf)
         finally:
-            self._s.ffi.release(cbuf)
-        if total == len(buf):
-            return bytes(buf) if isinstance(buf, bytearray) else buf
-        return bytes(memoryview(buf)[:total])
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+        return _shrunk(buf, total)
 
     # -- writing ---------------------------------------------------------------------------
     def _cdata_in(self, data: Any) -> tuple[Any, int]:
@@ -402,59 +567,105 @@ class DingoFile(io.RawIOBase):
             cbuf = ffi.from_buffer(copy)
         return cbuf, len(cbuf)
 
+    def _write_all(self, cbuf: Any, n: int, offset: int | None) -> int:
+        """Write ``n`` bytes of ``cbuf`` (at ``offset``, or the position) in <= 64 MiB calls."""
+        s, fd, name = self._s, self._fd, self._name
+        op = "dingofs_write" if offset is None else "dingofs_pwrite"
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused(op, name, self._closed_error)
+            total = 0
+            while total < n:
+                step = min(n - total, CHUNK)
+                if offset is None:
+                    total += s.write(fd, cbuf + total, step, name)
+                else:
+                    total += s.pwrite(fd, cbuf + total, step, offset + total, name)
+            return total
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+
     def write(self, data: Any) -> int:
         """Write all of ``data`` (any bytes-like object) at the file position.
 
         :returns: the number of bytes written.
         """
-        self._need_write()
+        if self._gate.closed or not self._writable:
+            self._need_write()
+        if type(data) is bytes and 0 < len(data) <= CHUNK:
+            # bytes go to C as they are (no buffer export needed).
+            gate = self._gate
+            calls = gate.calls
+            try:
+                calls.append(None)
+                if gate.closed:
+                    raise gate.refused("dingofs_write", self._name, self._closed_error)
+                n = len(data)
+                put = self._s.write(self._fd, data, n, self._name)
+                if put < n:
+                    put += self._fill_write(data, put, n)
+                return put
+            finally:
+                calls.pop()
+                if gate.closed:
+                    gate.wake()
         cbuf, n = self._cdata_in(data)
         try:
             if n == 0:
                 return 0
-            total = 0
-            self._enter("dingofs_write")
-            try:
-                while total < n:
-                    total += self._s.write(self._fd, cbuf + total, min(n - total, CHUNK),
-                                           self._name)
-            finally:
-                self._gate.leave()
-            return total
+            return self._write_all(cbuf, n, None)
         finally:
             self._s.ffi.release(cbuf)
 
+    def _fill_write(self, data: bytes, done: int, n: int) -> int:
+        """Finish a short write of ``data`` (the caller holds the gate); returns the bytes added."""
+        s = self._s
+        with s.ffi.from_buffer(data) as cbuf:
+            total = done
+            while total < n:
+                total += s.write(self._fd, cbuf + total, n - total, self._name)
+        return total - done
+
     def pwrite(self, data: Any, offset: int) -> int:
         """Write ``data`` at ``offset`` without moving the file position."""
-        offset = int_arg(offset, "offset")
+        if type(offset) is not int:
+            offset = int_arg(offset, "offset")
         if offset < 0:
             raise ValueError("offset must be >= 0")
-        self._need_write()
+        if self._gate.closed or not self._writable:
+            self._need_write()
         cbuf, n = self._cdata_in(data)
         try:
-            total = 0
-            self._enter("dingofs_pwrite")
-            try:
-                while total < n:
-                    total += self._s.pwrite(self._fd, cbuf + total, min(n - total, CHUNK),
-                                            offset + total, self._name)
-            finally:
-                self._gate.leave()
-            return total
+            if n == 0:
+                return 0
+            return self._write_all(cbuf, n, offset)
         finally:
             self._s.ffi.release(cbuf)
 
     # -- position, size, durability --------------------------------------------------------
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Move the file position; ``SEEK_DATA``/``SEEK_HOLE`` work where the library has them."""
-        offset = int_arg(offset, "offset")
-        whence = int_arg(whence, "whence")
-        self._check_open()
-        self._enter("dingofs_lseek")
+        if type(offset) is not int or type(whence) is not int:
+            offset = int_arg(offset, "offset")
+            whence = int_arg(whence, "whence")
+        gate = self._gate
+        if gate.closed:
+            self._check_open()
+        calls = gate.calls
         try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_lseek", self._name, self._closed_error)
             return self._s.lseek(self._fd, offset, whence, self._name)
         finally:
-            self._gate.leave()
+            calls.pop()
+            if gate.closed:
+                gate.wake()
 
     def tell(self) -> int:
         """The current file position."""
@@ -495,16 +706,24 @@ class DingoFile(io.RawIOBase):
 
     def stat(self) -> Attr:
         """Attributes of the open file (``fstat``)."""
-        self._check_open()
-        self._enter("dingofs_fstat")
+        gate = self._gate
+        if gate.closed:
+            self._check_open()
+        calls = gate.calls
         try:
-            if self._s.has("fstat"):
-                st, flags = self._s.x_fstat(self._fd, self._name)
-                return self._client._attr(st, flags)
-            st = self._s.fstat(self._fd, self._name)
-            return self._client._attr(st, None, fd_flags=self)
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_fstat", self._name, self._closed_error)
+            s = self._s
+            client = self._client
+            if s.has_xfstat:
+                return client._attr_fl(s.x_fstat_values(self._fd, self._name), client._dev)
+            values = s.stat_values("dingofs_fstat", self._fd, self._name)
+            return client._attr_values(values, fd_flags=self)
         finally:
-            self._gate.leave()
+            calls.pop()
+            if gate.closed:
+                gate.wake()
 
     def _get_flags(self) -> int:
         """Inode flags through ``FS_IOC_GETFLAGS`` on this file (no extension needed)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import os
 import stat as _stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -330,6 +330,59 @@ class Attr:
         flags = state.pop("flags", 0)
         typ = state.pop("type", None)
         self.__init__(**state, type=typ, flags=flags)  # type: ignore[misc]
+
+
+#: Names :func:`attr_builder` understands, besides ``flags`` (anything else is skipped).
+RAW_INT_FIELDS = ("ino", "mode", "nlink", "uid", "gid", "length", "rdev", "blksize", "blocks")
+#: Seconds and nanoseconds parts of the three times, as :func:`attr_builder` names them.
+RAW_TIME_FIELDS = ("atime_s", "atime_ns", "mtime_s", "mtime_ns", "ctime_s", "ctime_ns")
+
+
+def attr_builder(order: Sequence[str]) -> Callable[..., Attr]:
+    """A fast constructor of :class:`Attr` from a tuple of raw values.
+
+    ``order`` names the items of the tuple (e.g. the fields of ``struct stat``
+    in memory order, as one :meth:`struct.Struct.unpack_from` returns them):
+    :data:`RAW_INT_FIELDS`, :data:`RAW_TIME_FIELDS`, ``"flags"``; other names
+    are ignored. The result is ``build(values, dev, flags=0, loader=None)``;
+    ``flags``/``loader`` are used only when ``order`` has no ``"flags"``.
+
+    The function is generated once per layout so that a call is one tuple
+    unpack into the slots, without keyword arguments or per-field lookups.
+    """
+    known = set(RAW_INT_FIELDS) | set(RAW_TIME_FIELDS)
+    missing = known - set(order)
+    if missing:
+        raise ValueError(f"attr_builder: layout lacks {sorted(missing)}")
+    targets = []
+    for i, name in enumerate(order):
+        if name in RAW_INT_FIELDS:
+            targets.append(f"a.{name}")
+        elif name in RAW_TIME_FIELDS:
+            targets.append(name)
+        elif name == "flags":
+            targets.append("a._flags")
+        else:
+            targets.append(f"_skip{i}")
+    lines = [
+        "def build(v, dev, flags=0, loader=None):",
+        "    a = new(Attr)",
+        f"    {', '.join(targets)}, = v",
+        f"    a.atime = atime_s * {_NS} + atime_ns",
+        f"    a.mtime = mtime_s * {_NS} + mtime_ns",
+        f"    a.ctime = ctime_s * {_NS} + ctime_ns",
+        "    a.dev = dev",
+        "    a._type = None",
+        "    a._flags_loader = loader",
+    ]
+    if "flags" not in order:
+        lines.append("    a._flags = flags")
+    lines.append("    return a")
+    namespace: dict[str, Any] = {"new": object.__new__, "Attr": Attr}
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built from fixed names only
+    build = namespace["build"]
+    build.__qualname__ = "attr_builder.<locals>.build"
+    return build
 
 
 @dataclass(frozen=True)
