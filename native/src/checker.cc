@@ -8,6 +8,16 @@
 //   - every data file belongs to a live regular inode;
 //   - the inode number counter is ahead of every inode.
 // Repair (only when no process has the filesystem mounted) fixes each finding.
+//
+// Offline and online checks differ in one point. A removal commits first and
+// unlinks the data file afterwards, so while the filesystem is mounted a data
+// file of a just-removed inode is normal for a moment, and one left by a
+// process killed in between stays until the next recovery. An online check
+// (some process has it mounted) therefore only notes a data file without an
+// inode row when its number was handed out; an offline check (nobody has it
+// mounted: the check holds the exclusive mount lock throughout) counts every
+// such file, because the recovery that follows an unclean shutdown removes
+// them all. A data file whose number was never handed out is counted always.
 #include "checker.h"
 
 #include <dirent.h>
@@ -45,6 +55,7 @@ class Checker {
   bool repair_;
   std::string* report_;
   int problems_ = 0;
+  bool offline_ = false;
   MetaDb db_;
   int probefd_ = -1;
   std::string data_dir_;
@@ -67,7 +78,10 @@ int Checker::Run(const Address& a) {
     int fd;
     ~Closer() { close(fd); }
   } closer{probefd_};
-  if (repair_ && OfdLock(probefd_, kMountLockOff, F_WRLCK, false) != 0) return -EBUSY;
+  // Offline when the exclusive mount lock is free; held until the end so no
+  // mount can start meanwhile (a mount waits for it).
+  offline_ = OfdLock(probefd_, kMountLockOff, F_WRLCK, false) == 0;
+  if (repair_ && !offline_) return -EBUSY;
   int rc = db_.Open(dbfile, true, false, nullptr);
   if (rc != 0) return rc;
   db_.SetDeadline(MonoMs() + 10000);
@@ -276,22 +290,28 @@ int Checker::Run(const Address& a) {
       closedir(d);
     }
     // A data file whose inode number was handed out but has no row any more
-    // is what a removal leaves when the process dies between its commit and
-    // the unlink of the data file (or is in that step right now): harmless,
-    // and freed by the next recovery, so it is noted, not counted. Any other
-    // file in the data directory is damage.
+    // is what a removal leaves between its commit and the unlink of the data
+    // file (or when its process died in between). See the comment at the top
+    // for when it counts.
     auto leftover = [&](uint64_t ino) {
       return ino != 0 && ino < static_cast<uint64_t>(u.next_ino);
     };
+    auto report_stray = [&](const std::string& path, uint64_t ino) {
+      if (!leftover(ino)) {
+        Problem("data file " + path + " belongs to no inode");
+      } else if (offline_) {
+        Problem("data file " + path + " of a removed inode");
+      } else {
+        Note("data file " + path +
+             " of a removed inode (mounted: its removal may be in progress)");
+      }
+    };
     if (repair_) {
       for (auto& s : strays) {
-        if (leftover(s.second)) {
-          Note("data file " + s.first + " of a removed inode (freed)");
-        } else {
-          Problem("data file " + s.first + " belongs to no inode");
-        }
+        report_stray(s.first, s.second);
         unlink(s.first.c_str());
       }
+      db_.SetMeta("mounts", "0");
       db_.SetMeta("clean", "1");
       db_.Commit(true);
     } else {
@@ -299,11 +319,7 @@ int Checker::Run(const Address& a) {
       for (auto& s : strays) {
         Inode n;
         if (s.second != 0 && db_.GetInode(s.second, &n) && S_ISREG(n.mode)) continue;
-        if (leftover(s.second)) {
-          Note("data file " + s.first + " of a removed inode (freed at the next recovery)");
-        } else {
-          Problem("data file " + s.first + " belongs to no inode");
-        }
+        report_stray(s.first, s.second);
       }
     }
   } catch (...) {

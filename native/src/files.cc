@@ -215,6 +215,16 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
   auto body = [&]() -> std::shared_ptr<OpenFile> {
     Cred c = Cred::Current();
     bool excl = creat && (flags & O_EXCL);
+    if (creat) {
+      // Linux: O_CREAT with a trailing slash is EISDIR once the parent is
+      // found, whether the name exists or not (a directory cannot be opened
+      // for creation, and nothing else may end in a slash).
+      size_t len = strlen(path);
+      if (len > 0 && path[len - 1] == '/') {
+        Resolve(path, false, c, true);
+        Fail(EISDIR);
+      }
+    }
     Lookup l = Resolve(path, !(flags & O_NOFOLLOW) && !excl, c);
     Inode n;
     bool created = false;

@@ -82,6 +82,7 @@ struct Lookup {
   std::string name;      // final component ("" for "/", "." or ".." kept verbatim)
   uint64_t ino = 0;      // the final inode, 0 when it does not exist
   bool trailing_slash = false;
+  bool too_long = false;  // change mode: the final name exceeds NAME_MAX (not looked up)
 };
 
 class Fs {
@@ -186,7 +187,11 @@ class Fs {
   bool durable_next_ = false;       // the next Txn commit must be durable
 
   // ---- path resolution (path.cc) ----
-  Lookup Resolve(const char* path, bool follow_final, Cred& c);
+  // change: resolution for an operation that creates or removes the final
+  // name (Linux's parent lookup + final lookup): the final component is never
+  // followed, a trailing slash is only recorded, an over-long final name only
+  // flagged (too_long).
+  Lookup Resolve(const char* path, bool follow_final, Cred& c, bool change = false);
   uint64_t ResolveIno(const char* path, bool follow_final, Cred& c);
 
   // ---- files (files.cc) ----
@@ -207,6 +212,7 @@ class Fs {
 
   // ---- mount internals ----
   void Recover();
+  void LeaveMounts();  // in a transaction: this mount no longer counts
   void Checkpointer();
   void RequestCheckpoint();
   void MapSequence();
@@ -263,6 +269,7 @@ class Fs {
   std::unique_ptr<BgSync> bg_ = std::make_unique<BgSync>();
 
   // Background WAL checkpoints (own connection, own thread).
+  MetaDb ckpt_db_;           // opened at mount, used only by the checkpointer
   int ckpt_frames_ = 0;  // WAL size at the last request (mu_)
   bool ckpt_req_ = false;
   bool ckpt_stop_ = false;

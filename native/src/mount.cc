@@ -24,6 +24,7 @@ Fs::~Fs() {
 void Fs::Abandon() {
   // Forked child: the connection, files and threads belong to the parent.
   db_.Leak();
+  ckpt_db_.Leak();
   lockfd_ = probefd_ = -1;
   if (flusher_.joinable()) flusher_.detach();
   if (ckpt_.joinable()) ckpt_.detach();
@@ -61,10 +62,10 @@ void Fs::RequestCheckpoint() {
 }
 
 // Copies the WAL back into the database off the callers' path, with its own
-// connection (PASSIVE: never waits for readers or writers).
+// connection (PASSIVE: never waits for readers or writers). The connection is
+// opened at mount and closed at umount, so a mounted handle holds the same
+// host descriptors for its whole life.
 void Fs::Checkpointer() {
-  MetaDb db;
-  bool open = false;
   for (;;) {
     {
       std::unique_lock<std::mutex> lk(bg_->ckpt_mu);
@@ -72,13 +73,8 @@ void Fs::Checkpointer() {
       if (ckpt_stop_) break;
       ckpt_req_ = false;
     }
-    if (!open) {
-      open = db.Open(addr_.meta_dir() + "/meta.db", false, opts_.meta_sync_full, nullptr) == 0;
-      if (!open) continue;
-    }
-    if (db.CheckpointPassive() < 0) log_->Log(kInfo, "background checkpoint incomplete");
+    if (ckpt_db_.CheckpointPassive() < 0) log_->Log(kInfo, "background checkpoint incomplete");
   }
-  db.Close();
 }
 
 int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Logger> log,
@@ -144,12 +140,27 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     std::lock_guard<std::mutex> g(mu_);
     if (alone && !read_only_) Recover();
     if (!read_only_) {
-      Txn([&] { db_.SetMeta("clean", "0"); });
+      // "mounts" counts writable mounts that have not unmounted: one left
+      // over at the last umount means a process died while mounted.
+      Txn([&] {
+        db_.SetMeta("clean", "0");
+        int64_t m = alone ? 0 : atoll(db_.GetMeta("mounts", "0").c_str());
+        db_.SetMeta("mounts", std::to_string(m + 1));
+      });
     }
     committed_used_ = db_.GetUsage().used_bytes;
   } catch (const FsError& e) {
     *why = std::string("metadata store: ") + strerror(e.err);
     return -e.err;
+  }
+  if (!read_only_) {
+    // The checkpointer's connection is opened now, not at its first use:
+    // the handle's descriptors must not change while it is in use.
+    rc = ckpt_db_.Open(dbfile, false, opts_.meta_sync_full, nullptr);
+    if (rc != 0) {
+      *why = "cannot open the metadata store (checkpoint connection)";
+      return rc;
+    }
   }
   if (alone) OfdLock(lockfd_, kMountLockOff, F_RDLCK, false);
   mounted_ = true;
@@ -246,6 +257,11 @@ void Fs::Recover() {
   });
 }
 
+void Fs::LeaveMounts() {
+  int64_t m = atoll(db_.GetMeta("mounts", "1").c_str());
+  db_.SetMeta("mounts", std::to_string(m > 0 ? m - 1 : 0));
+}
+
 void Fs::CloseAll() {
   std::vector<std::shared_ptr<OpenFile>> files;
   {
@@ -281,7 +297,10 @@ void Fs::DurableUmount() {
     // Test seam: behave as if the power failed now. Metadata reaches the disk
     // still marked dirty; file data past the last fdatasync is dropped.
     try {
-      Txn([&] { durable_next_ = true; });
+      Txn([&] {
+        LeaveMounts();
+        durable_next_ = true;
+      });
     } catch (...) {
     }
     for (auto& p : list) {
@@ -315,6 +334,7 @@ void Fs::DurableUmount() {
         int64_t real = stat(path.c_str(), &st) == 0 ? st.st_size : 0;
         if (real >= n.size) db_.SetDirty(ino, 0);
       }
+      LeaveMounts();
       durable_next_ = true;
     });
   } catch (const FsError& e) {
@@ -336,6 +356,7 @@ int Fs::Umount() {
   }
   bg_->ckpt_cv.notify_all();
   if (ckpt_.joinable()) ckpt_.join();
+  if (ckpt_db_.is_open()) ckpt_db_.Close();
   std::lock_guard<std::mutex> g(mu_);
   if (!mounted_.load()) {
     if (db_.is_open()) db_.Close();
@@ -349,8 +370,19 @@ int Fs::Umount() {
   OfdLock(lockfd_, kMountLockOff, F_UNLCK, false);
   if (!read_only_ && OfdLock(probefd_, kMountLockOff, F_WRLCK, false) == 0) {
     try {
+      // Another process died while mounted (or this handle's own count was
+      // not committed): do the recovery of an unclean shutdown now, so what
+      // it left (a removed inode's data file, counters) is gone before the
+      // filesystem is marked clean.
+      bool crashed = false;
+      Txn([&] { crashed = atoll(db_.GetMeta("mounts", "0").c_str()) > 0; });
+      if (crashed) {
+        log_->Log(kWarning, "a process died while mounted: recovering at umount");
+        Recover();
+      }
       Txn([&] {
         for (uint64_t ino : db_.Orphans()) TryReclaim(ino);
+        db_.SetMeta("mounts", "0");
         db_.SetMeta("clean", "1");
         durable_next_ = true;
       });

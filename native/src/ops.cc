@@ -49,6 +49,44 @@ struct timespec ToTs(int64_t ns) {
 
 uint8_t DType(uint32_t mode) { return static_cast<uint8_t>((mode & S_IFMT) >> 12); }
 
+// The final lookup of a change: an over-long final name fails here (Linux:
+// the filesystem's lookup of the last component).
+void CheckFinal(const Lookup& l) {
+  if (l.too_long) Fail(ENAMETOOLONG);
+}
+
+// Linux's checks before a new name is made (filename_create): "." / ".." /
+// "/" and existing names are EEXIST; a trailing slash on a missing name is
+// ENOENT unless a directory is being made.
+void CheckCreatable(const Lookup& l, bool want_dir) {
+  if (l.parent == 0 || IsDots(l.name)) Fail(EEXIST);
+  CheckFinal(l);
+  if (l.ino != 0) Fail(EEXIST);
+  if (l.trailing_slash && !want_dir) Fail(ENOENT);
+}
+
+// may_create: write and search permission on the parent (immutable first).
+void CheckMayCreate(const Inode& p, Cred& c) {
+  CheckNotImmutable(p);
+  CheckAccess(p, W_OK | X_OK, c);
+}
+
+// may_delete: the parent's permissions, then the victim's own rules, then
+// its type.
+void CheckMayDelete(const Inode& p, const Inode& victim, bool isdir, Cred& c) {
+  CheckNotImmutable(p);
+  CheckAccess(p, W_OK | X_OK, c);
+  if (p.flags & kAppend) Fail(EPERM);
+  CheckSticky(p, victim, c);
+  CheckRemovable(victim);
+  if (isdir) {
+    if (!S_ISDIR(victim.mode)) Fail(ENOTDIR);
+    if (victim.ino == kRootIno) Fail(EBUSY);
+  } else if (S_ISDIR(victim.mode)) {
+    Fail(EISDIR);
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- store access
@@ -451,12 +489,11 @@ void Fs::Statfs(dingofs_statfs_t* st) {
 void Fs::Mkdir(const char* path, mode_t mode) {
   WriteOp([&] {
     Cred c = Cred::Current();
-    Lookup l = Resolve(path, false, c);
-    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
+    Lookup l = Resolve(path, false, c, true);
+    CheckCreatable(l, true);
     CheckNewName(l.name);
     Inode p = Get(l.parent);
-    CheckAccess(p, W_OK | X_OK, c);
-    CheckNotImmutable(p);
+    CheckMayCreate(p, c);
     int64_t now = NowNs();
     Inode n;
     n.mode = S_IFDIR | (mode & 01777);
@@ -517,19 +554,15 @@ void Fs::Mkdirs(const char* path, mode_t mode) {
 void Fs::Rmdir(const char* path) {
   WriteOp([&] {
     Cred c = Cred::Current();
-    Lookup l = Resolve(path, false, c);
+    Lookup l = Resolve(path, false, c, true);
     if (l.name == ".") Fail(EINVAL);
     if (l.name == "..") Fail(ENOTEMPTY);
     if (l.parent == 0) Fail(EBUSY);
+    CheckFinal(l);
     if (l.ino == 0) Fail(ENOENT);
     Inode n = Get(l.ino);
-    if (!S_ISDIR(n.mode)) Fail(ENOTDIR);
     Inode p = Get(l.parent);
-    CheckAccess(p, W_OK | X_OK, c);
-    CheckSticky(p, n, c);
-    CheckRemovable(n);
-    CheckNotImmutable(p);
-    if (p.flags & kAppend) Fail(EPERM);
+    CheckMayDelete(p, n, true, c);
     if (!db_.DirEmpty(n.ino)) Fail(ENOTEMPTY);
     int64_t now = NowNs();
     DelEntry(l.parent, l.name);
@@ -546,17 +579,14 @@ void Fs::Rmdir(const char* path) {
 void Fs::Unlink(const char* path) {
   WriteOp([&] {
     Cred c = Cred::Current();
-    Lookup l = Resolve(path, false, c);
+    Lookup l = Resolve(path, false, c, true);
     if (l.parent == 0 || IsDots(l.name)) Fail(EISDIR);
+    CheckFinal(l);
     if (l.ino == 0) Fail(ENOENT);
     Inode n = Get(l.ino);
-    if (S_ISDIR(n.mode)) Fail(EISDIR);
+    if (l.trailing_slash) Fail(S_ISDIR(n.mode) ? EISDIR : ENOTDIR);
     Inode p = Get(l.parent);
-    CheckAccess(p, W_OK | X_OK, c);
-    CheckSticky(p, n, c);
-    CheckRemovable(n);
-    CheckNotImmutable(p);
-    if (p.flags & kAppend) Fail(EPERM);
+    CheckMayDelete(p, n, false, c);
     int64_t now = NowNs();
     DelEntry(l.parent, l.name);
     DropLink(n, now);
@@ -568,16 +598,14 @@ void Fs::Link(const char* oldpath, const char* newpath) {
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(oldpath, false, c);
-    Inode n = Get(ino);
-    if (S_ISDIR(n.mode)) Fail(EPERM);
-    Lookup l = Resolve(newpath, false, c);
-    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
-    if (l.trailing_slash) Fail(ENOENT);
+    Lookup l = Resolve(newpath, false, c, true);
+    CheckCreatable(l, false);
     CheckNewName(l.name);
     Inode p = Get(l.parent);
-    CheckAccess(p, W_OK | X_OK, c);
-    CheckNotImmutable(p);
-    CheckRemovable(n);
+    CheckMayCreate(p, c);
+    Inode n = Get(ino);
+    CheckRemovable(n);  // append-only and immutable files get no new links
+    if (S_ISDIR(n.mode)) Fail(EPERM);
     if (n.nlink == 0) Fail(ENOENT);
     if (n.nlink >= 65000) Fail(EMLINK);
     int64_t now = NowNs();
@@ -596,13 +624,11 @@ void Fs::Symlink(const char* target, const char* linkpath) {
   if (tl > kMaxPathLen) Fail(ENAMETOOLONG);
   WriteOp([&] {
     Cred c = Cred::Current();
-    Lookup l = Resolve(linkpath, false, c);
-    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
-    if (l.trailing_slash) Fail(ENOENT);
+    Lookup l = Resolve(linkpath, false, c, true);
+    CheckCreatable(l, false);
     CheckNewName(l.name);
     Inode p = Get(l.parent);
-    CheckAccess(p, W_OK | X_OK, c);
-    CheckNotImmutable(p);
+    CheckMayCreate(p, c);
     int64_t now = NowNs();
     Inode n;
     n.mode = S_IFLNK | 0777;
@@ -635,19 +661,18 @@ ssize_t Fs::Readlink(const char* path, char* buf, size_t bufsz) {
 void Fs::Mknod(const char* path, mode_t mode, dev_t dev) {
   mode_t type = mode & S_IFMT;
   if (type == 0) type = S_IFREG;
+  if (type == S_IFDIR) Fail(EPERM);  // Linux: mknod makes no directories
   if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
       type != S_IFBLK)
     Fail(EINVAL);
-  if ((type == S_IFCHR || type == S_IFBLK) && geteuid() != 0) Fail(EPERM);
   WriteOp([&] {
     Cred c = Cred::Current();
-    Lookup l = Resolve(path, false, c);
-    if (l.parent == 0 || l.ino != 0) Fail(EEXIST);
-    if (l.trailing_slash) Fail(ENOENT);
+    Lookup l = Resolve(path, false, c, true);
+    CheckCreatable(l, false);
     CheckNewName(l.name);
     Inode p = Get(l.parent);
-    CheckAccess(p, W_OK | X_OK, c);
-    CheckNotImmutable(p);
+    CheckMayCreate(p, c);
+    if ((type == S_IFCHR || type == S_IFBLK) && !c.root()) Fail(EPERM);  // CAP_MKNOD
     int64_t now = NowNs();
     Inode n;
     n.mode = type | (mode & 07777);
@@ -670,39 +695,25 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
   bool exchange = flags & DINGOFS_X_RENAME_EXCHANGE;
   WriteOp([&] {
     Cred c = Cred::Current();
-    Lookup s = Resolve(src, false, c);
-    Lookup d = Resolve(dst, false, c);
-    if (s.parent == 0 || d.parent == 0 || IsDots(s.name) || IsDots(d.name)) Fail(EBUSY);
+    // Linux's order: both parents, the kinds of final names, the source's
+    // lookup, the target's, trailing slashes, loops, then the permission
+    // and type checks of vfs_rename, then emptiness.
+    Lookup s = Resolve(src, false, c, true);
+    Lookup d = Resolve(dst, false, c, true);
+    if (s.parent == 0 || IsDots(s.name)) Fail(EBUSY);
+    if (d.parent == 0 || IsDots(d.name)) Fail((flags & DINGOFS_X_RENAME_NOREPLACE) ? EEXIST : EBUSY);
+    CheckFinal(s);
     if (s.ino == 0) Fail(ENOENT);
-    Inode sn = Get(s.ino);
-    if ((s.trailing_slash || (d.trailing_slash && d.ino == 0)) && !S_ISDIR(sn.mode)) Fail(ENOTDIR);
-    if (exchange && d.ino == 0) Fail(ENOENT);
+    CheckFinal(d);
     if ((flags & DINGOFS_X_RENAME_NOREPLACE) && d.ino != 0) Fail(EEXIST);
-    CheckNewName(d.name);
-    if (d.ino == s.ino) return;
-    Inode sp = Get(s.parent);
-    Inode dpx;
-    bool same_parent = s.parent == d.parent;
-    if (!same_parent) dpx = Get(d.parent);
-    Inode& dp = same_parent ? sp : dpx;
-    CheckAccess(sp, W_OK | X_OK, c);
-    if (!same_parent) CheckAccess(dp, W_OK | X_OK, c);
-    CheckSticky(sp, sn, c);
-    CheckRemovable(sn);
-    CheckNotImmutable(sp);
-    CheckNotImmutable(dp);
-    if (sp.flags & kAppend) Fail(EPERM);
+    Inode sn = Get(s.ino);
     Inode dn;
-    if (d.ino != 0) {
-      dn = Get(d.ino);
-      CheckSticky(dp, dn, c);
-      CheckRemovable(dn);
-      if (dp.flags & kAppend) Fail(EPERM);
+    if (d.ino != 0) dn = Get(d.ino);
+    if (exchange) {
+      if (d.ino == 0) Fail(ENOENT);
+      if (!S_ISDIR(dn.mode) && d.trailing_slash) Fail(ENOTDIR);
     }
-    if (!same_parent && !c.root()) {
-      if (S_ISDIR(sn.mode)) CheckAccess(sn, W_OK, c);
-      if (exchange && S_ISDIR(dn.mode)) CheckAccess(dn, W_OK, c);
-    }
+    if (!S_ISDIR(sn.mode) && (s.trailing_slash || (!exchange && d.trailing_slash))) Fail(ENOTDIR);
     auto under = [&](uint64_t start, uint64_t anc) {
       uint64_t cur = start;
       for (int i = 0; i < 100000; i++) {
@@ -712,13 +723,29 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
       }
       return false;
     };
+    // The source may not be an ancestor of the target's directory, nor the
+    // target one of the source's.
     if (S_ISDIR(sn.mode) && under(d.parent, s.ino)) Fail(EINVAL);
-    if (exchange && S_ISDIR(dn.mode) && under(s.parent, d.ino)) Fail(EINVAL);
-    if (d.ino != 0 && !exchange) {
-      if (S_ISDIR(sn.mode) && !S_ISDIR(dn.mode)) Fail(ENOTDIR);
-      if (!S_ISDIR(sn.mode) && S_ISDIR(dn.mode)) Fail(EISDIR);
-      if (S_ISDIR(dn.mode) && !db_.DirEmpty(dn.ino)) Fail(ENOTEMPTY);
+    if (d.ino != 0 && S_ISDIR(dn.mode) && under(s.parent, d.ino))
+      Fail(exchange ? EINVAL : ENOTEMPTY);
+    if (d.ino == s.ino) return;
+    CheckNewName(d.name);
+    Inode sp = Get(s.parent);
+    Inode dpx;
+    bool same_parent = s.parent == d.parent;
+    if (!same_parent) dpx = Get(d.parent);
+    Inode& dp = same_parent ? sp : dpx;
+    CheckMayDelete(sp, sn, S_ISDIR(sn.mode), c);
+    if (d.ino == 0) {
+      CheckMayCreate(dp, c);
+    } else {
+      CheckMayDelete(dp, dn, exchange ? S_ISDIR(dn.mode) : S_ISDIR(sn.mode), c);
     }
+    if (!same_parent && !c.root()) {
+      if (S_ISDIR(sn.mode)) CheckAccess(sn, W_OK, c);
+      if (exchange && S_ISDIR(dn.mode)) CheckAccess(dn, W_OK, c);
+    }
+    if (d.ino != 0 && !exchange && S_ISDIR(dn.mode) && !db_.DirEmpty(dn.ino)) Fail(ENOTEMPTY);
     int64_t now = NowNs();
     if (exchange) {
       SetEntry(s.parent, s.name, d.ino);
@@ -775,37 +802,73 @@ namespace {
 
 enum class Ns { kUser, kTrusted, kSecurity, kSystem };
 
-Ns XattrNs(const char* name) {
+// Linux checks an attribute name in two steps: its length when the name is
+// copied in (before the path is looked up), its namespace once the inode is
+// known.
+void CheckXattrName(const char* name) {
   size_t len = strlen(name);
   if (len == 0 || len > 255) Fail(ERANGE);
-  if (strncmp(name, "user.", 5) == 0) return Ns::kUser;
-  if (strncmp(name, "trusted.", 8) == 0) return Ns::kTrusted;
-  if (strncmp(name, "security.", 9) == 0) return Ns::kSecurity;
-  if (strncmp(name, "system.", 7) == 0) return Ns::kSystem;
-  Fail(EOPNOTSUPP);
+}
+
+Ns XattrNs(const char* name) {
+  size_t pre;
+  Ns ns;
+  if (strncmp(name, "user.", 5) == 0) {
+    ns = Ns::kUser, pre = 5;
+  } else if (strncmp(name, "trusted.", 8) == 0) {
+    ns = Ns::kTrusted, pre = 8;
+  } else if (strncmp(name, "security.", 9) == 0) {
+    ns = Ns::kSecurity, pre = 9;
+  } else if (strncmp(name, "system.", 7) == 0) {
+    ns = Ns::kSystem, pre = 7;
+  } else {
+    Fail(EOPNOTSUPP);
+  }
+  if (name[pre] == '\0') Fail(EINVAL);  // a namespace prefix alone
+  return ns;
+}
+
+bool HasPrefix(const char* name, const char* prefix) {
+  return strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
+// Linux's xattr_permission (plus the capability rule for security.*), which
+// runs before the namespace itself is looked at: a write to an immutable or
+// append-only inode is EPERM, trusted.* is for root, user.* only exists on
+// regular files and directories (and a sticky directory's only for its
+// owner), everything else needs the inode's read or write permission.
+void CheckXattrAccess(const Inode& n, const char* name, bool write, Cred& c) {
+  if (write && (n.flags & (kImmutable | kAppend))) Fail(EPERM);
+  if (HasPrefix(name, "system.")) return;
+  if (HasPrefix(name, "security.")) {
+    if (write && !c.root()) Fail(EPERM);
+    return;
+  }
+  if (HasPrefix(name, "trusted.")) {
+    if (!c.root()) Fail(write ? EPERM : ENODATA);
+    return;
+  }
+  if (HasPrefix(name, "user.")) {
+    if (!S_ISREG(n.mode) && !S_ISDIR(n.mode)) Fail(write ? EPERM : ENODATA);
+    if (write && S_ISDIR(n.mode) && (n.mode & S_ISVTX) && !c.root() && c.uid() != n.uid)
+      Fail(EPERM);
+  }
+  CheckAccess(n, write ? W_OK : R_OK, c);
 }
 
 }  // namespace
 
 int Fs::SetXattr(const char* path, const char* name, const void* value, size_t size, int flags) {
-  Ns ns = XattrNs(name);
-  if (size > 65536) Fail(E2BIG);
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) Fail(EINVAL);
+  CheckXattrName(name);
+  if (size > 65536) Fail(E2BIG);
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
     Inode n = Get(ino);
-    CheckNotImmutable(n);
-    if (n.flags & kAppend) Fail(EPERM);
-    if (ns == Ns::kTrusted && !c.root()) Fail(EPERM);
+    CheckXattrAccess(n, name, true, c);
+    Ns ns = XattrNs(name);
     if (ns == Ns::kSystem) CheckOwner(n, c);
-    if (ns == Ns::kUser || ns == Ns::kSecurity) {
-      if (ns == Ns::kUser && !S_ISREG(n.mode) && !S_ISDIR(n.mode)) Fail(EPERM);
-      if (ns == Ns::kUser && S_ISDIR(n.mode) && (n.mode & S_ISVTX) && !c.root() &&
-          c.uid() != n.uid)
-        Fail(EPERM);
-      CheckAccess(n, W_OK, c);
-    }
     std::string old;
     bool exists = db_.GetXattr(ino, name, &old);
     if ((flags & XATTR_CREATE) && exists) Fail(EEXIST);
@@ -818,13 +881,13 @@ int Fs::SetXattr(const char* path, const char* name, const void* value, size_t s
 }
 
 ssize_t Fs::GetXattr(const char* path, const char* name, void* value, size_t size) {
-  Ns ns = XattrNs(name);
+  CheckXattrName(name);
   return ReadOp([&]() -> ssize_t {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
     Inode n = Get(ino);
-    if (ns == Ns::kTrusted && !c.root()) Fail(ENODATA);
-    if (ns == Ns::kUser) CheckAccess(n, R_OK, c);
+    CheckXattrAccess(n, name, false, c);
+    XattrNs(name);
     std::string v;
     if (!db_.GetXattr(ino, name, &v)) Fail(ENODATA);
     if (size == 0) return static_cast<ssize_t>(v.size());
@@ -852,16 +915,14 @@ ssize_t Fs::ListXattr(const char* path, char* list, size_t size) {
 }
 
 void Fs::RemoveXattr(const char* path, const char* name) {
-  Ns ns = XattrNs(name);
+  CheckXattrName(name);
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
     Inode n = Get(ino);
-    CheckNotImmutable(n);
-    if (n.flags & kAppend) Fail(EPERM);
-    if (ns == Ns::kTrusted && !c.root()) Fail(EPERM);
+    CheckXattrAccess(n, name, true, c);
+    Ns ns = XattrNs(name);
     if (ns == Ns::kSystem) CheckOwner(n, c);
-    if (ns == Ns::kUser || ns == Ns::kSecurity) CheckAccess(n, W_OK, c);
     if (!db_.DelXattr(ino, name)) Fail(ENODATA);
     n.ctime = NowNs();
     PutInode(n);

@@ -26,7 +26,7 @@ void PushComponents(const std::string& p, std::vector<std::string>* todo) {
 
 }  // namespace
 
-Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c) {
+Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c, bool change) {
   size_t len = strlen(path);
   if (len == 0) Fail(ENOENT);
   if (len > kMaxPathLen) Fail(ENAMETOOLONG);
@@ -46,10 +46,21 @@ Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c) {
     std::string name = std::move(todo.back());
     todo.pop_back();
     bool last = todo.empty();
-    if (name.size() > kMaxNameLen) Fail(ENAMETOOLONG);
     const Inode& dir = Get(cur);
     if (!S_ISDIR(dir.mode)) Fail(ENOTDIR);
     if (!c.root() || (dir.mode & 0111) == 0) CheckAccess(dir, X_OK, c);
+    if (name.size() > kMaxNameLen) {
+      // The lookup of an over-long name fails; for a change the caller
+      // decides when that is reported (Linux looks the final name up only
+      // after some checks of its own).
+      if (!(last && change)) Fail(ENAMETOOLONG);
+      r.parent = cur;
+      r.name = std::move(name);
+      r.ino = 0;
+      r.trailing_slash = trailing;
+      r.too_long = true;
+      return r;
+    }
     uint64_t child;
     if (name == ".") {
       child = cur;
@@ -74,7 +85,7 @@ Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c) {
       return r;
     }
     const Inode& cn = Get(child);
-    if (S_ISLNK(cn.mode) && (!last || follow_final || trailing)) {
+    if (S_ISLNK(cn.mode) && (!last || (!change && (follow_final || trailing)))) {
       if (++hops > kMaxSymlinkHops) Fail(ELOOP);
       const std::string& t = cn.target;
       if (t.empty()) Fail(ENOENT);
@@ -91,7 +102,7 @@ Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c) {
       continue;
     }
     if (last) {
-      if (trailing && !S_ISDIR(cn.mode)) Fail(ENOTDIR);
+      if (trailing && !change && !S_ISDIR(cn.mode)) Fail(ENOTDIR);
       r.parent = cur;
       r.name = std::move(name);
       r.ino = child;

@@ -914,3 +914,52 @@ TEST(fork_inherited_handle_is_enotconn_and_delete_harmless) {
   CHECK_EQ_INT(dingofs_mkdir(h, "/after_fork", 0755), 0);
   fs_close(h);
 }
+
+/* Host descriptors of this process (the directory's own one not counted). */
+static int count_host_fds(void) {
+  DIR* d = opendir("/proc/self/fd");
+  if (d == NULL) return -1;
+  int n = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n - 1;
+}
+
+/* A mounted handle holds a fixed set of host descriptors: nothing is opened
+ * lazily by the background threads (the WAL grows past the checkpoint
+ * threshold here), and umount + delete give every one back. */
+TEST(host_fd_count_constant_while_mounted_and_restored_after_delete) {
+  int before = count_host_fds();
+  REQUIRE(before > 0);
+  uintptr_t h = dingofs_new();
+  REQUIRE(h != 0);
+  REQUIRE_EQ_INT(fs_try_mount(h, FSNAME, NULL), 0);
+  int mounted = count_host_fds();
+  CHECK(mounted > before);
+  int changed = 0;
+  for (int i = 0; i < 1500; i++) {
+    char p[32];
+    snprintf(p, sizeof p, "/f%d", i % 500);
+    int fd = dingofs_open(h, p, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    REQUIRE(fd >= 3);
+    REQUIRE_EQ_INT(dingofs_write(h, fd, "x", 1), 1);
+    REQUIRE_EQ_INT(dingofs_close(h, fd), 0);
+    if (i % 3 == 0) dingofs_unlink(h, p);
+    if (i % 100 == 99) {
+      usleep(20000); /* let a requested background checkpoint run */
+      int now = count_host_fds();
+      if (now != mounted && !changed) {
+        fprintf(stderr, "  after %d cycles: %d descriptors, %d at mount\n", i + 1, now, mounted);
+        changed = 1;
+      }
+    }
+  }
+  CHECK_EQ_INT(changed, 0);
+  usleep(100000);
+  CHECK_EQ_INT(count_host_fds(), mounted);
+  CHECK_EQ_INT(dingofs_umount(h), 0);
+  dingofs_delete(h);
+  CHECK_EQ_INT(count_host_fds(), before);
+}
