@@ -61,6 +61,7 @@ CDEF_FILES: list[str] = [
         "60_links.h",
         "70_xattr_ioctl.h",
         "80_extensions.h",
+        "90_helpers.h",
     )
 ]
 
@@ -112,6 +113,7 @@ _PREAMBLE_HEAD = r"""
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <time.h>
@@ -165,6 +167,103 @@ static const char* dfx_library_path(void) {
 """
 
 
+# Helpers of the Python hot paths; they only call core functions and the dfx_* wrappers,
+# so they compile against any header that has the core functions.
+_PREAMBLE_TAIL = r"""
+/* One batch of directory entries, packed for a cheap decode in Python.
+ *   plus:   0 reads dingofs_readdir() records into tmp (dingofs_dirent_t[count]),
+ *           1 reads dfx_readdirplus() records (dingofs_x_direntplus_t[count]).
+ *   names:  receives the names (without "." and ".."), each followed by a NUL
+ *           (capacity: count * sizeof(d_name)).
+ *   inos, types: the inode number and d_type of each packed entry.
+ *   attrs:  with plus, the struct stat of each packed entry at k * stride and its
+ *           inode flags at k * stride + flags_off (capacity: count * stride); else unused.
+ *   out[0]: entries packed; out[1]: bytes used in names; out[2]: set to 1 when the
+ *           batch held "." with inode 1 (the root directory), else left alone.
+ * Returns the number of records the library returned (0 at the end) or -errno. */
+static int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count,
+                            char* names, uint64_t* inos, unsigned char* types,
+                            char* attrs, size_t stride, size_t flags_off, int64_t* out) {
+  int n, i;
+  int64_t k = 0;
+  size_t used = 0;
+  if (count <= 0) return -EINVAL;
+  if (plus) n = dfx_readdirplus(h, dh, (dingofs_x_direntplus_t*)tmp, count);
+  else n = dingofs_readdir(h, dh, (dingofs_dirent_t*)tmp, count);
+  if (n < 0) return n;
+  if (n > count) n = count;
+  for (i = 0; i < n; i++) {
+    const dingofs_dirent_t* d;
+    size_t len;
+    if (plus) d = &((const dingofs_x_direntplus_t*)tmp)[i].dirent;
+    else d = &((const dingofs_dirent_t*)tmp)[i];
+    len = strnlen(d->d_name, sizeof d->d_name);
+    if (len == 0) continue;
+    if (d->d_name[0] == '.' && (len == 1 || (len == 2 && d->d_name[1] == '.'))) {
+      if (len == 1 && d->d_ino == 1) out[2] = 1;
+      continue;
+    }
+    memcpy(names + used, d->d_name, len);
+    used += len;
+    names[used++] = '\0';
+    inos[k] = d->d_ino;
+    types[k] = d->d_type;
+    if (plus) {
+      const dingofs_x_direntplus_t* e = &((const dingofs_x_direntplus_t*)tmp)[i];
+      memcpy(attrs + (size_t)k * stride, &e->st, sizeof e->st);
+      memcpy(attrs + (size_t)k * stride + flags_off, &e->flags, sizeof e->flags);
+    }
+    k++;
+  }
+  out[0] = k;
+  out[1] = (int64_t)used;
+  return n;
+}
+
+/* Statistics of the hot I/O calls, kept in C: counts[0] calls, counts[1] bytes moved
+ * (relaxed atomics; the GIL is released during the call). */
+static void dfx_count(int64_t* counts, ssize_t r) {
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  if (r > 0) __atomic_fetch_add(&counts[1], (int64_t)r, __ATOMIC_RELAXED);
+}
+
+static ssize_t dfx_pread_counted(uintptr_t h, int fd, char* buf, size_t count, off_t offset,
+                                 int64_t* counts) {
+  ssize_t r = dingofs_pread(h, fd, buf, count, offset);
+  dfx_count(counts, r);
+  return r;
+}
+
+static ssize_t dfx_read_counted(uintptr_t h, int fd, char* buf, size_t count,
+                                int64_t* counts) {
+  ssize_t r = dingofs_read(h, fd, buf, count);
+  dfx_count(counts, r);
+  return r;
+}
+
+static int dfx_stat_counted(uintptr_t h, const char* path, int flags, struct stat* st,
+                            uint32_t* iflags, int64_t* counts) {
+  int r = dfx_stat(h, path, flags, st, iflags);
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+static int dfx_fstat_counted(uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
+                             int64_t* counts) {
+  int r = dfx_fstat(h, fd, st, iflags);
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+static off_t dfx_lseek_counted(uintptr_t h, int fd, off_t offset, int whence,
+                               int64_t* counts) {
+  off_t r = dingofs_lseek(h, fd, offset, whence);
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  return r;
+}
+"""
+
+
 def _preamble() -> str:
     """C source of the bridge: weak extension declarations and their wrappers."""
     out = [_PREAMBLE_HEAD]
@@ -186,6 +285,7 @@ def _preamble() -> str:
         out.append(f"  if (dingofs_x_{name}) m |= DFX_HAVE_{name.upper()};")
     out.append("  return m;")
     out.append("}")
+    out.append(_PREAMBLE_TAIL)
     return "\n".join(out) + "\n"
 
 

@@ -142,6 +142,54 @@ class StatLayout:
         self.plus_records = records(self.dirent_plus, self.plus_name, self.plus_size)
 
 
+#: Operations whose calls (and bytes read) the bridge helpers ``dfx_*_counted`` count
+#: in C, in the order of their (calls, bytes) pairs in :attr:`Session.io_counts`.
+IO_COUNTS = ("dingofs_pread", "dingofs_read", "dingofs_lseek", "dingofs_x_stat",
+             "dingofs_x_fstat")
+
+
+def _counted_calls(lib: Any) -> tuple[Callable[..., int], ...]:
+    """``pread``, ``read``, ``lseek``, ``x_stat`` and ``x_fstat`` that also count
+    themselves: the last argument points at the (calls, bytes) pair of the operation
+    in :attr:`Session.io_counts`. The bridge's C helpers, or equivalents in Python
+    for a bridge built without them."""
+    names = ("dfx_pread_counted", "dfx_read_counted", "dfx_lseek_counted",
+             "dfx_stat_counted", "dfx_fstat_counted")
+    found = [getattr(lib, n, None) for n in names]
+    if all(f is not None for f in found):
+        return tuple(f for f in found if f is not None)
+    c_pread, c_read, c_lseek = lib.dingofs_pread, lib.dingofs_read, lib.dingofs_lseek
+    c_stat, c_fstat = lib.dfx_stat, lib.dfx_fstat
+
+    def py_pread(h: int, fd: int, buf: Any, n: int, off: int, counts: Any) -> int:
+        r = c_pread(h, fd, buf, n, off)
+        counts[0] += 1
+        if r > 0:
+            counts[1] += r
+        return r
+
+    def py_read(h: int, fd: int, buf: Any, n: int, counts: Any) -> int:
+        r = c_read(h, fd, buf, n)
+        counts[0] += 1
+        if r > 0:
+            counts[1] += r
+        return r
+
+    def py_lseek(h: int, fd: int, off: int, whence: int, counts: Any) -> int:
+        counts[0] += 1
+        return c_lseek(h, fd, off, whence)
+
+    def py_stat(h: int, path: bytes, flags: int, st: Any, fl: Any, counts: Any) -> int:
+        counts[0] += 1
+        return c_stat(h, path, flags, st, fl)
+
+    def py_fstat(h: int, fd: int, st: Any, fl: Any, counts: Any) -> int:
+        counts[0] += 1
+        return c_fstat(h, fd, st, fl)
+
+    return py_pread, py_read, py_lseek, py_stat, py_fstat
+
+
 _LAYOUTS: dict[int, StatLayout] = {}
 
 
@@ -193,6 +241,18 @@ class Session:
         self._stat = lib.dingofs_stat
         self._lstat = lib.dingofs_lstat
         self._fstat = lib.dingofs_fstat
+        self._getxattr = lib.dingofs_getxattr
+        #: Statistics of the hot I/O calls, counted in C by the bridge helpers
+        #: (see :data:`IO_COUNTS`); merged into :meth:`snapshot`.
+        self.io_counts = ffi.new("int64_t[]", 2 * len(IO_COUNTS))
+        (self.pread_counted, self.read_counted, self.lseek_counted, self.x_stat_counted,
+         self.x_fstat_counted) = _counted_calls(lib)
+        #: The (calls, bytes) pair of each :data:`IO_COUNTS` operation.
+        self.pread_counts = self.io_counts + 0
+        self.read_counts = self.io_counts + 2
+        self.lseek_counts = self.io_counts + 4
+        self.x_stat_counts = self.io_counts + 6
+        self.x_fstat_counts = self.io_counts + 8
 
     # -- the checker -----------------------------------------------------------------------
     def check(self, rc: int, op: str, p1: _Path = None, p2: _Path = None) -> int:
@@ -219,10 +279,17 @@ class Session:
         """A copy of the statistics."""
         ops = dict(self.ops)
         errors = dict(self.errors)
+        counts = self.io_counts
+        nread = self.bytes_read
+        for i, op in enumerate(IO_COUNTS):
+            calls = int(counts[2 * i])
+            if calls:
+                ops[op] = ops.get(op, 0) + calls
+            nread += int(counts[2 * i + 1])
         return {
             "ops": ops,
             "errors": errors,
-            "bytes_read": self.bytes_read,
+            "bytes_read": nread,
             "bytes_written": self.bytes_written,
             "calls": sum(ops.values()),
             "failed_calls": sum(errors.values()),
@@ -272,8 +339,7 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._dfx_stat(self.h, path, flags, buf[1], buf[2])
-        self.ops["dingofs_x_stat"] += 1
+        rc = self.x_stat_counted(self.h, path, flags, buf[1], buf[2], self.x_stat_counts)
         if rc < 0:
             pool.append(buf)
             raise self.fail(rc, "dingofs_x_stat", shown)
@@ -577,6 +643,28 @@ class Session:
         self.check(rc, "dingofs_setxattr", shown)
 
     def getxattr(self, path: bytes, name: bytes, shown: _Path = None) -> bytes:
+        """The value of one attribute: one C call into a pooled :data:`SCRATCH` buffer
+        (64 KiB, the largest value Linux allows); the size query is only made when
+        the library answers ``-ERANGE`` (a larger value)."""
+        pool = self._scratch_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self.ffi.new("char[]", SCRATCH)
+        try:
+            n = self._getxattr(self.h, path, name, buf, SCRATCH)
+            self.ops["dingofs_getxattr"] += 1
+            if n >= 0:
+                return self._unpack(buf, n)
+        finally:
+            if len(pool) < 8:
+                pool.append(buf)
+        if n != -_errno.ERANGE:
+            raise self.fail(n, "dingofs_getxattr", shown)
+        return self._getxattr_sized(path, name, shown)
+
+    def _getxattr_sized(self, path: bytes, name: bytes, shown: _Path = None) -> bytes:
+        """getxattr of a value larger than :data:`SCRATCH`: ask the size, then read."""
         for _ in range(8):
             n = self.check(self.lib.dingofs_getxattr(self.h, path, name, self.ffi.NULL, 0),
                            "dingofs_getxattr", shown)

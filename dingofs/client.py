@@ -41,6 +41,7 @@ from ._util import (
     read_umask,
     text_arg,
 )
+from .dir import BATCH as _SCANDIR_BATCH
 from .dir import DirEntry, ScandirIterator
 from .dir import walk as _walk
 from .errors import ClientStoppedError, DingofsError, error_from_errno
@@ -75,6 +76,8 @@ Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 _NS = 1_000_000_000
 _COPY_CHUNK = 8 * 1024 * 1024
+#: Entries per C call of listdir (scandir keeps 64 for its laziness).
+_LISTDIR_BATCH = 1024
 _CONF_LINE = re.compile(r"^--?[A-Za-z0-9_.\-]+=.*$")
 
 # -- module state of the options -------------------------------------------------------------
@@ -351,6 +354,12 @@ class Client:
         self._nofollow = int(session.lib.DINGOFS_X_NOFOLLOW)
         self._has_xstat = session.has_xstat
         session.make_attr = self._attr_fl
+        # What stat()/lstat() need, one attribute lookup each.
+        self._h = session.h
+        self._stat_pool = session._stat_pool
+        self._xstat_c = session.x_stat_counted
+        self._xstat_n = session.x_stat_counts
+        self._unpack_statfl = lay.statfl.unpack_from
         session.attr_dev = self._dev
         self._built_at = time.time()
         self._pid = os.getpid()
@@ -527,7 +536,18 @@ class Client:
             if gate.closed:
                 raise gate.refused("dingofs_stat", path)
             if self._has_xstat:
-                return self._s.x_stat_attr(p, 0, path)
+                pool = self._stat_pool
+                try:
+                    buf = pool.pop()
+                except IndexError:
+                    buf = self._s._new_stat_buffer()
+                rc = self._xstat_c(self._h, p, 0, buf[1], buf[2], self._xstat_n)
+                if rc >= 0:
+                    a = self._attr_fl(self._unpack_statfl(buf[3]), self._dev)
+                    pool.append(buf)
+                    return a
+                pool.append(buf)
+                raise self._s.fail(rc, "dingofs_x_stat", path)
             return self._stat_raw(p, path, True)
         finally:
             calls.pop()
@@ -552,7 +572,18 @@ class Client:
             if gate.closed:
                 raise gate.refused("dingofs_lstat", path)
             if self._has_xstat:
-                return self._s.x_stat_attr(p, self._nofollow, path)
+                pool = self._stat_pool
+                try:
+                    buf = pool.pop()
+                except IndexError:
+                    buf = self._s._new_stat_buffer()
+                rc = self._xstat_c(self._h, p, self._nofollow, buf[1], buf[2], self._xstat_n)
+                if rc >= 0:
+                    a = self._attr_fl(self._unpack_statfl(buf[3]), self._dev)
+                    pool.append(buf)
+                    return a
+                pool.append(buf)
+                raise self._s.fail(rc, "dingofs_x_stat", path)
             return self._stat_raw(p, path, False)
         finally:
             calls.pop()
@@ -871,18 +902,31 @@ class Client:
 
     def scandir(self, path: Path = "/") -> ScandirIterator:
         """A lazy iterator of :class:`DirEntry` (64 entries per C call)."""
+        return self._scandir(path, None, _SCANDIR_BATCH)
+
+    def _scandir(self, path: Path, plus: bool | None, batch: int) -> ScandirIterator:
+        """scandir reading ``batch`` entries per C call; ``plus``: prefetch every
+        entry's attributes (True), never (False), or once one entry's attributes
+        were asked for (None, what :meth:`scandir` does)."""
         p = fspath(path)
         as_bytes = is_bytes_path(path)
         dirpath = os.fspath(path)
         with self._use("dingofs_opendir", path):
             dh = self._s.opendir(p, path)
-            it = ScandirIterator(self, self._s, path, dirpath, as_bytes, dh)
+            try:
+                it = ScandirIterator(self, self._s, path, dirpath, as_bytes, dh, plus=plus,
+                                     batch=batch)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self._s.closedir(dh, path)
+                raise
             self._iters[id(it)] = weakref.ref(it)
         return it
 
     def listdir(self, path: Path = "/") -> list[DirEntry]:
-        """Every entry of a directory at once (each with ``name`` and ``ino``)."""
-        with self.scandir(path) as it:
+        """Every entry of a directory at once (each with ``name`` and ``ino``; ``attr``
+        and ``stat()`` are fetched on first use)."""
+        with self._scandir(path, False, _LISTDIR_BATCH) as it:
             return it._drain()
 
     def walk(self, top: Path, topdown: bool = True,
@@ -1214,9 +1258,32 @@ class Client:
     def getxattr(self, path: Path, name: str | bytes, *,
                  as_bytes: bool = False) -> str | bytes:
         """An extended attribute's value: ``str`` (UTF-8, lossless) or ``bytes``."""
-        p = fspath(path)
-        n = text_arg(name, "name")
-        raw = self._call("dingofs_getxattr", path, self._s.getxattr, p, n, path)
+        cls = type(path)
+        if cls is str:
+            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
+        elif cls is bytes:
+            p = path
+        else:
+            p = _fspath_slow(path, "path")
+        if 0 in p:
+            raise ValueError("embedded null byte")
+        if type(name) is str:
+            n = name.encode("utf-8", "surrogateescape")
+            if 0 in n:
+                raise ValueError("embedded null byte")
+        else:
+            n = text_arg(name, "name")
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_getxattr", path)
+            raw = self._s.getxattr(p, n, path)
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
         return raw if as_bytes else raw.decode("utf-8", "surrogateescape")
 
     def listxattr(self, path: Path) -> list[str]:

@@ -24,11 +24,42 @@ __all__ = ["DirEntry", "ScandirIterator", "walk"]
 
 #: Entries fetched per C call.
 BATCH = 64
+#: Entries per C call of walk (it reads each directory to its end before yielding it).
+_WALK_BATCH = 256
 
 _HIDDEN_AT_ROOT = (b".stats", b".trash")
+_HIDDEN_AT_ROOT_STR = (".stats", ".trash")
 _DOTS = (b".", b"..")
 _FSENC = sys.getfilesystemencoding()
 _FSERR = sys.getfilesystemencodeerrors()
+
+
+class _DirContext:
+    """What the entries of one listing share: the client, the path prefix and how
+    to decode prefetched attributes."""
+
+    __slots__ = ("client", "prefix", "stride", "decode", "build", "wants_attrs")
+
+    def __init__(self, client: Client, prefix: Any, stride: int,
+                 decode: Callable[..., tuple[int, ...]] | None,
+                 build: Callable[..., Attr] | None = None) -> None:
+        self.client = client
+        self.prefix = prefix
+        #: Record size of the prefetched attributes (``_rawpos`` counts records).
+        self.stride = stride
+        #: Decodes one record of prefetched attributes at a byte offset (None: none).
+        self.decode = decode
+        #: Turns the decoded values into an :class:`Attr` (``build(values, dev)``).
+        self.build = build
+        #: Set when an entry's attributes were asked for (the iterator then prefetches).
+        self.wants_attrs = False
+
+
+def _prefix(dirpath: Any) -> Any:
+    if not dirpath:
+        return dirpath
+    sep = b"/" if isinstance(dirpath, bytes) else "/"
+    return dirpath if dirpath.endswith(sep) else dirpath + sep
 
 
 class DirEntry:
@@ -40,20 +71,38 @@ class DirEntry:
     returned them with the listing (then they are decoded on first use).
     """
 
-    __slots__ = ("name", "path", "ino", "_dtype", "_client", "_lstat", "_stat", "_raw",
+    # A listing sets only name, ino, _dtype and _ctx (and _raw/_rawpos when it
+    # prefetched attributes); the other slots are filled on first use, so they are
+    # read with getattr(..., None).
+    __slots__ = ("name", "ino", "_dtype", "_ctx", "_path", "_lstat", "_stat", "_raw",
                  "_rawpos")
+
+    name: Any
+    ino: int
+    _dtype: int
+    _ctx: _DirContext
+    _path: Any
+    _lstat: Attr | None
+    _stat: Attr | None
+    _raw: bytes | None
+    _rawpos: int
 
     def __init__(self, client: Client, name: Any, path: Any, ino: int, dtype: int,
                  attr: Attr | None) -> None:
         self.name = name
-        self.path = path
         self.ino = ino
         self._dtype = dtype
-        self._client = client
+        self._ctx = _DirContext(client, path[: len(path) - len(name)], 0, None)
+        self._path = path
         self._lstat = attr
-        self._stat: Attr | None = None
-        self._raw: bytes | None = None
-        self._rawpos = 0
+
+    @property
+    def path(self) -> Any:
+        """The directory given to ``scandir``/``listdir`` joined with :attr:`name`."""
+        p = getattr(self, "_path", None)
+        if p is None:
+            p = self._path = self._ctx.prefix + self.name
+        return p
 
     def inode(self) -> int:
         """The inode number."""
@@ -62,15 +111,17 @@ class DirEntry:
     @property
     def attr(self) -> Attr:
         """The entry's attributes (not following a symlink)."""
-        a = self._lstat
+        a = getattr(self, "_lstat", None)
         if a is None:
-            raw = self._raw
-            if raw is not None:
-                c = self._client
-                a = c._attr_plus(c._s.layout.plus.unpack_from(raw, self._rawpos), c._dev)
+            raw = getattr(self, "_raw", None)
+            ctx = self._ctx
+            if raw is not None and ctx.decode is not None and ctx.build is not None:
+                c = ctx.client
+                a = ctx.build(ctx.decode(raw, self._rawpos * ctx.stride), c._dev)
                 self._raw = None
             else:
-                a = self._client.lstat(self.path)
+                ctx.wants_attrs = True
+                a = ctx.client.lstat(self.path)
             self._lstat = a
         return a
 
@@ -78,7 +129,7 @@ class DirEntry:
         fmt = _DT_TO_FMT.get(self._dtype)
         if fmt is not None:
             return fmt
-        if self._lstat is not None or self._raw is not None:
+        if getattr(self, "_lstat", None) is not None or getattr(self, "_raw", None) is not None:
             return _stat.S_IFMT(self.attr.mode)
         return None
 
@@ -120,12 +171,14 @@ class DirEntry:
         """The entry's :class:`Attr` (cached), following a symlink unless told not to."""
         if not follow_symlinks:
             return self.attr
-        if self._stat is None:
+        st = getattr(self, "_stat", None)
+        if st is None:
             if self._type_bits() not in (None, _stat.S_IFLNK):
-                self._stat = self.attr
+                st = self.attr
             else:
-                self._stat = self._client.stat(self.path)
-        return self._stat
+                st = self._ctx.client.stat(self.path)
+            self._stat = st
+        return st
 
     def __fspath__(self) -> Any:
         return self.path
@@ -145,6 +198,14 @@ _DT_TO_FMT = {
 }
 
 
+#: d_type values that need no further call in walk: a directory, and types that are
+#: never directories (a symlink or an unknown type is looked at by the entry's methods).
+_DT_DIR = getattr(os, "DT_DIR", 4)
+_DT_NONDIR = frozenset(getattr(os, n, v) for n, v in (("DT_REG", 8), ("DT_FIFO", 1),
+                                                      ("DT_CHR", 2), ("DT_BLK", 6),
+                                                      ("DT_SOCK", 12)))
+
+
 def _join(dirpath: Any, name: Any) -> Any:
     if not dirpath:
         return name
@@ -152,6 +213,44 @@ def _join(dirpath: Any, name: Any) -> Any:
     if dirpath.endswith(sep):
         return dirpath + name
     return dirpath + sep + name
+
+
+_ALLOCATORS: dict[int, Any] = {}
+
+
+def _allocator(ffi: Any) -> Any:
+    """``ffi.new`` without zero-filling (for output buffers the library overwrites)."""
+    alloc = _ALLOCATORS.get(id(ffi))
+    if alloc is None:
+        alloc = _ALLOCATORS[id(ffi)] = ffi.new_allocator(should_clear_after_alloc=False)
+    return alloc
+
+
+def _entries(ctx: _DirContext, names: list[Any], inos: list[int], types: bytes,
+             raw: bytes | None) -> list[DirEntry]:
+    """:class:`DirEntry` objects of one packed batch (one slot store per field)."""
+    new = object.__new__
+    out: list[DirEntry] = []
+    append = out.append
+    if raw is None:
+        for name, ino, t in zip(names, inos, types):
+            e = new(DirEntry)
+            e.name = name
+            e.ino = ino
+            e._dtype = t
+            e._ctx = ctx
+            append(e)
+    else:
+        for i, (name, ino, t) in enumerate(zip(names, inos, types)):
+            e = new(DirEntry)
+            e.name = name
+            e.ino = ino
+            e._dtype = t
+            e._ctx = ctx
+            e._raw = raw
+            e._rawpos = i
+            append(e)
+    return out
 
 
 class ScandirIterator:
@@ -162,7 +261,11 @@ class ScandirIterator:
     """
 
     def __init__(self, client: Client, session: Session, path: Any, dirpath: Any,
-                 as_bytes: bool, dh: int) -> None:
+                 as_bytes: bool, dh: int, *, plus: bool | None = None,
+                 batch: int = BATCH) -> None:
+        """``plus``: True prefetches every entry's attributes (readdirplus), False
+        never does, None starts without and prefetches for the rest of the listing
+        once the attributes of one of its entries were asked for."""
         self._client = client
         self._s = session
         self._path = path
@@ -170,18 +273,41 @@ class ScandirIterator:
         self._as_bytes = as_bytes
         self._dh = dh
         self._gate = Gate("scandir iterator")
-        self._plus = session.has("readdirplus")
+        has_plus = session.has("readdirplus")
+        #: Whether the next batch prefetches attributes, and whether it ever may.
+        self._plus = bool(plus) and has_plus
+        self._can_plus = plus is not False and has_plus
+        self._batch = batch
         ffi = session.ffi
-        self._buf = ffi.new("dingofs_x_direntplus_t[]" if self._plus else "dingofs_dirent_t[]",
-                            BATCH)
         lay = session.layout
-        #: Yields ``(ino, type, name field)`` for each record of a raw batch.
-        self._records = (lay.plus_records if self._plus else lay.dirent_records).iter_unpack
-        self._size = lay.plus_size if self._plus else lay.dirent_size
         self._pending: deque[DirEntry] = deque()
         self._hide_virtual = not session.backend.embedded
         self._at_root = False
         self._done = False
+        self._pack = getattr(session.lib, "dfx_readdir_pack", None)
+        if self._pack is not None:
+            # Output buffers of the packing helper; they are overwritten on every
+            # call, so they need no clearing.
+            new = _allocator(ffi)
+            rec = "dingofs_x_direntplus_t[]" if self._can_plus else "dingofs_dirent_t[]"
+            self._tmp = new(rec, batch)
+            self._names = new("char[]", batch * lay.name_max)
+            self._inos = new("uint64_t[]", batch)
+            self._types = new("unsigned char[]", batch)
+            self._types_b = ffi.cast("char*", self._types)
+            stride = lay.statfl_size
+            self._attrs = new("char[]", batch * stride) if self._can_plus else ffi.NULL
+            self._out = ffi.new("int64_t[3]")
+            self._ctx = _DirContext(client, _prefix(dirpath), stride,
+                                    lay.statfl.unpack_from if self._can_plus else None,
+                                    client._attr_fl)
+        else:
+            self._plus = self._can_plus  # no switching on this path
+            rec = "dingofs_x_direntplus_t[]" if self._plus else "dingofs_dirent_t[]"
+            self._buf = ffi.new(rec, batch)
+            #: Yields ``(ino, type, name field)`` for each record of a raw batch.
+            self._records = (lay.plus_records if self._plus else lay.dirent_records).iter_unpack
+            self._size = lay.plus_size if self._plus else lay.dirent_size
 
     def __iter__(self) -> ScandirIterator:
         return self
@@ -203,10 +329,68 @@ class ScandirIterator:
                     raise stopped_error("dingofs_readdir", self._path, forked=True,
                                         what="scandir iterator")
                 raise StopIteration
-            self._fetch()
+            self._fetch(self._pending.extend)
         return self._pending.popleft()
 
-    def _fetch(self) -> None:
+    def _fetch(self, extend: Callable[[list[DirEntry]], Any]) -> None:
+        """Read one batch and hand its entries to ``extend`` (closes at the end)."""
+        if self._pack is None:
+            self._fetch_records(extend)
+            return
+        s = self._s
+        gate = self._gate
+        calls = gate.calls
+        out = self._out
+        plus = self._plus
+        if not plus and self._can_plus and self._ctx.wants_attrs:
+            plus = self._plus = True
+        op = "dingofs_x_readdirplus" if plus else "dingofs_readdir"
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_readdir", self._path)
+            n = self._pack(s.h, self._dh, plus, self._tmp, self._batch, self._names,
+                           self._inos, self._types, self._attrs, self._ctx.stride,
+                           s.layout.flags_offset, out)
+            s.ops[op] += 1
+            if n < 0:
+                raise s.fail(n, op, self._path)
+            k = out[0]
+            if n > 0 and k > 0:
+                # Three copies per batch; names are split (and decoded) in one pass each.
+                unpack = s.ffi.unpack
+                blob = unpack(self._names, out[1])
+                inos = unpack(self._inos, k)
+                types = unpack(self._types_b, k)
+                raw = s.ffi.buffer(self._attrs, k * self._ctx.stride)[:] if plus else None
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+        if n == 0:
+            self._done = True
+            self.close()
+            return
+        if k == 0:
+            return
+        names = blob.split(b"\0") if self._as_bytes else \
+            blob.decode(_FSENC, _FSERR).split("\0")
+        names.pop()  # the empty string after the last NUL
+        if self._hide_virtual and (self._at_root or out[2]):
+            self._at_root = True
+            hidden = _HIDDEN_AT_ROOT if self._as_bytes else _HIDDEN_AT_ROOT_STR
+            keep = [i for i, nm in enumerate(names) if nm not in hidden]
+            if len(keep) != len(names):
+                names = [names[i] for i in keep]
+                inos = [inos[i] for i in keep]
+                types = bytes(types[i] for i in keep)
+                if raw is not None:
+                    st = self._ctx.stride
+                    raw = b"".join(raw[i * st:(i + 1) * st] for i in keep)
+        extend(_entries(self._ctx, names, inos, types, raw))
+
+    def _fetch_records(self, extend: Callable[[list[DirEntry]], Any]) -> None:
+        """:meth:`_fetch` for a bridge without the packing helper."""
         s = self._s
         gate = self._gate
         calls = gate.calls
@@ -215,11 +399,9 @@ class ScandirIterator:
             if gate.closed:
                 raise gate.refused("dingofs_readdir", self._path)
             if self._plus:
-                n = s.x_readdirplus(self._dh, self._buf, BATCH, self._path)
+                n = s.x_readdirplus(self._dh, self._buf, self._batch, self._path)
             else:
-                n = s.readdir(self._dh, self._buf, BATCH, self._path)
-            # One copy of the whole batch; entries are decoded from it (and each
-            # entry's attributes only when asked for).
+                n = s.readdir(self._dh, self._buf, self._batch, self._path)
             raw = s.ffi.buffer(self._buf, n * self._size)[:] if n > 0 else b""
         finally:
             calls.pop()
@@ -229,32 +411,29 @@ class ScandirIterator:
             self._done = True
             self.close()
             return
-        self._decode(raw, self._pending.append)
+        extend(self._decode_records(raw))
 
     def _drain(self) -> list[DirEntry]:
         """Every remaining entry at once (what ``listdir`` returns)."""
         out = list(self._pending)
         self._pending.clear()
         while not (self._gate.closed or self._done):
-            self._fetch()
-            out.extend(self._pending)
-            self._pending.clear()
+            self._fetch(out.extend)
         if self._gate.forked:
             raise stopped_error("dingofs_readdir", self._path, forked=True,
                                 what="scandir iterator")
         return out
 
-    def _decode(self, raw: bytes, append: Callable[[DirEntry], Any]) -> None:
-        """Turn a batch of raw records into entries (attributes stay raw until asked for)."""
+    def _decode_records(self, raw: bytes) -> list[DirEntry]:
+        """Entries of a batch of raw library records (attributes stay raw until asked for)."""
         client, dirpath, as_bytes, plus = self._client, self._dirpath, self._as_bytes, self._plus
         enc, errs = _FSENC, _FSERR
         hide = self._hide_virtual
-        if dirpath:
-            sep = b"/" if isinstance(dirpath, bytes) else "/"
-            prefix = dirpath if dirpath.endswith(sep) else dirpath + sep
-        else:
-            prefix = dirpath
+        lay = self._s.layout
+        ctx = _DirContext(client, _prefix(dirpath), 1, lay.plus.unpack_from if plus else None,
+                          client._attr_plus)
         new = object.__new__
+        out = []
         base = -self._size
         for ino, dtype, field in self._records(raw):
             base += self._size
@@ -266,21 +445,16 @@ class ScandirIterator:
                 continue
             if hide and self._at_root and bname in _HIDDEN_AT_ROOT:
                 continue
-            name = bname if as_bytes else bname.decode(enc, errs)
             e = new(DirEntry)
-            e.name = name
-            e.path = prefix + name
+            e.name = bname if as_bytes else bname.decode(enc, errs)
             e.ino = ino
             e._dtype = dtype
-            e._client = client
-            e._lstat = None
-            e._stat = None
+            e._ctx = ctx
             if plus:
                 e._raw = raw
                 e._rawpos = base
-            else:
-                e._raw = None
-            append(e)
+            out.append(e)
+        return out
 
     def close(self) -> None:
         """Release the directory handle (idempotent)."""
@@ -337,7 +511,7 @@ def walk(client: Client, top: Any, topdown: bool = True,
         links: set = set()
         real_dirs: set = set()
         try:
-            it = client.scandir(dirpath)
+            it = client._scandir(dirpath, False, _WALK_BATCH)
         except OSError as exc:
             if isinstance(exc, DingofsError) and exc.errno == _errno.ENOTCONN:
                 raise
@@ -356,21 +530,37 @@ def walk(client: Client, top: Any, topdown: bool = True,
                     if onerror is not None:
                         onerror(exc)
                     break
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                if is_dir:
-                    dirs.append(entry.name)
+                # The rest of the fetched batch at once, without a next() call each.
+                pending = it._pending
+                batch = [entry]
+                batch.extend(pending)
+                pending.clear()
+                for entry in batch:
+                    dt = entry._dtype
+                    if dt == _DT_DIR:  # a directory, not a link: no call needed
+                        dirs.append(entry.name)
+                        real_dirs.add(entry.name)
+                        if not topdown:
+                            walk_dirs.append(entry.path)
+                        continue
+                    if dt in _DT_NONDIR:
+                        nondirs.append(entry.name)
+                        continue
                     try:
-                        link = entry.is_symlink()
+                        is_dir = entry.is_dir()
                     except OSError:
-                        link = False
-                    (links if link else real_dirs).add(entry.name)
-                    if not topdown and (followlinks or not link):
-                        walk_dirs.append(entry.path)
-                else:
-                    nondirs.append(entry.name)
+                        is_dir = False
+                    if is_dir:
+                        dirs.append(entry.name)
+                        try:
+                            link = entry.is_symlink()
+                        except OSError:
+                            link = False
+                        (links if link else real_dirs).add(entry.name)
+                        if not topdown and (followlinks or not link):
+                            walk_dirs.append(entry.path)
+                    else:
+                        nondirs.append(entry.name)
         if topdown:
             yield dirpath, dirs, nondirs
             for name in reversed(dirs):  # the caller may have pruned or changed dirs

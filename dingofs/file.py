@@ -183,6 +183,17 @@ class DingoFile(io.RawIOBase):
         self._writable = writable
         self._gate = Gate("file")
         self._child_closed = False
+        # What the hot methods need, one attribute lookup each.
+        self._h = session.h
+        self._ffi = session.ffi
+        self._pool = session._scratch_pool
+        self._unpack = session.ffi.unpack
+        self._pread_c = session.pread_counted
+        self._pread_n = session.pread_counts
+        self._read_c = session.read_counted
+        self._read_n = session.read_counts
+        self._lseek_c = session.lseek_counted
+        self._lseek_n = session.lseek_counts
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -287,10 +298,10 @@ class DingoFile(io.RawIOBase):
 
         :returns: the number of bytes read (0 at end of file).
         """
-        if self._gate.closed or not self._readable:
+        gate = self._gate
+        if gate.closed or not self._readable:
             self._need_read()
-        s = self._s
-        ffi = s.ffi
+        ffi = self._ffi
         try:
             cbuf = ffi.from_buffer("char[]", buffer, True)
         except BufferError:
@@ -302,13 +313,15 @@ class DingoFile(io.RawIOBase):
                 return 0
             if n > CHUNK:
                 return self._read_into_c(cbuf, n, fill=True)
-            gate = self._gate
             calls = gate.calls
             try:
                 calls.append(None)
                 if gate.closed:
                     raise gate.refused("dingofs_read", self._name, self._closed_error)
-                return s.read(self._fd, cbuf, n, self._name)
+                got = self._read_c(self._h, self._fd, cbuf, n, self._read_n)
+                if got < 0:
+                    raise self._s.fail(got, "dingofs_read", self._name)
+                return got
             finally:
                 calls.pop()
                 if gate.closed:
@@ -513,6 +526,35 @@ class DingoFile(io.RawIOBase):
 
     def pread(self, size: int, offset: int) -> bytes:
         """Read up to ``size`` bytes at ``offset`` without moving the file position."""
+        gate = self._gate
+        if (type(size) is int and type(offset) is int and 0 < size <= SCRATCH and offset >= 0
+                and self._readable):
+            # The common small read: one counted C call into a pooled buffer.
+            pool = self._pool
+            calls = gate.calls
+            try:
+                calls.append(None)
+                if gate.closed:
+                    raise gate.refused("dingofs_pread", self._name, self._closed_error)
+                try:
+                    buf = pool.pop()
+                except IndexError:
+                    buf = self._ffi.new("char[]", SCRATCH)
+                got = self._pread_c(self._h, self._fd, buf, size, offset, self._pread_n)
+                if got >= 0:
+                    data = self._unpack(buf, got)
+                    pool.append(buf)
+                    return data
+                pool.append(buf)
+                raise self._s.fail(got, "dingofs_pread", self._name)
+            finally:
+                calls.pop()
+                if gate.closed:
+                    gate.wake()
+        return self._pread_general(size, offset)
+
+    def _pread_general(self, size: int, offset: int) -> bytes:
+        """:meth:`pread` with the argument checks and reads larger than a scratch buffer."""
         if type(size) is not int or type(offset) is not int:
             size = int_arg(size, "size")
             offset = int_arg(offset, "offset")
@@ -661,7 +703,10 @@ class DingoFile(io.RawIOBase):
             calls.append(None)
             if gate.closed:
                 raise gate.refused("dingofs_lseek", self._name, self._closed_error)
-            return self._s.lseek(self._fd, offset, whence, self._name)
+            pos = self._lseek_c(self._h, self._fd, offset, whence, self._lseek_n)
+            if pos < 0:
+                raise self._s.fail(pos, "dingofs_lseek", self._name)
+            return pos
         finally:
             calls.pop()
             if gate.closed:
@@ -717,7 +762,18 @@ class DingoFile(io.RawIOBase):
             s = self._s
             client = self._client
             if s.has_xfstat:
-                return client._attr_fl(s.x_fstat_values(self._fd, self._name), client._dev)
+                pool = s._stat_pool
+                try:
+                    buf = pool.pop()
+                except IndexError:
+                    buf = s._new_stat_buffer()
+                rc = s.x_fstat_counted(self._h, self._fd, buf[1], buf[2], s.x_fstat_counts)
+                if rc >= 0:
+                    a = client._attr_fl(s._unpack_statfl(buf[3]), client._dev)
+                    pool.append(buf)
+                    return a
+                pool.append(buf)
+                raise s.fail(rc, "dingofs_x_fstat", self._name)
             values = s.stat_values("dingofs_fstat", self._fd, self._name)
             return client._attr_values(values, fd_flags=self)
         finally:
