@@ -280,6 +280,21 @@ def test_regression_trailing_slash_on_create(pair, case: str) -> None:
     assert _errno_of(lambda: on_sdk(client)) == expected
 
 
+@pytest.mark.parametrize("suffix", [b"/./", b"/.", b"/../", b"//"])
+@pytest.mark.parametrize("mode", ["xb", "ab"])
+def test_regression_create_on_directory_dot_names(pair, suffix: bytes, mode: str) -> None:
+    """Found by the long differential run: ``open("dir/./", "xb")`` is EEXIST on
+    Linux (a final "." or ".." names an existing directory, and O_EXCL reports
+    that first), while ``open("dir//", "xb")`` and every non-exclusive create
+    with a trailing slash are EISDIR. The engine answered EISDIR for all."""
+    client, host = pair
+    os.mkdir(host + b"/d")
+    client.mkdir(b"/d")
+    expected = _errno_of(lambda: open(host + b"/d" + suffix, mode))  # noqa: SIM115
+    assert expected in (errno.EEXIST, errno.EISDIR)
+    assert _errno_of(lambda: client.open(b"/d" + suffix, mode)) == expected
+
+
 def _errno_of(fn) -> int | None:
     try:
         fn()

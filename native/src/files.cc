@@ -219,8 +219,16 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
       // Linux: O_CREAT with a trailing slash is EISDIR once the parent is
       // found, whether the name exists or not (a directory cannot be opened
       // for creation, and nothing else may end in a slash).
+      // A final "." or ".." names an existing directory: that case falls
+      // through to the lookup below (EEXIST with O_EXCL, else EISDIR).
       size_t len = strlen(path);
-      if (len > 0 && path[len - 1] == '/') {
+      size_t end = len;
+      while (end > 0 && path[end - 1] == '/') --end;
+      size_t start = end;
+      while (start > 0 && path[start - 1] != '/') --start;
+      std::string_view last(path + start, end - start);
+      bool dot_name = last == "." || last == "..";
+      if (len > 0 && path[len - 1] == '/' && !dot_name) {
         Resolve(path, false, c, true);
         Fail(EISDIR);
       }
