@@ -32,6 +32,10 @@ CHUNK = 64 * 1024 * 1024
 SCRATCH = 64 * 1024
 
 _Path = Any  # the user's path object, for messages
+#: A C function returning an integer (``int``, ``ssize_t``, ``off_t``) through cffi.
+_IntCall = Callable[..., int]
+#: ``ffi.unpack`` of a ``char`` buffer: ``(cdata, length) -> bytes``.
+_Unpack = Callable[[Any, int], bytes]
 _EOPNOTSUPP = _errno.EOPNOTSUPP
 
 #: ``struct stat`` members read into an :class:`~dingofs.types.Attr`, by raw name.
@@ -158,8 +162,11 @@ def _counted_calls(lib: Any) -> tuple[Callable[..., int], ...]:
     found = [getattr(lib, n, None) for n in names]
     if all(f is not None for f in found):
         return tuple(f for f in found if f is not None)
-    c_pread, c_read, c_lseek = lib.dingofs_pread, lib.dingofs_read, lib.dingofs_lseek
-    c_stat, c_fstat = lib.dfx_stat, lib.dfx_fstat
+    c_pread: _IntCall = lib.dingofs_pread
+    c_read: _IntCall = lib.dingofs_read
+    c_lseek: _IntCall = lib.dingofs_lseek
+    c_stat: _IntCall = lib.dfx_stat
+    c_fstat: _IntCall = lib.dfx_fstat
 
     def py_pread(h: int, fd: int, buf: Any, n: int, off: int, counts: Any) -> int:
         r = c_pread(h, fd, buf, n, off)
@@ -227,21 +234,21 @@ class Session:
         self._scratch_pool: list[Any] = []
         self._unpack_statfl: Callable[..., tuple[int, ...]] = self.layout.statfl.unpack_from
         self._unpack_stat: Callable[..., tuple[int, ...]] = self.layout.stat.unpack_from
-        self._unpack = ffi.unpack
-        self._dfx_stat = lib.dfx_stat
-        self._dfx_fstat = lib.dfx_fstat
-        self._dfx_access = lib.dfx_access
-        self._read = lib.dingofs_read
-        self._pread = lib.dingofs_pread
-        self._write = lib.dingofs_write
-        self._pwrite = lib.dingofs_pwrite
-        self._lseek = lib.dingofs_lseek
-        self._close = lib.dingofs_close
-        self._open = lib.dingofs_open
-        self._stat = lib.dingofs_stat
-        self._lstat = lib.dingofs_lstat
-        self._fstat = lib.dingofs_fstat
-        self._getxattr = lib.dingofs_getxattr
+        self._unpack: _Unpack = ffi.unpack
+        self._dfx_stat: _IntCall = lib.dfx_stat
+        self._dfx_fstat: _IntCall = lib.dfx_fstat
+        self._dfx_access: _IntCall = lib.dfx_access
+        self._read: _IntCall = lib.dingofs_read
+        self._pread: _IntCall = lib.dingofs_pread
+        self._write: _IntCall = lib.dingofs_write
+        self._pwrite: _IntCall = lib.dingofs_pwrite
+        self._lseek: _IntCall = lib.dingofs_lseek
+        self._close: _IntCall = lib.dingofs_close
+        self._open: _IntCall = lib.dingofs_open
+        self._stat: _IntCall = lib.dingofs_stat
+        self._lstat: _IntCall = lib.dingofs_lstat
+        self._fstat: _IntCall = lib.dingofs_fstat
+        self._getxattr: _IntCall = lib.dingofs_getxattr
         #: Statistics of the hot I/O calls, counted in C by the bridge helpers
         #: (see :data:`IO_COUNTS`); merged into :meth:`snapshot`.
         self.io_counts = ffi.new("int64_t[]", 2 * len(IO_COUNTS))
@@ -422,25 +429,31 @@ class Session:
                 size *= 16
                 continue
             self.check(rc, "dingofs_conf_get", shown)
-            return self.ffi.string(buf).decode("utf-8", "surrogateescape")
+            raw: bytes = self.ffi.string(buf)
+            return raw.decode("utf-8", "surrogateescape")
 
     def conf_list(self) -> list[tuple[str, str, str, str]]:
         ffi = self.ffi
         opts = ffi.new("dingofs_option_t**")
         count = ffi.new("int*")
         self.check(self.lib.dingofs_conf_list(self.h, opts, count), "dingofs_conf_list")
-        out = []
+        out: list[tuple[str, str, str, str]] = []
+
+        def text(field: Any) -> str:
+            if field == ffi.NULL:
+                return ""
+            raw: bytes = ffi.string(field)
+            return raw.decode("utf-8", "replace")
+
         try:
             arr = opts[0]
             for i in range(count[0]):
                 o = arr[i]
-                out.append(tuple(
-                    ffi.string(f).decode("utf-8", "replace") if f != ffi.NULL else ""
-                    for f in (o.name, o.type, o.default_value, o.description)
-                ))
+                out.append((text(o.name), text(o.type), text(o.default_value),
+                            text(o.description)))
         finally:
             self.lib.dingofs_conf_list_free(opts[0], count[0])
-        return out  # type: ignore[return-value]
+        return out
 
     def conf_print(self) -> None:
         self.lib.dingofs_conf_print(self.h)
@@ -627,7 +640,7 @@ class Session:
             n = self.check(self.lib.dingofs_readlink(self.h, path, buf, size),
                            "dingofs_readlink", shown)
             if n < size:
-                return self.ffi.buffer(buf, n)[:]
+                return self._unpack(buf, n)
             size *= 4
 
     # -- xattr and ioctl -------------------------------------------------------------------
@@ -675,7 +688,7 @@ class Session:
             if rc == -_errno.ERANGE:  # the value grew in between; ask again
                 continue
             got = self.check(rc, "dingofs_getxattr", shown)
-            return self.ffi.buffer(buf, got)[:]
+            return self._unpack(buf, got)
         raise error_from_errno(_errno.ERANGE, "dingofs_getxattr", shown)
 
     def listxattr(self, path: bytes, shown: _Path = None) -> bytes:
@@ -689,7 +702,7 @@ class Session:
             if rc == -_errno.ERANGE:
                 continue
             got = self.check(rc, "dingofs_listxattr", shown)
-            return self.ffi.buffer(buf, got)[:]
+            return self._unpack(buf, got)
         raise error_from_errno(_errno.ERANGE, "dingofs_listxattr", shown)
 
     def removexattr(self, path: bytes, name: bytes, shown: _Path = None) -> None:

@@ -26,10 +26,10 @@ def fspath(path: Any, what: str = "path") -> bytes:
     :raises TypeError: for any other type.
     :raises ValueError: for an embedded NUL.
     """
-    cls = type(path)
-    if cls is str:
+    raw: bytes
+    if type(path) is str:
         raw = path.encode(_FSENC, _FSERR)
-    elif cls is bytes:
+    elif type(path) is bytes:
         raw = path
     else:
         raw = _fspath_slow(path, what)

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from dingofs.path import (
     ConnectionSettings,
@@ -351,11 +351,17 @@ def _show_progress(a: argparse.Namespace, total: int) -> bool:
     return total >= PROGRESS_THRESHOLD and sys.stderr.isatty()
 
 
-def _pump(src: IO[bytes], write: Callable[[memoryview], Any], progress: Progress) -> None:
+class _ReadsInto(Protocol):
+    """A binary file that can fill a caller's buffer (``readinto``)."""
+
+    def readinto(self, buf: bytearray, /) -> int | None: ...
+
+
+def _pump(src: _ReadsInto, write: Callable[[memoryview], Any], progress: Progress) -> None:
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     while True:
-        n = src.readinto(buf)  # type: ignore[attr-defined]
+        n = src.readinto(buf)
         if not n:
             break
         write(view[:n])
@@ -759,9 +765,9 @@ def _fsck_function() -> Callable[..., Any]:
     import dingofs
 
     for owner in (dingofs, getattr(dingofs, "Client", None)):
-        fn = getattr(owner, "fsck", None)
+        fn: object = getattr(owner, "fsck", None)
         if callable(fn):
-            return fn  # type: ignore[no-any-return]
+            return fn
     raise OpError("this dingofs package does not expose the consistency checker (fsck)")
 
 

@@ -507,7 +507,8 @@ class Client:
     def _stat_raw(self, p: bytes, path: Any, follow: bool) -> Attr:
         s = self._s
         if self._has_xstat:
-            return s.x_stat_attr(p, 0 if follow else self._nofollow, path)
+            attr: Attr = s.x_stat_attr(p, 0 if follow else self._nofollow, path)
+            return attr
         values = s.stat_values("dingofs_stat" if follow else "dingofs_lstat", p, path)
         return self._attr_values(values, path=p)
 
@@ -520,10 +521,9 @@ class Client:
 
     def stat(self, path: Path) -> Attr:
         """Attributes of ``path``, following symlinks."""
-        cls = type(path)
-        if cls is str:
-            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
-        elif cls is bytes:
+        if type(path) is str:
+            p = path.encode(_FSENC, _FSERR)
+        elif type(path) is bytes:
             p = path
         else:
             p = _fspath_slow(path, "path")
@@ -556,10 +556,9 @@ class Client:
 
     def lstat(self, path: Path) -> Attr:
         """Attributes of ``path`` itself (a final symlink is not followed)."""
-        cls = type(path)
-        if cls is str:
-            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
-        elif cls is bytes:
+        if type(path) is str:
+            p = path.encode(_FSENC, _FSERR)
+        elif type(path) is bytes:
             p = path
         else:
             p = _fspath_slow(path, "path")
@@ -770,10 +769,9 @@ class Client:
 
     def access(self, path: Path, mode: int) -> bool:
         """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …)."""
-        cls = type(path)
-        if cls is str:
-            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
-        elif cls is bytes:
+        if type(path) is str:
+            p = path.encode(_FSENC, _FSERR)
+        elif type(path) is bytes:
             p = path
         else:
             p = _fspath_slow(path, "path")
@@ -1037,7 +1035,8 @@ class Client:
     def read_bytes(self, path: Path) -> bytes:
         """The whole content of a file."""
         with self.open(path, "rb") as f:
-            return f.readall()
+            data: bytes = f.readall()
+        return data
 
     def write_bytes(self, path: Path, data: Any) -> int:
         """Create or replace a file with ``data`` (any bytes-like object)."""
@@ -1045,13 +1044,15 @@ class Client:
             raise TypeError("data must be bytes-like, not str")
         memoryview(data)  # TypeError before opening anything
         with self.open(path, "wb") as f:
-            return f.write(data)
+            n: int = f.write(data)
+        return n
 
     def read_text(self, path: Path, encoding: str | None = None,
                   errors: str | None = None) -> str:
         """The whole content of a file decoded as text."""
         with self.open(path, "rt", encoding=encoding, errors=errors) as f:
-            return f.read()
+            text: str = f.read()
+        return text
 
     def write_text(self, path: Path, data: str, encoding: str | None = None,
                    errors: str | None = None, newline: str | None = None) -> int:
@@ -1059,7 +1060,8 @@ class Client:
         if not isinstance(data, str):
             raise TypeError(f"data must be str, not {type(data).__name__}")
         with self.open(path, "wt", encoding=encoding, errors=errors, newline=newline) as f:
-            return f.write(data)
+            n: int = f.write(data)
+        return n
 
     @contextlib.contextmanager
     def atomic_write(self, path: Path, mode: str = "wb", *, encoding: str | None = None,
@@ -1258,10 +1260,9 @@ class Client:
     def getxattr(self, path: Path, name: str | bytes, *,
                  as_bytes: bool = False) -> str | bytes:
         """An extended attribute's value: ``str`` (UTF-8, lossless) or ``bytes``."""
-        cls = type(path)
-        if cls is str:
-            p = path.encode(_FSENC, _FSERR)  # type: ignore[union-attr]
-        elif cls is bytes:
+        if type(path) is str:
+            p = path.encode(_FSENC, _FSERR)
+        elif type(path) is bytes:
             p = path
         else:
             p = _fspath_slow(path, "path")
@@ -1331,7 +1332,7 @@ class Client:
                 s.ioctl(fd, cmd, arg, path)
             finally:
                 s.close(fd, path)
-        return s.ffi.buffer(arg, size)[:out_size]
+        return s._unpack(arg, out_size)
 
     # -- statistics ------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

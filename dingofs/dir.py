@@ -508,8 +508,8 @@ def walk(client: Client, top: Any, topdown: bool = True,
         dirs: list[Any] = []
         nondirs: list[Any] = []
         walk_dirs: list[Any] = []
-        links: set = set()
-        real_dirs: set = set()
+        links: set[Any] = set()
+        real_dirs: set[Any] = set()
         try:
             it = client._scandir(dirpath, False, _WALK_BATCH)
         except OSError as exc:

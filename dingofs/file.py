@@ -187,7 +187,7 @@ class DingoFile(io.RawIOBase):
         self._h = session.h
         self._ffi = session.ffi
         self._pool = session._scratch_pool
-        self._unpack = session.ffi.unpack
+        self._unpack = session._unpack
         self._pread_c = session.pread_counted
         self._pread_n = session.pread_counts
         self._read_c = session.read_counted
@@ -360,7 +360,7 @@ class DingoFile(io.RawIOBase):
                 raise gate.refused("dingofs_read", self._name, self._closed_error)
             buf = s.scratch()
             got = s.read(self._fd, buf, size, self._name)
-            data = s.ffi.unpack(buf, got)
+            data = s._unpack(buf, got)
             s.unscratch(buf)
             return data
         finally:
@@ -437,7 +437,7 @@ class DingoFile(io.RawIOBase):
             scratch = s.scratch()
             got = self._fill(scratch, SCRATCH)
             if got < SCRATCH:
-                data = ffi.unpack(scratch, got)
+                data = s._unpack(scratch, got)
                 s.unscratch(scratch)
                 return data
             length = s.fstat_mode_size(self._fd, self._name)[1]
@@ -445,7 +445,7 @@ class DingoFile(io.RawIOBase):
             rest = max(0, length - pos)
             if rest == 0:
                 # Exactly one buffer's worth, or the file shrank: probe for more below.
-                head = ffi.unpack(scratch, got)
+                head = s._unpack(scratch, got)
                 s.unscratch(scratch)
                 return head + self._read_rest_held(1 << 62)
             buf, cbuf = _fresh(ffi, got + rest)

@@ -44,6 +44,8 @@ __all__ = ["DingoFileSystem", "DingoBufferedFile"]
 
 #: Size of one chunk of a streamed copy, put or get.
 COPY_CHUNK = 8 * 1024 * 1024
+#: Entries per C call of a detailed listing (each call also returns their attributes).
+LS_BATCH = 64
 
 Info = dict[str, Any]
 
@@ -52,7 +54,7 @@ def _has_magic(path: str) -> bool:
     return any(c in path for c in "*?[")
 
 
-class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc]
+class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  # untyped base
     """A DingoFS filesystem as an fsspec ``AbstractFileSystem``.
 
     :param fs_name: filesystem name (the host part of ``dingofs://NAME/...``).
@@ -222,7 +224,9 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc]
         path = self._strip_protocol(path)
         client = self.client
         try:
-            with client.scandir(path) as it:
+            # With details, every entry's attributes come with the listing
+            # (readdirplus) instead of one lstat per entry afterwards.
+            with client._scandir(path, bool(detail), LS_BATCH) as it:
                 entries = [(str(e.name), e) for e in it]
         except NotADirectoryError:
             return [self.info(path)] if detail else [path]
@@ -301,9 +305,10 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc]
         if path != "/":
             client.rmtree(path)
             return
-        for name in [str(e.name) for e in client.listdir("/")]:
-            child = "/" + name
-            if stat_mod.S_ISDIR(client.lstat(child).st_mode):
+        for entry in client.listdir("/"):
+            child = "/" + str(entry.name)
+            # The listing's d_type answers this without a call (lstat when unknown).
+            if entry.is_dir(follow_symlinks=False):
                 client.rmtree(child)
             else:
                 client.unlink(child)
@@ -538,7 +543,7 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc]
         return client.open(path, mode)
 
 
-class DingoBufferedFile(AbstractBufferedFile):  # type: ignore[misc]
+class DingoBufferedFile(AbstractBufferedFile):  # type: ignore[misc,unused-ignore]  # untyped base
     """A read-only file served through one of fsspec's caches (``readahead``,
     ``blockcache``, ``bytes``, ...), fetching ranges with ``pread`` on one
     open :class:`dingofs.DingoFile`."""

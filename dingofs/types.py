@@ -302,7 +302,7 @@ class Attr:
         """True for a symbolic link."""
         return _stat.S_ISLNK(self.mode)
 
-    def _as_dict(self) -> dict:
+    def _as_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in _FIELDS}
         d["type"] = self.type
         d["flags"] = self.flags
@@ -323,10 +323,10 @@ class Attr:
             f"mtime={self.mtime}, ctime={self.ctime}, type={self.type.name}, flags={flags})"
         )
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return self._as_dict()
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         flags = state.pop("flags", 0)
         typ = state.pop("type", None)
         self.__init__(**state, type=typ, flags=flags)  # type: ignore[misc]
@@ -380,7 +380,7 @@ def attr_builder(order: Sequence[str]) -> Callable[..., Attr]:
     lines.append("    return a")
     namespace: dict[str, Any] = {"new": object.__new__, "Attr": Attr}
     exec("\n".join(lines), namespace)  # noqa: S102 - source built from fixed names only
-    build = namespace["build"]
+    build: Callable[..., Attr] = namespace["build"]
     build.__qualname__ = "attr_builder.<locals>.build"
     return build
 
