@@ -15,7 +15,7 @@ help:
 	@echo "make test         native suite (+ASan, crash test) and the Python suite with pytest -n auto"
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
-	@echo "make lint         ruff, mypy and the native format check"
+	@echo "make lint         ruff and mypy --strict on the package"
 	@echo "make upstream     fetch the upstream prebuilt libdingofs into .upstream/"
 	@echo "make system       build against the upstream prebuilt library and run its no-cluster tier"
 	@echo "make wheel        build a binary wheel (auditwheel-repaired) into wheelhouse/"
@@ -52,8 +52,8 @@ fuzz-long: dev
 	  $(VPY) -m pytest tests/test_differential.py -m slow -q
 
 lint: dev
-	$(VPY) -m ruff check dingofs tests examples build_ffi.py setup.py
-	$(VPY) -m mypy dingofs
+	$(VPY) -m ruff check dingofs tests examples benchmarks build_ffi.py setup.py
+	$(VPY) -m mypy --strict dingofs
 
 bench: dev
 	$(MAKE) -C $(NATIVE) bench

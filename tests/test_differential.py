@@ -295,6 +295,24 @@ def test_regression_create_on_directory_dot_names(pair, suffix: bytes, mode: str
     assert _errno_of(lambda: client.open(b"/d" + suffix, mode)) == expected
 
 
+@pytest.mark.parametrize("target", [b"e/", b"d/", b"nx/", b"f/", b"missing/y/"])
+@pytest.mark.parametrize("mode", ["ab+", "rb"])
+def test_regression_create_through_symlink_with_trailing_slash(pair, target: bytes,
+                                                                mode: str) -> None:
+    """Found by the long differential run: creating through a symlink whose
+    target ends in "/" (``e -> e/``) is EISDIR on Linux before the target's last
+    name is looked up; the engine followed the loop and answered ELOOP."""
+    client, host = pair
+    os.mkdir(host + b"/d")
+    client.mkdir(b"/d")
+    open(host + b"/f", "wb").close()  # noqa: SIM115
+    client.open(b"/f", "wb").close()
+    os.symlink(target, host + b"/e")
+    client.symlink(target, b"/e")
+    expected = _errno_of(lambda: open(host + b"/e", mode).close())  # noqa: SIM115
+    assert _errno_of(lambda: client.open(b"/e", mode).close()) == expected
+
+
 def _errno_of(fn) -> int | None:
     try:
         fn()

@@ -233,7 +233,7 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
         Fail(EISDIR);
       }
     }
-    Lookup l = Resolve(path, !(flags & O_NOFOLLOW) && !excl, c);
+    Lookup l = Resolve(path, !(flags & O_NOFOLLOW) && !excl, c, false, creat);
     Inode n;
     bool created = false;
     if (l.ino == 0) {

@@ -191,7 +191,8 @@ class Fs {
   // name (Linux's parent lookup + final lookup): the final component is never
   // followed, a trailing slash is only recorded, an over-long final name only
   // flagged (too_long).
-  Lookup Resolve(const char* path, bool follow_final, Cred& c, bool change = false);
+  Lookup Resolve(const char* path, bool follow_final, Cred& c, bool change = false,
+                 bool creat = false);
   uint64_t ResolveIno(const char* path, bool follow_final, Cred& c);
 
   // ---- files (files.cc) ----

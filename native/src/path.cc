@@ -26,7 +26,7 @@ void PushComponents(const std::string& p, std::vector<std::string>* todo) {
 
 }  // namespace
 
-Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c, bool change) {
+Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c, bool change, bool creat) {
   size_t len = strlen(path);
   if (len == 0) Fail(ENOENT);
   if (len > kMaxPathLen) Fail(ENAMETOOLONG);
@@ -49,6 +49,9 @@ Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c, bool change) {
     const Inode& dir = Get(cur);
     if (!S_ISDIR(dir.mode)) Fail(ENOTDIR);
     if (!c.root() || (dir.mode & 0111) == 0) CheckAccess(dir, X_OK, c);
+    // Creating through a symlink whose target ends in '/': Linux refuses
+    // (EISDIR) before it looks the target's last name up.
+    if (last && creat && trailing && name != "." && name != "..") Fail(EISDIR);
     if (name.size() > kMaxNameLen) {
       // The lookup of an over-long name fails; for a change the caller
       // decides when that is reported (Linux looks the final name up only
