@@ -58,29 +58,25 @@ std::shared_ptr<Handle> GetHandle(uintptr_t h) {
   return hd;
 }
 
+// The filesystem of h inside the caller's CallSection: EINVAL for an unknown
+// handle; nullptr when it was never mounted.
+Fs* SectionFs(uintptr_t h) {
+  Fs* fs = nullptr;
+  if (!dingofs::SectionFs(h, &fs)) Fail(EINVAL);
+  return fs;
+}
+
 // The mounted filesystem of h (path calls): EINVAL / ENOTCONN.
-std::shared_ptr<Fs> MountedFs(uintptr_t h) {
-  auto hd = GetHandle(h);
-  std::shared_ptr<Fs> fs;
-  {
-    std::lock_guard<std::mutex> g(hd->mu);
-    fs = hd->fs;
-  }
+Fs* MountedFs(uintptr_t h) {
+  Fs* fs = SectionFs(h);
   if (!fs || !fs->mounted() || fs->generation() != dingofs::ProcessGeneration()) Fail(ENOTCONN);
   return fs;
 }
 
 // The filesystem of h for fd/dir-handle calls: an unmounted handle knows no fd.
-std::shared_ptr<Fs> FdFs(uintptr_t h) {
-  auto hd = GetHandle(h);
-  std::shared_ptr<Fs> fs;
-  {
-    std::lock_guard<std::mutex> g(hd->mu);
-    fs = hd->fs;
-  }
+void CheckFdFs(Fs* fs) {
   if (fs && fs->generation() != dingofs::ProcessGeneration()) Fail(ENOTCONN);
   if (!fs || !fs->mounted()) Fail(EBADF);
-  return fs;
 }
 
 template <class R>
@@ -95,7 +91,8 @@ template <class F>
 auto PathCall(uintptr_t h, const char* op, const char* path, F f) -> decltype(f(*(Fs*)nullptr)) {
   using R = decltype(f(*(Fs*)nullptr));
   ErrnoSaver es;
-  std::shared_ptr<Fs> fs;
+  dingofs::CallSection cs(h);
+  Fs* fs = nullptr;
   R rc = Guard([&]() -> R {
     fs = MountedFs(h);
     return f(*fs);
@@ -104,20 +101,50 @@ auto PathCall(uintptr_t h, const char* op, const char* path, F f) -> decltype(f(
   return rc;
 }
 
-template <class F>
-auto FdCall(uintptr_t h, const char* op, int fd, F f) -> decltype(f(*(Fs*)nullptr)) {
-  using R = decltype(f(*(Fs*)nullptr));
-  ErrnoSaver es;
-  std::shared_ptr<Fs> fs;
-  R rc = Guard([&]() -> R {
-    fs = FdFs(h);
-    return f(*fs);
-  });
+template <class R>
+void LogFd(Fs* fs, const char* op, int fd, R rc) {
   if (fs && fs->access_logging()) {
     char b[32];
     snprintf(b, sizeof b, "fd=%d", fd);
     Logged(*fs, op, b, rc);
   }
+}
+
+// Runs an fd / dir-handle operation that finishes in bounded time.
+template <class F>
+auto FdCall(uintptr_t h, const char* op, int fd, F f) -> decltype(f(*(Fs*)nullptr)) {
+  using R = decltype(f(*(Fs*)nullptr));
+  ErrnoSaver es;
+  dingofs::CallSection cs(h);
+  Fs* fs = nullptr;
+  R rc = Guard([&]() -> R {
+    fs = SectionFs(h);
+    CheckFdFs(fs);
+    return f(*fs);
+  });
+  LogFd(fs, op, fd, rc);
+  return rc;
+}
+
+// Same for an operation that may wait without bound (a blocking flock): it
+// holds a reference to the filesystem instead of a section, so removing the
+// handle never waits for it.
+template <class F>
+auto FdCallRef(uintptr_t h, const char* op, int fd, F f) -> decltype(f(*(Fs*)nullptr)) {
+  using R = decltype(f(*(Fs*)nullptr));
+  ErrnoSaver es;
+  std::shared_ptr<Fs> fs;
+  R rc = Guard([&]() -> R {
+    auto hd = dingofs::RegistryGet(h);
+    if (!hd) Fail(EINVAL);
+    {
+      std::lock_guard<std::mutex> g(hd->mu);
+      fs = hd->fs;
+    }
+    CheckFdFs(fs.get());
+    return f(*fs);
+  });
+  LogFd(fs.get(), op, fd, rc);
   return rc;
 }
 
@@ -604,7 +631,7 @@ DINGOFS_API ssize_t dingofs_x_copy_file_range(uintptr_t h, int fd_in, off_t* off
 }
 
 DINGOFS_API int dingofs_x_flock(uintptr_t h, int fd, int op) {
-  return FdCall(h, "flock", fd, [&](Fs& fs) { fs.Flock(fd, op); return 0; });
+  return FdCallRef(h, "flock", fd, [&](Fs& fs) { fs.Flock(fd, op); return 0; });
 }
 
 DINGOFS_API int dingofs_x_fallocate(uintptr_t h, int fd, int mode, off_t offset, off_t len) {

@@ -524,9 +524,24 @@ bool MetaDb::GetXattr(uint64_t ino, const std::string& name, std::string* value)
   return true;
 }
 
-void MetaDb::SetXattr(uint64_t ino, const std::string& name, const std::string& value) {
-  Q q(this, "INSERT OR REPLACE INTO xattrs VALUES(?,?,?)");
-  q.I(1, ino).B(2, name).B(3, value).Run();
+bool MetaDb::HasXattr(uint64_t ino, const std::string& name) {
+  Q q(this, "SELECT 1 FROM xattrs WHERE ino=? AND name=?");
+  q.I(1, ino).B(2, name);
+  return q.Row();
+}
+
+// exists: the caller knows whether the name is set (in this transaction).
+// A plain UPDATE or INSERT with OR ROLLBACK needs no statement journal, unlike
+// INSERT OR REPLACE (which also deletes and re-inserts the row).
+void MetaDb::SetXattr(uint64_t ino, const std::string& name, const std::string& value,
+                      bool exists) {
+  if (exists) {
+    Q q(this, "UPDATE OR ROLLBACK xattrs SET value=?3 WHERE ino=?1 AND name=?2");
+    q.I(1, ino).B(2, name).B(3, value).Run();
+  } else {
+    Q q(this, "INSERT OR ROLLBACK INTO xattrs VALUES(?,?,?)");
+    q.I(1, ino).B(2, name).B(3, value).Run();
+  }
 }
 
 bool MetaDb::DelXattr(uint64_t ino, const std::string& name) {

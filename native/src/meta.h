@@ -107,7 +107,8 @@ class MetaDb {
   std::vector<uint64_t> Orphans();
 
   bool GetXattr(uint64_t ino, const std::string& name, std::string* value);
-  void SetXattr(uint64_t ino, const std::string& name, const std::string& value);
+  bool HasXattr(uint64_t ino, const std::string& name);
+  void SetXattr(uint64_t ino, const std::string& name, const std::string& value, bool exists);
   bool DelXattr(uint64_t ino, const std::string& name);
   void DelXattrs(uint64_t ino);
   std::vector<std::string> ListXattr(uint64_t ino);

@@ -869,11 +869,11 @@ int Fs::SetXattr(const char* path, const char* name, const void* value, size_t s
     CheckXattrAccess(n, name, true, c);
     Ns ns = XattrNs(name);
     if (ns == Ns::kSystem) CheckOwner(n, c);
-    std::string old;
-    bool exists = db_.GetXattr(ino, name, &old);
+    bool exists = db_.HasXattr(ino, name);
     if ((flags & XATTR_CREATE) && exists) Fail(EEXIST);
     if ((flags & XATTR_REPLACE) && !exists) Fail(ENODATA);
-    db_.SetXattr(ino, name, std::string(static_cast<const char*>(value ? value : ""), size));
+    db_.SetXattr(ino, name, std::string(static_cast<const char*>(value ? value : ""), size),
+                 exists);
     n.ctime = NowNs();
     PutInode(n);
   });
