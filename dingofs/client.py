@@ -521,41 +521,15 @@ class Client:
 
     def stat(self, path: Path) -> Attr:
         """Attributes of ``path``, following symlinks."""
-        if type(path) is str:
-            p = path.encode(_FSENC, _FSERR)
-        elif type(path) is bytes:
-            p = path
-        else:
-            p = _fspath_slow(path, "path")
-        if 0 in p:
-            raise ValueError("embedded null byte")
-        gate = self._gate
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_stat", path)
-            if self._has_xstat:
-                pool = self._stat_pool
-                try:
-                    buf = pool.pop()
-                except IndexError:
-                    buf = self._s._new_stat_buffer()
-                rc = self._xstat_c(self._h, p, 0, buf[1], buf[2], self._xstat_n)
-                if rc >= 0:
-                    a = self._attr_fl(self._unpack_statfl(buf[3]), self._dev)
-                    pool.append(buf)
-                    return a
-                pool.append(buf)
-                raise self._s.fail(rc, "dingofs_x_stat", path)
-            return self._stat_raw(p, path, True)
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+        return self._stat_path(path, True, "dingofs_stat")
 
     def lstat(self, path: Path) -> Attr:
         """Attributes of ``path`` itself (a final symlink is not followed)."""
+        return self._stat_path(path, False, "dingofs_lstat")
+
+    def _stat_path(self, path: Path, follow: bool, op: str) -> Attr:
+        # The hot path of stat/lstat: one C call into a pooled buffer, decoded
+        # in one step; the call gate is inlined (no context manager).
         if type(path) is str:
             p = path.encode(_FSENC, _FSERR)
         elif type(path) is bytes:
@@ -569,21 +543,22 @@ class Client:
         try:
             calls.append(None)
             if gate.closed:
-                raise gate.refused("dingofs_lstat", path)
+                raise gate.refused(op, path)
             if self._has_xstat:
                 pool = self._stat_pool
                 try:
                     buf = pool.pop()
                 except IndexError:
                     buf = self._s._new_stat_buffer()
-                rc = self._xstat_c(self._h, p, self._nofollow, buf[1], buf[2], self._xstat_n)
+                flags = 0 if follow else self._nofollow
+                rc = self._xstat_c(self._h, p, flags, buf[1], buf[2], self._xstat_n)
                 if rc >= 0:
                     a = self._attr_fl(self._unpack_statfl(buf[3]), self._dev)
                     pool.append(buf)
                     return a
                 pool.append(buf)
                 raise self._s.fail(rc, "dingofs_x_stat", path)
-            return self._stat_raw(p, path, False)
+            return self._stat_raw(p, path, follow)
         finally:
             calls.pop()
             if gate.closed:
