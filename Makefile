@@ -6,13 +6,18 @@ PYTEST_ARGS ?=
 NATIVE   := native
 
 .PHONY: help native dev run test test-native test-crash test-python lint bench \
-        upstream abi-check abi-cross fuzz-long system wheel install clean
+        upstream abi-check abi-cross fuzz fuzz-replay fuzz-long test-asan test-tsan soak \
+        system wheel install clean
 
 help:
 	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
 	@echo "make dev          create $(VENV) and install the package in editable mode with test extras"
 	@echo "make run          run every Python example on the embedded local:// engine"
-	@echo "make test         native suite (+ASan, crash test) and the Python suite with pytest -n auto"
+	@echo "make test         native suite (+ASan), crash tests, fuzz-corpus replay, Python suite (pytest -n auto)"
+	@echo "make test-asan    C suite with leak detection + Python suite with the ASan runtime"
+	@echo "make test-tsan    multi-threaded C tests under ThreadSanitizer"
+	@echo "make fuzz         libFuzzer session on the C ABI (FUZZ_ABI_SECONDS, default 1800)"
+	@echo "make soak         several processes and threads for SOAK_SECONDS, then fsck and verification"
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff and mypy --strict on the package"
@@ -43,7 +48,28 @@ test-crash:
 test-python: dev
 	$(VPY) -m pytest -n auto $(PYTEST_ARGS)
 
-test: test-native test-crash test-python
+test: test-native test-crash fuzz-replay test-python
+
+# libFuzzer session on the C ABI (installs Debian's clang if missing).
+FUZZ_ABI_SECONDS ?= 1800
+fuzz:
+	$(MAKE) -C fuzz fuzz FUZZ_SECONDS=$(FUZZ_ABI_SECONDS)
+
+# Every kept fuzz input once, under ASan+UBSan (part of make test).
+fuzz-replay:
+	$(MAKE) -C fuzz replay
+
+# The C suite with leak detection, then the Python suite with the ASan runtime preloaded.
+test-asan: dev
+	$(MAKE) -C $(NATIVE) check-asan
+	VPY=$(abspath $(VPY)) bash fuzz/python_asan.sh -n auto $(PYTEST_ARGS)
+
+test-tsan:
+	$(MAKE) -C $(NATIVE) check-tsan
+
+# Bounded soak: SOAK_SECONDS (600), SOAK_PROCS (4) on one filesystem, then fsck + verification.
+soak: dev
+	$(VPY) soak/soak.py
 
 # Long differential run (hypothesis 'long' profile) for FUZZ_SECONDS seconds.
 FUZZ_SECONDS ?= 3600

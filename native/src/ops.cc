@@ -428,7 +428,13 @@ void Fs::Utimens(const char* path, const struct timespec ts[2], bool follow) {
     auto pick = [&](int i, int64_t cur) -> int64_t {
       if (ts == nullptr || ts[i].tv_nsec == UTIME_NOW) return now;
       if (ts[i].tv_nsec == UTIME_OMIT) return cur;
-      return static_cast<int64_t>(ts[i].tv_sec) * 1000000000LL + ts[i].tv_nsec;
+      // Times are stored as int64 nanoseconds; like the kernel, which clamps
+      // to the range a filesystem can store, out-of-range seconds saturate.
+      constexpr int64_t kMaxSec = INT64_MAX / 1000000000LL - 1;
+      int64_t sec = static_cast<int64_t>(ts[i].tv_sec);
+      if (sec > kMaxSec) sec = kMaxSec;
+      if (sec < -kMaxSec) sec = -kMaxSec;
+      return sec * 1000000000LL + ts[i].tv_nsec;
     };
     auto it = open_inodes_.find(ino);
     if (it != open_inodes_.end()) {
