@@ -438,6 +438,31 @@ def _target_for(src: str, dst: str, into: bool, basename: Callable[[str], str],
     return dst
 
 
+def _run_jobs(jobs: list[_Job], a: argparse.Namespace, label: str, status: int,
+              makedirs: Callable[..., Any], symlink: Callable[[str, str], Any],
+              open_src: Callable[[str, str], Any], open_dst: Callable[[str, str], Any]) -> int:
+    """Carry out a put/get plan: directories, symlinks, then file copies with progress.
+
+    :returns: ``status``, or 1 when a job failed (each failure is reported).
+    """
+    total = sum(j.size for j in jobs)
+    progress = Progress(total, _show_progress(a, total), label)
+    for job in jobs:
+        try:
+            if job.kind == "dir":
+                makedirs(job.dst, exist_ok=True)
+            elif job.kind == "link":
+                symlink(job.link, job.dst)
+            else:
+                with open_src(job.src, "rb") as fin, open_dst(job.dst, "wb") as fout:
+                    _pump(fin, fout.write, progress)
+        except OSError as exc:
+            print(f"{PROG}: {_fail('copy', job.src, exc)}", file=sys.stderr)
+            status = 1
+    progress.finish()
+    return status
+
+
 def cmd_put(ctx: Context, a: argparse.Namespace) -> int:
     if len(a.paths) < 2:
         raise UsageError("put needs at least one local source and a destination")
@@ -463,22 +488,8 @@ def cmd_put(ctx: Context, a: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"{PROG}: {_fail('stat', src, exc)}", file=sys.stderr)
             status = 1
-    total = sum(j.size for j in jobs)
-    progress = Progress(total, _show_progress(a, total), "put")
-    for job in jobs:
-        try:
-            if job.kind == "dir":
-                client.makedirs(job.dst, exist_ok=True)
-            elif job.kind == "link":
-                client.symlink(job.link, job.dst)
-            else:
-                with open(job.src, "rb") as fin, client.open(job.dst, "wb") as fout:
-                    _pump(fin, fout.write, progress)
-        except OSError as exc:
-            print(f"{PROG}: {_fail('copy', job.src, exc)}", file=sys.stderr)
-            status = 1
-    progress.finish()
-    return status
+    return _run_jobs(jobs, a, "put", status, client.makedirs, client.symlink,
+                     open, client.open)
 
 
 def cmd_get(ctx: Context, a: argparse.Namespace) -> int:
@@ -503,22 +514,7 @@ def cmd_get(ctx: Context, a: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"{PROG}: {_fail('stat', shown, exc)}", file=sys.stderr)
             status = 1
-    total = sum(j.size for j in jobs)
-    progress = Progress(total, _show_progress(a, total), "get")
-    for job in jobs:
-        try:
-            if job.kind == "dir":
-                os.makedirs(job.dst, exist_ok=True)
-            elif job.kind == "link":
-                os.symlink(job.link, job.dst)
-            else:
-                with client.open(job.src, "rb") as fin, open(job.dst, "wb") as fout:
-                    _pump(fin, fout.write, progress)
-        except OSError as exc:
-            print(f"{PROG}: {_fail('copy', job.src, exc)}", file=sys.stderr)
-            status = 1
-    progress.finish()
-    return status
+    return _run_jobs(jobs, a, "get", status, os.makedirs, os.symlink, client.open, open)
 
 
 def _copy_file(client: Client, src: str, dst: str, progress: Progress) -> None:
