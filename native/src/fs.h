@@ -197,6 +197,7 @@ class Fs {
 
   // ---- files (files.cc) ----
   std::shared_ptr<OpenFile> GetFd(int fd);
+  std::shared_ptr<DirHandle> GetDir(uint64_t id);
   std::shared_ptr<OpenInode> Acquire(const Inode& n, bool created = false);  // under mu_
   void Release(const std::shared_ptr<OpenInode>& oi);  // under mu_, last fd
   void CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint64_t gen);

@@ -1010,14 +1010,15 @@ uint64_t Fs::Opendir(const char* path) {
   return id;
 }
 
+std::shared_ptr<DirHandle> Fs::GetDir(uint64_t id) {
+  std::lock_guard<std::mutex> g(fd_mu_);
+  auto it = dirs_.find(id);
+  if (it == dirs_.end()) Fail(EBADF);
+  return it->second;
+}
+
 int Fs::Readdir(uint64_t id, dingofs_dirent_t* buf, int count) {
-  std::shared_ptr<DirHandle> dh;
-  {
-    std::lock_guard<std::mutex> g(fd_mu_);
-    auto it = dirs_.find(id);
-    if (it == dirs_.end()) Fail(EBADF);
-    dh = it->second;
-  }
+  std::shared_ptr<DirHandle> dh = GetDir(id);
   std::lock_guard<std::mutex> dg(dh->mu);
   int n = 0;
   auto put = [&](const std::string& name, uint64_t ino, uint8_t type) {
@@ -1051,13 +1052,7 @@ int Fs::Readdir(uint64_t id, dingofs_dirent_t* buf, int count) {
 }
 
 int Fs::ReaddirPlus(uint64_t id, dingofs_x_direntplus_t* buf, int count) {
-  std::shared_ptr<DirHandle> dh;
-  {
-    std::lock_guard<std::mutex> g(fd_mu_);
-    auto it = dirs_.find(id);
-    if (it == dirs_.end()) Fail(EBADF);
-    dh = it->second;
-  }
+  std::shared_ptr<DirHandle> dh = GetDir(id);
   std::lock_guard<std::mutex> dg(dh->mu);
   int n = 0;
   ReadOp([&] {
