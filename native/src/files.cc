@@ -246,9 +246,7 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
       if (p.flags & FS_IMMUTABLE_FL) Fail(EPERM);
       int64_t now = NowNs();
       n.mode = S_IFREG | (mode & 07777);
-      n.uid = c.uid();
-      n.gid = c.gid();
-      if (p.mode & S_ISGID) n.gid = p.gid;
+      SetNewOwner(n, p, c);
       if (!c.root() && (n.mode & S_ISGID) && !c.InGroup(n.gid)) n.mode &= ~S_ISGID;
       n.nlink = 1;
       n.dirty = 1;

@@ -503,12 +503,8 @@ void Fs::Mkdir(const char* path, mode_t mode) {
     int64_t now = NowNs();
     Inode n;
     n.mode = S_IFDIR | (mode & 01777);
-    n.uid = c.uid();
-    n.gid = c.gid();
-    if (p.mode & S_ISGID) {
-      n.gid = p.gid;
-      n.mode |= S_ISGID;
-    }
+    SetNewOwner(n, p, c);
+    if (p.mode & S_ISGID) n.mode |= S_ISGID;  // set-gid directories pass it on
     n.nlink = 2;
     n.parent = l.parent;
     n.atime = n.mtime = n.ctime = now;
@@ -638,8 +634,7 @@ void Fs::Symlink(const char* target, const char* linkpath) {
     int64_t now = NowNs();
     Inode n;
     n.mode = S_IFLNK | 0777;
-    n.uid = c.uid();
-    n.gid = (p.mode & S_ISGID) ? p.gid : c.gid();
+    SetNewOwner(n, p, c);
     n.nlink = 1;
     n.size = static_cast<int64_t>(tl);
     n.alloc = static_cast<int64_t>(tl);
@@ -682,8 +677,7 @@ void Fs::Mknod(const char* path, mode_t mode, dev_t dev) {
     int64_t now = NowNs();
     Inode n;
     n.mode = type | (mode & 07777);
-    n.uid = c.uid();
-    n.gid = (p.mode & S_ISGID) ? p.gid : c.gid();
+    SetNewOwner(n, p, c);
     n.nlink = 1;
     n.rdev = (type == S_IFCHR || type == S_IFBLK) ? dev : 0;
     n.parent = l.parent;

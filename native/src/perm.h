@@ -2,6 +2,7 @@
 #ifndef DINGOFS_SRC_PERM_H_
 #define DINGOFS_SRC_PERM_H_
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <vector>
@@ -33,6 +34,13 @@ bool MayAccess(const Inode& n, int mask, Cred& c);
 void CheckOwner(const Inode& n, Cred& c);
 // Sticky directory rule for removing/renaming `victim` out of `dir`.
 void CheckSticky(const Inode& dir, const Inode& victim, Cred& c);
+
+// Owner of a new inode made under `parent`: the caller's uid and gid, except
+// that under a set-gid directory the gid is the directory's.
+inline void SetNewOwner(Inode& n, const Inode& parent, const Cred& c) {
+  n.uid = c.uid();
+  n.gid = (parent.mode & S_ISGID) ? parent.gid : c.gid();
+}
 
 }  // namespace dingofs
 
