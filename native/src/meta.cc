@@ -7,12 +7,18 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <mutex>
 #include <random>
 
 #include "common.h"
 #include "log.h"
 
 namespace dingofs {
+
+namespace {
+// Serialises the creation of database files with the opening of connections.
+std::mutex g_create_mu;
+}  // namespace
 
 const char kInodeColumns[] =
     "ino,mode,uid,gid,nlink,size,rdev,atime_ns,mtime_ns,ctime_ns,flags,dirty,alloc,parent,target";
@@ -150,11 +156,22 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
   log_ = log;
   file_ = file;
   sync_full_ = sync_full;
-  if (!read_only) {
-    // SQLite creates its files with the mode of the database file: 0600.
-    int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return -errno;
-    close(fd);
+  {
+    // The database file is made 0600 here, and SQLite gives its WAL and shm
+    // files the same mode. O_EXCL: a file that exists already is never opened
+    // through a descriptor of our own, because closing any descriptor of a
+    // file drops every POSIX lock the process holds on it, SQLite's included.
+    // Every connection passes this mutex before it opens the file, so none
+    // can open it between our create and our close.
+    std::lock_guard<std::mutex> g(g_create_mu);
+    if (!read_only) {
+      int fd = open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        close(fd);
+      } else if (errno != EEXIST) {
+        return -errno;
+      }
+    }
   }
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (read_only) flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -232,18 +249,16 @@ void MetaDb::Commit(bool durable) {
   }
   in_txn_ = false;
   if (durable && !sync_full_) {
-    // synchronous=NORMAL leaves the WAL unsynced at commit: sync it now. This
-    // makes this commit and every earlier one durable.
-    int fd = open((file_ + "-wal").c_str(), O_RDWR | O_CLOEXEC);
-    if (fd >= 0) {
-      int rc = fdatasync(fd);
-      close(fd);
-      if (rc != 0) Fail(EIO);
-    } else {
-      int dfd = open(file_.c_str(), O_RDWR | O_CLOEXEC);
-      if (dfd >= 0) {
-        fdatasync(dfd);
-        close(dfd);
+    // synchronous=NORMAL leaves the WAL unsynced at commit: sync it now,
+    // through SQLite's own handle of the WAL file. This makes this commit and
+    // every earlier one durable.
+    sqlite3_file* wal = nullptr;
+    int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+    if (rc == SQLITE_OK && wal != nullptr && wal->pMethods != nullptr) {
+      rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+      if (rc != SQLITE_OK) {
+        if (log_) log_->Log(kError, "metadata store: syncing the WAL failed (%d)", rc);
+        Fail(EIO);
       }
     }
   }
