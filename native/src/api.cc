@@ -44,7 +44,7 @@ auto Guard(F f) -> decltype(f()) {
   try {
     return f();
   } catch (const FsError& e) {
-    return -(e.err == dingofs::kRetry ? ETIMEDOUT : e.err);
+    return -(e.err >= dingofs::kRetry ? ETIMEDOUT : e.err);
   } catch (const std::bad_alloc&) {
     return -ENOMEM;
   } catch (...) {

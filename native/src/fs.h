@@ -155,6 +155,12 @@ class Fs {
   // change sequence.
   void Refresh(bool force = false);
   void RefreshTxn(uint64_t seq);              // Refresh inside a write transaction
+  // True when the shared change sequence shows no write transaction since
+  // the caches were last validated (they need no store access).
+  bool CachesCurrent();
+  // ReadOp's first store access on the fast path: starts the snapshot and
+  // fails with kStale when a writer began since the caches were validated.
+  static void LazySnapshot(void* self);
   uint64_t SeqBegin();                        // after BEGIN: a commit in progress
   void SeqEnd(uint64_t seq, bool committed);  // after COMMIT / ROLLBACK
   Inode& Get(uint64_t ino);                 // throws ENOENT
@@ -288,15 +294,37 @@ namespace dingofs {
 
 // Internal "roll back and try again" code (never returned to callers).
 constexpr int kRetry = 100000;
+// Internal: the caches were current when a read began, but the store moved
+// on before the read needed it (never returned to callers).
+constexpr int kStale = 100001;
 
 // Read-only metadata operation: serialised with the handle's other metadata
-// work, sees other connections' commits.
+// work, sees other connections' commits, and answers from one snapshot of the
+// store (so a rename over a name is atomic for it). While the caches are
+// known current, nothing is asked of the store and no snapshot is taken
+// unless the body needs the store; if the store has moved on by then, the body
+// runs again on a fresh snapshot. Bodies must therefore be restartable up to
+// their first store access.
 template <class F>
 auto Fs::ReadOp(F f) -> decltype(f()) {
   std::lock_guard<std::mutex> g(mu_);
   CheckLive();
   db_.SetDeadline(MonoMs() + opts_.meta_timeout_ms);
-  Refresh();
+  struct EndRead {
+    MetaDb& db;
+    ~EndRead() { db.EndRead(); }
+  } end{db_};
+  if (CachesCurrent()) {
+    db_.ArmFirstStatement(&Fs::LazySnapshot, this);
+    try {
+      return f();
+    } catch (const FsError& e) {
+      if (e.err != kStale) throw;
+    }
+    db_.EndRead();
+  }
+  db_.BeginRead();
+  Refresh(true);
   return f();
 }
 

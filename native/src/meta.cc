@@ -119,7 +119,8 @@ void MetaDb::Leak() {
 
 void MetaDb::Close() {
   if (db_ == nullptr) return;
-  if (in_txn_) Rollback();
+  if (in_txn_ || in_read_) Rollback();
+  first_fn_ = nullptr;
   for (auto& kv : stmts_) sqlite3_finalize(kv.second);
   stmts_.clear();
   sqlite3_close_v2(db_);
@@ -220,6 +221,11 @@ void MetaDb::Exec(const char* sql) {
 }
 
 sqlite3_stmt* MetaDb::Prep(const char* sql) {
+  if (first_fn_ != nullptr) {
+    auto fn = first_fn_;
+    first_fn_ = nullptr;
+    fn(first_arg_);
+  }
   auto it = stmts_.find(sql);
   if (it != stmts_.end()) return it->second;
   sqlite3_stmt* s = nullptr;
@@ -234,6 +240,21 @@ int MetaDb::Step(sqlite3_stmt* s) {
   if (rc == SQLITE_ROW || rc == SQLITE_DONE) return rc;
   Check(rc);
   return rc;
+}
+
+void MetaDb::BeginRead() {
+  Q q(this, "BEGIN");
+  q.Run();
+  in_read_ = true;
+}
+
+void MetaDb::EndRead() noexcept {
+  first_fn_ = nullptr;
+  if (!in_read_ || db_ == nullptr) return;
+  in_read_ = false;
+  if (!sqlite3_get_autocommit(db_) &&
+      sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void MetaDb::Begin() {
@@ -266,6 +287,7 @@ void MetaDb::Commit(bool durable) {
 
 void MetaDb::Rollback() noexcept {
   if (db_ == nullptr) return;
+  in_read_ = false;
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   in_txn_ = false;
 }

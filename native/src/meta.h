@@ -69,6 +69,19 @@ class MetaDb {
   int InitSchema(bool create, int64_t capacity, int64_t inodes, const std::string& data_dir,
                  std::string* why);
 
+  // Read transactions: every statement between BeginRead and EndRead sees
+  // one snapshot of the store (it is taken by the first statement).
+  void BeginRead();                // BEGIN (deferred)
+  void EndRead() noexcept;         // ends the read transaction, if any; disarms
+  bool in_read() const { return in_read_; }
+  // Runs fn(arg) once, just before the next statement is prepared or run
+  // (so a caller can start a snapshot only when it needs the store). fn may
+  // throw; it is disarmed before it runs.
+  void ArmFirstStatement(void (*fn)(void*), void* arg) {
+    first_fn_ = fn;
+    first_arg_ = arg;
+  }
+
   void Begin();                    // BEGIN IMMEDIATE
   void Commit(bool durable);       // durable: the commit reaches stable storage
   void Rollback() noexcept;
@@ -139,6 +152,9 @@ class MetaDb {
   int64_t deadline_ms_ = 0;
   int wal_frames_ = 0;
   bool in_txn_ = false;
+  bool in_read_ = false;
+  void (*first_fn_)(void*) = nullptr;
+  void* first_arg_ = nullptr;
   bool sync_full_ = false;
   Logger* log_ = nullptr;
   std::string file_;

@@ -149,6 +149,23 @@ void Fs::Refresh(bool force) {
   seen_seq_ = ended;
 }
 
+bool Fs::CachesCurrent() {
+  if (seq_ == nullptr || !seq_valid_ || data_version_ == -1) return false;
+  uint64_t ended = __atomic_load_n(&seq_[1], __ATOMIC_ACQUIRE);
+  uint64_t begun = __atomic_load_n(&seq_[0], __ATOMIC_ACQUIRE);
+  return begun == ended && ended == seen_seq_;
+}
+
+void Fs::LazySnapshot(void* self) {
+  auto* fs = static_cast<Fs*>(self);
+  fs->db_.BeginRead();
+  // The first statement of the transaction fixes the snapshot. Any writer
+  // that committed before it had begun before it, so an unchanged sequence
+  // read afterwards proves the snapshot is the state the caches hold.
+  int64_t v = fs->db_.DataVersion();
+  if (v != fs->data_version_ || !fs->CachesCurrent()) Fail(kStale);
+}
+
 void Fs::RefreshTxn(uint64_t seq) {
   // We hold the write lock. If ours is the only transaction begun since the
   // caches were last validated (and that one had finished), nobody has
