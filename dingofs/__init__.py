@@ -16,7 +16,7 @@ cluster through an installed upstream ``libdingofs.so.1``.
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import ClientStoppedError, DingofsError
+from .errors import ClientStoppedError, DingofsError, SameFileError
 from .types import (
     SET_ATTR_ATIME,
     SET_ATTR_ATIME_NOW,
@@ -90,6 +90,7 @@ __all__ = [
     "OptionInfo",
     "DingofsError",
     "ClientStoppedError",
+    "SameFileError",
     "SET_ATTR_MODE",
     "SET_ATTR_UID",
     "SET_ATTR_GID",

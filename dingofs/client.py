@@ -44,7 +44,7 @@ from ._util import (
 from .dir import BATCH as _SCANDIR_BATCH
 from .dir import DirEntry, ScandirIterator
 from .dir import walk as _walk
-from .errors import ClientStoppedError, DingofsError, error_from_errno
+from .errors import ClientStoppedError, DingofsError, error_from_errno, same_file_error
 from .file import (
     DingoFile,
     check_open_args,
@@ -1087,9 +1087,28 @@ class Client:
         inside the library where it offers a server-side copy. A local file takes
         part as an open file object (``src`` readable in binary mode, ``dst``
         writable) or as a path with ``src_local=True`` / ``dst_local=True``.
+
+        :raises SameFileError: (a :class:`shutil.SameFileError`) when ``dst`` is
+            the file ``src`` names: the same inode through another spelling of
+            the path, a hard link or a symlink (symlinks are followed as the copy
+            follows them). The check runs before ``dst`` is opened for writing,
+            so the data stay intact. Only files of one filesystem are compared:
+            two paths of this filesystem, two local paths (as
+            :func:`shutil.copyfile` does), and an open regular file (a
+            :class:`DingoFile` or a local file) against a path or an open file
+            of its own filesystem. A local file and a file of this filesystem
+            are never the same file.
         """
         src_obj = hasattr(src, "read") or hasattr(src, "readinto")
         dst_obj = hasattr(dst, "write")
+        src_kind = "object" if src_obj else "local" if src_local else "dingofs"
+        dst_kind = "object" if dst_obj else "local" if dst_local else "dingofs"
+        if src_kind == dst_kind == "dingofs":
+            return self._copy_inside(src, dst)
+        if {src_kind, dst_kind} != {"dingofs", "local"}:  # else: two filesystems
+            src_key = self._copy_key(src, src_kind)
+            if src_key is not None and src_key == self._copy_key(dst, dst_kind, src_key[0]):
+                raise same_file_error(self._copy_name(src), self._copy_name(dst))
         if src_obj or src_local:
             if dst_obj or dst_local:
                 with contextlib.ExitStack() as stack:
@@ -1100,27 +1119,79 @@ class Client:
                 fin = src if src_obj else stack.enter_context(open(src, "rb"))
                 fout = stack.enter_context(self.open(dst, "wb"))
                 return self._pump(fin, fout)
-        if dst_obj or dst_local:
-            with contextlib.ExitStack() as stack:
-                fin = stack.enter_context(self.open(src, "rb"))
-                fout = dst if dst_obj else stack.enter_context(open(dst, "wb"))
-                return self._pump(fin, fout)
-        with self.open(src, "rb") as fin, self.open(dst, "wb") as fout:
-            if self._s.has("copy_file_range"):
-                total = 0
-                while True:
-                    try:
-                        with self._use("dingofs_x_copy_file_range", src):
-                            n = self._s.x_copy_file_range(fin._fd, None, fout._fd, None,
-                                                          _COPY_CHUNK * 8, src, dst)
-                    except DingofsError as exc:
-                        if exc.errno in (_errno.EOPNOTSUPP, _errno.EXDEV) and total == 0:
-                            break
-                        raise
-                    if n == 0:
-                        return total
-                    total += n
+        with contextlib.ExitStack() as stack:
+            fin = stack.enter_context(self.open(src, "rb"))
+            fout = dst if dst_obj else stack.enter_context(open(dst, "wb"))
             return self._pump(fin, fout)
+
+    def _copy_inside(self, src: Path, dst: Path) -> int:
+        """:meth:`copy` between two paths of this filesystem."""
+        with self.open(src, "rb") as fin:
+            # The file ``dst`` names now, before it is truncated, against the
+            # open source (no race with a rename of ``src``); a new ``dst``
+            # costs one call.
+            there = self._probe(dst, True)
+            if there is not None:
+                here = fin.stat()
+                if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+                    raise same_file_error(src, dst)
+            with self.open(dst, "wb") as fout:
+                if self._s.has("copy_file_range"):
+                    total = 0
+                    while True:
+                        try:
+                            with self._use("dingofs_x_copy_file_range", src):
+                                n = self._s.x_copy_file_range(fin._fd, None, fout._fd, None,
+                                                              _COPY_CHUNK * 8, src, dst)
+                        except DingofsError as exc:
+                            if exc.errno in (_errno.EOPNOTSUPP, _errno.EXDEV) and total == 0:
+                                break
+                            raise
+                        if n == 0:
+                            return total
+                        total += n
+                return self._pump(fin, fout)
+
+    def _copy_key(self, x: Any, kind: str,
+                  domain: str | None = None) -> tuple[str, int, int] | None:
+        """Identity ``(filesystem, st_dev, st_ino)`` of one side of :meth:`copy`.
+
+        ``kind`` is ``"dingofs"`` (a path of this filesystem), ``"local"`` (a
+        local path) or ``"object"`` (an open file: a :class:`DingoFile`, a
+        buffered one, or an object with a local ``fileno()``; regular files
+        only, so that e.g. a terminal as both stdin and stdout is no error).
+        ``None`` when unknown (missing, unusable; the copy itself then reports
+        any error) or when the path cannot be in ``domain`` (``"dingofs"`` or
+        ``"local"``, the other side's filesystem: no call is made then).
+        """
+        if domain is not None and kind != "object" and kind != domain:
+            return None
+        try:
+            if kind == "dingofs":
+                attr = self._probe(x, True)
+                return None if attr is None else ("dingofs", attr.st_dev, attr.st_ino)
+            if kind == "local":
+                st = os.stat(x)
+                return ("local", st.st_dev, st.st_ino)
+            raw = getattr(x, "raw", x)
+            if isinstance(raw, DingoFile):
+                attr = raw.stat()
+                if not _stat.S_ISREG(attr.st_mode):
+                    return None
+                return ("dingofs", attr.st_dev, attr.st_ino)
+            st = os.fstat(x.fileno())
+            if not _stat.S_ISREG(st.st_mode):
+                return None
+            return ("local", st.st_dev, st.st_ino)
+        except (OSError, ValueError, TypeError, AttributeError):
+            return None
+
+    @staticmethod
+    def _copy_name(x: Any) -> Any:
+        """One side of :meth:`copy` for a message: the path, or a file object's name."""
+        if hasattr(x, "read") or hasattr(x, "readinto") or hasattr(x, "write"):
+            return getattr(x, "name", None) or repr(x)
+        return x
 
     @staticmethod
     def _pump(fin: Any, fout: Any) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno as _errno
 import os
+import shutil
 import sys
 from typing import Any, Union
 
@@ -31,6 +32,7 @@ __all__ = [
     "DingofsConnectionResetError",
     "DingofsConnectionAbortedError",
     "DingofsBrokenPipeError",
+    "SameFileError",
     "ERRNO_CLASSES",
     "error_from_errno",
 ]
@@ -167,6 +169,28 @@ class DingofsChildProcessError(DingofsError, ChildProcessError):
 
 class DingofsProcessLookupError(DingofsError, ProcessLookupError):
     """ESRCH."""
+
+
+class SameFileError(DingofsError, shutil.SameFileError):
+    """A copy whose source and destination are the same file.
+
+    Raised by :meth:`Client.copy` (and the fsspec ``cp_file``/``copy``) before
+    the destination is opened, so the file's data are left alone: the same
+    inode reached through another spelling of the path (``/./f``), a hard link
+    or a symlink. As with :func:`shutil.copyfile` the message is
+    ``"'SRC' and 'DST' are the same file"``, ``errno`` is ``None``, and
+    ``except shutil.SameFileError`` catches it.
+    """
+
+    def __reduce__(self) -> Any:
+        # The message is the only argument (no errno): rebuild from ``args``.
+        return (type(self), self.args, dict(self.__dict__))
+
+
+def same_file_error(src: PathArg, dst: PathArg) -> SameFileError:
+    """The :class:`SameFileError` for copying ``src`` onto ``dst``, worded as
+    :func:`shutil.copyfile` words it."""
+    return SameFileError(f"{_show(src)!r} and {_show(dst)!r} are the same file")
 
 
 #: errno value -> exception class (anything else raises :class:`DingofsError`).

@@ -34,6 +34,7 @@ from fsspec.callbacks import DEFAULT_CALLBACK, Callback
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
 from fsspec.utils import isfilelike, stringify_path
 
+from dingofs.errors import same_file_error
 from dingofs.path import URL_SCHEME, ConnectionSettings, split_url
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -382,6 +383,11 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         Uses the library's server-side copy where it has one (the embedded
         engine's copy extension), else streams the data through this process.
         A directory source creates the target directory.
+
+        :raises dingofs.SameFileError: (a :class:`shutil.SameFileError`, as the
+            local filesystem raises) when ``path2`` is the file ``path1`` names
+            (another spelling, a hard link or a symlink to it); the data are
+            left alone.
         """
         src = self._strip_protocol(path1)
         dst = self._strip_protocol(path2)
@@ -605,16 +611,29 @@ class _DeferredFile(io.BufferedWriter):
 
 def _copy_within(client: Client, src: str, dst: str) -> None:
     """Copy file ``src`` to ``dst`` inside one filesystem: the client's copy
-    (server-side where the library offers it), else a stream through here."""
+    (server-side where the library offers it), else a stream through here.
+
+    Both refuse to copy a file onto itself (:class:`dingofs.SameFileError`)
+    before ``dst`` is opened for writing.
+    """
     copier = getattr(client, "copy", None)
     if callable(copier):
         copier(src, dst)
         return
-    with client.open(src, "rb") as fin, client.open(dst, "wb") as fout:
-        buf = bytearray(COPY_CHUNK)
-        view = memoryview(buf)
-        while True:
-            n = fin.readinto(buf)
-            if not n:
-                break
-            fout.write(view[:n])
+    with client.open(src, "rb") as fin:
+        try:
+            there: Attr | None = client.stat(dst)
+        except OSError:  # missing (or unusable: opening it reports that)
+            there = None
+        if there is not None:
+            here = fin.stat()
+            if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+                raise same_file_error(src, dst)
+        with client.open(dst, "wb") as fout:
+            buf = bytearray(COPY_CHUNK)
+            view = memoryview(buf)
+            while True:
+                n = fin.readinto(buf)
+                if not n:
+                    break
+                fout.write(view[:n])
