@@ -118,9 +118,9 @@ int ParseAddress(const std::string& addr, Address* out, std::string* why) {
       } else if (k == "path") {
         if (v.empty()) return *why = "empty path", -EINVAL;
         a.data_dir = v;
-      } else if (k == "create" || k == "ro") {
+      } else if (k == "create" || k == "ro" || k == "unsafe_fs") {
         if (v != "0" && v != "1") return *why = "bad value of " + k, -EINVAL;
-        (k == "create" ? a.create : a.read_only) = v == "1";
+        (k == "create" ? a.create : k == "ro" ? a.read_only : a.unsafe_fs) = v == "1";
       } else if (k == "capacity" || k == "inodes") {
         int64_t n;
         if (!ParseU64(v, &n)) return *why = "bad value of " + k, -EINVAL;

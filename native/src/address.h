@@ -1,4 +1,4 @@
-// Parsing of mount addresses: local://NAME[?base=&storage=file&path=&create=&ro=&capacity=&inodes=].
+// Parsing of mount addresses: local://NAME[?base=&storage=file&path=&create=&ro=&capacity=&inodes=&unsafe_fs=].
 #ifndef DINGOFS_SRC_ADDRESS_H_
 #define DINGOFS_SRC_ADDRESS_H_
 
@@ -13,6 +13,9 @@ struct Address {
   std::string data_dir;  // explicit path= (empty: default or stored)
   bool create = true;
   bool read_only = false;
+  // Mount even where SQLite's locks and shared memory cannot be trusted
+  // (network and FUSE filesystems): the user takes the risk.
+  bool unsafe_fs = false;
   int64_t capacity = 0;  // 0 = unlimited
   int64_t inodes = 0;    // 0 = unlimited
   std::string meta_dir() const { return base + "/meta/" + name; }

@@ -154,7 +154,11 @@ char* Dup(const char* s) {
   return p;
 }
 
+// The explanation of the calling thread's last failed mount.
+thread_local std::string t_last_error;
+
 int Mount(uintptr_t h, const char* addrs, const char* fsname, const char* mountpoint, bool nolog) {
+  t_last_error.clear();
   return Guard([&]() -> int {
     auto hd = GetHandle(h);
     if (!addrs || !fsname || !mountpoint) return -EINVAL;
@@ -179,25 +183,28 @@ int Mount(uintptr_t h, const char* addrs, const char* fsname, const char* mountp
     std::string why;
     int rc = dingofs::ParseAddress(addrs, &addr, &why);
     if (rc == -EPROTONOSUPPORT) {
-      log->Log(dingofs::kError,
-               "'%s' is not a local:// address: this libdingofs is the embedded engine and "
-               "mounts only local://NAME filesystems; to reach a DingoFS cluster, build or install "
-               "against the upstream DingoFS client library",
-               addrs);
+      t_last_error = std::string("'") + addrs +
+                     "' is not a local:// address: this libdingofs is the embedded engine and "
+                     "mounts only local://NAME filesystems; to reach a DingoFS cluster, build or "
+                     "install against the upstream DingoFS client library";
+      log->Log(dingofs::kError, "%s", t_last_error.c_str());
       return rc;
     }
     if (rc != 0) {
+      t_last_error = "bad address: " + why;
       log->Log(dingofs::kError, "bad address '%s': %s", addrs, why.c_str());
       return rc;
     }
     if (fsname[0] != '\0' && addr.name != fsname) {
-      log->Log(dingofs::kError, "fsname '%s' does not match address name '%s'", fsname,
-               addr.name.c_str());
+      t_last_error = std::string("fs_name '") + fsname + "' does not match the address's name '" +
+                     addr.name + "' (give the same name, or an empty one)";
+      log->Log(dingofs::kError, "%s", t_last_error.c_str());
       return -EINVAL;
     }
     auto fs = std::make_shared<Fs>();
     rc = fs->Mount(addr, opts, log, &why);
     if (rc != 0) {
+      t_last_error = why;
       log->Log(dingofs::kError, "mount of %s failed: %s (%s)", addrs, strerror(-rc), why.c_str());
       return rc;
     }
@@ -650,6 +657,42 @@ DINGOFS_API int dingofs_x_lchown(uintptr_t h, const char* path, uid_t owner, gid
   REQUIRE(path);
   return PathCall(h, "lchown", path,
                   [&](Fs& fs) { fs.Chown(path, -1, false, owner, group); return 0; });
+}
+
+DINGOFS_API int dingofs_x_setattr(uintptr_t h, const char* path, int flags, unsigned int mask,
+                                  mode_t mode, uid_t uid, gid_t gid, off_t size,
+                                  const struct timespec ts[2], struct stat* st, uint32_t* iflags) {
+  constexpr unsigned kAll = DINGOFS_X_SET_MODE | DINGOFS_X_SET_UID | DINGOFS_X_SET_GID |
+                            DINGOFS_X_SET_SIZE | DINGOFS_X_SET_ATIME | DINGOFS_X_SET_MTIME;
+  REQUIRE(path);
+  bool bad = (flags & ~DINGOFS_X_NOFOLLOW) || (mask & ~kAll) ||
+             ((mask & (DINGOFS_X_SET_ATIME | DINGOFS_X_SET_MTIME)) && ts == nullptr);
+  if (bad) return Guard([&]() -> int { GetHandle(h); return -EINVAL; });
+  return PathCall(h, "x_setattr", path, [&](Fs& fs) {
+    fs.SetAttr(path, !(flags & DINGOFS_X_NOFOLLOW), mask, mode, uid, gid, size, ts);
+    struct stat tmp;
+    uint32_t fl = 0;
+    fs.LastAttr(st ? st : &tmp, &fl);
+    if (iflags) *iflags = fl;
+    return 0;
+  });
+}
+
+DINGOFS_API int dingofs_x_last_attr(uintptr_t h, struct stat* st, uint32_t* iflags) {
+  REQUIRE(st);
+  ErrnoSaver es;
+  dingofs::CallSection cs(h);
+  return Guard([&]() -> int { return MountedFs(h)->LastAttr(st, iflags) ? 0 : -ENODATA; });
+}
+
+DINGOFS_API size_t dingofs_x_last_error(char* buf, size_t bufsz) {
+  const std::string& e = t_last_error;
+  if (buf != nullptr && bufsz > 0) {
+    size_t n = e.size() < bufsz - 1 ? e.size() : bufsz - 1;
+    memcpy(buf, e.data(), n);
+    buf[n] = '\0';
+  }
+  return e.size();
 }
 
 DINGOFS_API int dingofs_x_fchmod(uintptr_t h, int fd, mode_t mode) {

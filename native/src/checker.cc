@@ -68,6 +68,7 @@ bool Checker::Free(uint64_t ino) {
 }
 
 int Checker::Run(const Address& a) {
+  StoreSection section;
   std::string meta_dir = a.meta_dir();
   std::string dbfile = meta_dir + "/meta.db";
   if (access(dbfile.c_str(), F_OK) != 0) return -ENOENT;

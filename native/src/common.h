@@ -38,6 +38,8 @@ constexpr uint64_t kRootIno = 1;
 
 // Process generation, bumped in a forked child (see registry.cc).
 uint64_t ProcessGeneration();
+// Installs the engine's fork handlers once per process (registry.cc).
+void EnsureForkHandlers();
 
 // Makes every missing directory of `dir` with mode 0700. Returns 0 or -errno.
 int MakeDirs(const std::string& dir);

@@ -550,6 +550,7 @@ void Fs::Close(int fd) {
     of = it->second;
     fds_.erase(it);
   }
+  StoreSection section;
   std::lock_guard<std::mutex> g(mu_);
   if (!mounted_.load() || generation_ != ProcessGeneration()) return;
   auto& oi = of->oi;
@@ -637,6 +638,7 @@ void Fs::Truncate(const char* path, int fd, off_t length) {
       it->second->marked = true;
       it->second->write_gen++;
     }
+    Remember(ino);
   });
 }
 

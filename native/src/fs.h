@@ -126,6 +126,13 @@ class Fs {
   ssize_t ListXattr(const char* path, char* list, size_t size);
   void RemoveXattr(const char* path, const char* name);
   void Ioctl(int fd, unsigned int cmd, void* arg);
+  // Several attribute changes in one transaction, applied in the order size,
+  // owner, mode, times (DINGOFS_X_SET_* bits); all or nothing.
+  void SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_t uid, gid_t gid,
+               off_t size, const struct timespec ts[2]);
+  // Attributes recorded by the calling thread's last successful change call
+  // on this handle (taken inside that call's transaction). False if none.
+  bool LastAttr(struct stat* st, uint32_t* iflags);
 
   // Directories (ops.cc).
   uint64_t Opendir(const char* path);
@@ -178,6 +185,7 @@ class Fs {
   // row in orphans. Returns false (nothing changed) when it is still in use.
   bool Reclaim(const Inode& n, bool listed);
   void FillStat(const Inode& n, struct stat* st);
+  void Remember(uint64_t ino);              // records Attr(ino) for LastAttr
   Inode Attr(uint64_t ino);                 // with in-memory size/times overlay
   void CheckNewName(const std::string& name);
   void CheckWritable();
@@ -235,6 +243,8 @@ class Fs {
   int64_t inode_limit_ = 0;
   bool fault_drop_unsynced_ = false;
   uint64_t generation_ = 0;
+  uint64_t serial_ = NextSerial();  // unique per Fs in the process (LastAttr)
+  static uint64_t NextSerial();
   std::atomic<bool> mounted_{false};
 
   std::mutex mu_;  // the store, caches, open_inodes_, post_
@@ -292,6 +302,15 @@ class Fs {
 
 namespace dingofs {
 
+// The handle whose transaction the calling thread is running (its WriteOp
+// and ReadOp calls then join that transaction).
+extern thread_local const Fs* t_txn_owner;
+struct TxnOwner {
+  explicit TxnOwner(const Fs* fs) : prev(t_txn_owner) { t_txn_owner = fs; }
+  ~TxnOwner() { t_txn_owner = prev; }
+  const Fs* prev;
+};
+
 // Internal "roll back and try again" code (never returned to callers).
 constexpr int kRetry = 100000;
 // Internal: the caches were current when a read began, but the store moved
@@ -307,6 +326,8 @@ constexpr int kStale = 100001;
 // their first store access.
 template <class F>
 auto Fs::ReadOp(F f) -> decltype(f()) {
+  if (t_txn_owner == this) return f();  // inside this handle's transaction
+  StoreSection section;
   std::lock_guard<std::mutex> g(mu_);
   CheckLive();
   db_.SetDeadline(MonoMs() + opts_.meta_timeout_ms);
@@ -332,6 +353,8 @@ auto Fs::ReadOp(F f) -> decltype(f()) {
 // up to vfs_meta_rpc_retry_times times within vfs_meta_rpc_timeout_ms.
 template <class F>
 auto Fs::WriteOp(F f) -> decltype(f()) {
+  if (t_txn_owner == this) return f();  // a part of a larger transaction
+  StoreSection section;
   std::lock_guard<std::mutex> g(mu_);
   CheckLive();
   CheckWritable();
@@ -349,6 +372,7 @@ auto Fs::Txn(F f) -> decltype(f()) {
     db_.SetDeadline(now + (slice > 0 ? slice : 0));
     post_.clear();
     uint64_t seq = 0;
+    TxnOwner owner(this);
     try {
       db_.Begin();
       seq = SeqBegin();

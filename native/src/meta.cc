@@ -2,13 +2,16 @@
 // reset after use; busy waits are bounded by the caller's deadline.
 #include "meta.h"
 
-#include <sys/stat.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <mutex>
 #include <random>
+#include <unordered_set>
+#include <vector>
 
 #include "common.h"
 #include "log.h"
@@ -18,7 +21,81 @@ namespace dingofs {
 namespace {
 // Serialises the creation of database files with the opening of connections.
 std::mutex g_create_mu;
+
+// The store gate (see StoreSection). Writers are preferred, so a fork is not
+// starved by a steady stream of calls; sections nest through a per-thread
+// depth, so a thread never waits for the gate while it holds it.
+// A pointer, so that a forked child can start from a fresh lock: the
+// inherited one may still record parent threads that were waiting for it.
+pthread_rwlock_t* g_gate = nullptr;
+pthread_once_t g_gate_once = PTHREAD_ONCE_INIT;
+thread_local int t_gate_depth = 0;
+
+pthread_rwlock_t* NewGate() {
+  auto* lock = new pthread_rwlock_t;
+  pthread_rwlockattr_t a;
+  pthread_rwlockattr_init(&a);
+  pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(lock, &a);
+  pthread_rwlockattr_destroy(&a);
+  return lock;
+}
+
+void InitGate() { g_gate = NewGate(); }
+
+// Open connections of this process (guarded by g_open_mu, always taken
+// inside a section or by the fork handlers while they hold the gate).
+std::mutex g_open_mu;
+std::unordered_set<MetaDb*>* g_open = nullptr;
+
+void TrackOpen(MetaDb* db, bool open) {
+  std::lock_guard<std::mutex> g(g_open_mu);
+  if (g_open == nullptr) g_open = new std::unordered_set<MetaDb*>();
+  if (open) {
+    g_open->insert(db);
+  } else {
+    g_open->erase(db);
+  }
+}
+
 }  // namespace
+
+StoreSection::StoreSection() {
+  if (t_gate_depth++ > 0) return;
+  EnsureForkHandlers();
+  pthread_once(&g_gate_once, InitGate);
+  lock_ = g_gate;
+  pthread_rwlock_rdlock(lock_);
+}
+
+StoreSection::~StoreSection() {
+  t_gate_depth--;
+  if (lock_ != nullptr) pthread_rwlock_unlock(lock_);
+}
+
+void StoreForkPrepare() {
+  pthread_once(&g_gate_once, InitGate);
+  // A thread that forks from inside a section (a callback) would wait for
+  // itself: let it through, as before this gate existed.
+  if (t_gate_depth == 0) pthread_rwlock_wrlock(g_gate);
+  g_open_mu.lock();
+}
+
+void StoreForkParent() {
+  g_open_mu.unlock();
+  if (t_gate_depth == 0) pthread_rwlock_unlock(g_gate);
+}
+
+void StoreForkChild() {
+  std::vector<MetaDb*> inherited;
+  if (g_open != nullptr) inherited.assign(g_open->begin(), g_open->end());
+  if (g_open != nullptr) g_open->clear();
+  g_open_mu.unlock();
+  // A fresh gate (the old one is leaked on purpose). A section of the forking
+  // thread that is still open releases the lock it took, which is harmless.
+  g_gate = NewGate();
+  for (MetaDb* db : inherited) db->CloseInherited();
+}
 
 const char kInodeColumns[] =
     "ino,mode,uid,gid,nlink,size,rdev,atime_ns,mtime_ns,ctime_ns,flags,dirty,alloc,parent,target";
@@ -117,14 +194,29 @@ void MetaDb::Leak() {
   stmts_.clear();
 }
 
-void MetaDb::Close() {
+void MetaDb::CloseInherited() noexcept {
   if (db_ == nullptr) return;
-  if (in_txn_ || in_read_) Rollback();
-  first_fn_ = nullptr;
+  // No checkpoint at close: it would need the exclusive lock, and the WAL
+  // belongs to the parent's connections.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   for (auto& kv : stmts_) sqlite3_finalize(kv.second);
   stmts_.clear();
   sqlite3_close_v2(db_);
   db_ = nullptr;
+  in_txn_ = in_read_ = false;
+  first_fn_ = nullptr;
+}
+
+void MetaDb::Close() {
+  if (db_ == nullptr) return;
+  if (in_txn_ || in_read_) Rollback();
+  first_fn_ = nullptr;
+  StoreSection section;
+  for (auto& kv : stmts_) sqlite3_finalize(kv.second);
+  stmts_.clear();
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+  TrackOpen(this, false);
 }
 
 int MetaDb::BusyHandler(void* self, int count) {
@@ -154,6 +246,7 @@ int MetaDb::CheckpointPassive() {
 }
 
 int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger* log) {
+  StoreSection section;
   log_ = log;
   file_ = file;
   sync_full_ = sync_full;
@@ -184,6 +277,7 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
     db_ = nullptr;
     return e != 0 ? -e : -EIO;
   }
+  TrackOpen(this, true);
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_handler(db_, &MetaDb::BusyHandler, this);
   // Replaces SQLite's automatic checkpoint, which would otherwise run (with

@@ -3,6 +3,7 @@
 #ifndef DINGOFS_SRC_META_H_
 #define DINGOFS_SRC_META_H_
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -47,6 +48,31 @@ struct Usage {
   int64_t used_bytes = 0;
 };
 
+// Fork safety of the store. SQLite keeps per-process bookkeeping of the
+// POSIX locks its connections hold; a forked child inherits that bookkeeping
+// but not the locks, so a connection the child opens would believe it holds
+// locks it does not. Every use of an engine connection (open, statements,
+// transactions, close) therefore runs inside a StoreSection. At fork the
+// prepare handler waits until no section is open anywhere in the process and
+// holds new ones back; the child then closes every connection it inherited
+// (without a checkpoint and without touching the files), so SQLite's
+// bookkeeping in the child is empty and its own connections take real locks.
+class StoreSection {
+ public:
+  StoreSection();
+  ~StoreSection();
+  StoreSection(const StoreSection&) = delete;
+  StoreSection& operator=(const StoreSection&) = delete;
+
+ private:
+  pthread_rwlock_t* lock_ = nullptr;  // the gate this (outermost) section holds
+};
+
+// The fork handlers of the store (installed with the engine's others).
+void StoreForkPrepare();
+void StoreForkParent();
+void StoreForkChild();
+
 class MetaDb {
  public:
   MetaDb() = default;
@@ -59,6 +85,9 @@ class MetaDb {
   void Close();
   // Forgets the connection without closing it (forked child).
   void Leak();
+  // Forked child: closes the inherited connection without a checkpoint and
+  // without changing any file.
+  void CloseInherited() noexcept;
   bool is_open() const { return db_ != nullptr; }
 
   // Deadline (monotonic ms) up to which the busy handler waits.

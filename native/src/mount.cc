@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -73,12 +74,46 @@ void Fs::Checkpointer() {
       if (ckpt_stop_) break;
       ckpt_req_ = false;
     }
+    StoreSection section;
     if (ckpt_db_.CheckpointPassive() < 0) log_->Log(kInfo, "background checkpoint incomplete");
   }
 }
 
+namespace {
+
+// Filesystems on which SQLite's WAL (POSIX record locks plus a shared memory
+// mapping of the -shm file) is not reliable across processes or hosts.
+// dir, or its nearest existing ancestor (a data directory not made yet).
+const char* UnsafeFsType(std::string dir) {
+  struct statfs st;
+  while (statfs(dir.c_str(), &st) != 0) {
+    size_t slash = dir.find_last_of('/');
+    if (errno != ENOENT || slash == std::string::npos || dir.size() <= 1) return nullptr;
+    dir = slash == 0 ? "/" : dir.substr(0, slash);
+  }
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case 0x6969: return "nfs";
+    case 0x65735546: return "fuse";
+    case 0x517b: return "smbfs";
+    case 0xfe534d42: return "smb2";
+    case 0xff534d42: return "cifs";
+    case 0x01021997: return "9p";
+    case 0x00c36400: return "ceph";
+    case 0x0bd00bd0: return "lustre";
+    case 0x01161970: return "gfs2";
+    case 0x6b414653: return "afs";
+    case 0x5346414f: return "openafs";
+    case 0x47504653: return "gpfs";
+    case 0x7461636f: return "ocfs2";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
 int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Logger> log,
               std::string* why) {
+  StoreSection section;
   addr_ = addr;
   opts_ = opts;
   log_ = std::move(log);
@@ -97,6 +132,20 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   if (rc != 0) {
     *why = "cannot create " + meta_dir;
     return rc;
+  }
+  if (!addr.unsafe_fs) {
+    // The data files carry the openers' locks, so their directory counts too.
+    std::string data_dir = addr.data_dir.empty() ? addr.default_data_dir() : addr.data_dir;
+    for (const std::string& dir : {meta_dir, data_dir}) {
+      const char* type = UnsafeFsType(dir);
+      if (type != nullptr) {
+        *why = "the filesystem holding " + dir + " is " + type +
+               ", where the metadata store's locks and shared memory are not reliable; "
+               "use a local disk, or add unsafe_fs=1 to the address to mount anyway";
+        log_->Log(kError, "%s", why->c_str());
+        return -ENOLCK;
+      }
+    }
   }
   std::string lockfile = meta_dir + "/lock";
   lockfd_ = open(lockfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -356,6 +405,8 @@ int Fs::Umount() {
   }
   bg_->ckpt_cv.notify_all();
   if (ckpt_.joinable()) ckpt_.join();
+  // After the joins: a background thread may be waiting for the store gate.
+  StoreSection section;
   if (ckpt_db_.is_open()) ckpt_db_.Close();
   std::lock_guard<std::mutex> g(mu_);
   if (!mounted_.load()) {

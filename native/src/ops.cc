@@ -6,6 +6,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "data.h"
@@ -90,6 +91,59 @@ void CheckMayDelete(const Inode& p, const Inode& victim, bool isdir, Cred& c) {
 }  // namespace
 
 // ---------------------------------------------------------------- store access
+
+thread_local const Fs* t_txn_owner = nullptr;
+
+namespace {
+struct LastAttrRec {
+  uint64_t serial = 0;
+  Inode n;
+};
+thread_local LastAttrRec t_last;
+std::atomic<uint64_t> g_serial{1};
+}  // namespace
+
+uint64_t Fs::NextSerial() { return g_serial.fetch_add(1); }
+
+void Fs::Remember(uint64_t ino) {
+  t_last.serial = serial_;
+  t_last.n = Attr(ino);
+}
+
+bool Fs::LastAttr(struct stat* st, uint32_t* iflags) {
+  if (t_last.serial != serial_) return false;
+  FillStat(t_last.n, st);
+  if (iflags) *iflags = t_last.n.flags;
+  return true;
+}
+
+void Fs::SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_t uid,
+                 gid_t gid, off_t size, const struct timespec ts[2]) {
+  if ((mask & DINGOFS_X_SET_SIZE) && !follow) Fail(EINVAL);
+  bool times = mask & (DINGOFS_X_SET_ATIME | DINGOFS_X_SET_MTIME);
+  struct timespec t[2];
+  if (times) {
+    t[0] = (mask & DINGOFS_X_SET_ATIME) ? ts[0] : timespec{0, UTIME_OMIT};
+    t[1] = (mask & DINGOFS_X_SET_MTIME) ? ts[1] : timespec{0, UTIME_OMIT};
+  }
+  WriteOp([&] {
+    if (mask & DINGOFS_X_SET_SIZE) Truncate(path, -1, size);
+    if (mask & (DINGOFS_X_SET_UID | DINGOFS_X_SET_GID))
+      Chown(path, -1, follow, (mask & DINGOFS_X_SET_UID) ? uid : static_cast<uid_t>(-1),
+            (mask & DINGOFS_X_SET_GID) ? gid : static_cast<gid_t>(-1));
+    if (mask & DINGOFS_X_SET_MODE) {
+      if (!follow) {
+        // No chmod of a symlink itself (Linux: EOPNOTSUPP for lchmod).
+        Cred c = Cred::Current();
+        if (S_ISLNK(Get(ResolveIno(path, false, c)).mode)) Fail(EOPNOTSUPP);
+      }
+      Chmod(path, -1, mode);
+    }
+    if (times) Utimens(path, t, follow);
+    Cred c = Cred::Current();
+    Remember(ResolveIno(path, follow, c));
+  });
+}
 
 void Fs::CheckLive() {
   if (!mounted_.load() || !db_.is_open() || generation_ != ProcessGeneration()) Fail(ENOTCONN);
@@ -385,6 +439,7 @@ void Fs::Chmod(const char* path, int fd, mode_t mode) {
     n.mode = (n.mode & S_IFMT) | m;
     n.ctime = NowNs();
     PutInode(n);
+    Remember(ino);
   });
 }
 
@@ -412,6 +467,7 @@ void Fs::Chown(const char* path, int fd, bool follow, uid_t uid, gid_t gid) {
     }
     n.ctime = NowNs();
     PutInode(n);
+    Remember(ino);
   });
 }
 
@@ -426,7 +482,7 @@ void Fs::Utimens(const char* path, const struct timespec ts[2], bool follow) {
     if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT) {
       ReadOp([&] {
         Cred c = Cred::Current();
-        ResolveIno(path, follow, c);
+        Remember(ResolveIno(path, follow, c));
       });
       return;
     }
@@ -464,6 +520,7 @@ void Fs::Utimens(const char* path, const struct timespec ts[2], bool follow) {
     n.mtime = pick(1, n.mtime);
     n.ctime = now;
     PutInode(n);
+    Remember(ino);
   });
 }
 
@@ -530,6 +587,7 @@ void Fs::Mkdir(const char* path, mode_t mode) {
     p.nlink++;
     p.mtime = p.ctime = now;
     PutInode(p);
+    Remember(n.ino);
   });
 }
 
@@ -634,6 +692,7 @@ void Fs::Link(const char* oldpath, const char* newpath) {
     PutInode(n);
     AddEntry(l.parent, l.name, ino);
     TouchDir(l.parent, now);
+    Remember(ino);
   });
 }
 
@@ -661,6 +720,7 @@ void Fs::Symlink(const char* target, const char* linkpath) {
     NewInode(&n);
     AddEntry(l.parent, l.name, n.ino);
     TouchDir(l.parent, now);
+    Remember(n.ino);
   });
 }
 
@@ -703,6 +763,7 @@ void Fs::Mknod(const char* path, mode_t mode, dev_t dev) {
     NewInode(&n);
     AddEntry(l.parent, l.name, n.ino);
     TouchDir(l.parent, now);
+    Remember(n.ino);
   });
 }
 

@@ -283,4 +283,7 @@ int ApplyConfFile(HandleConf* hc, std::string* bad_line) {
   return 0;
 }
 
+void OptionsForkPrepare() { g_mu.lock(); }
+void OptionsForkParent() { g_mu.unlock(); }
+
 }  // namespace dingofs

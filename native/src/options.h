@@ -63,6 +63,10 @@ int ApplyConfFile(HandleConf* hc, std::string* bad_line);
 // Numeric level of a log.level string (0..3) or -1 when malformed.
 int ParseLogLevel(const std::string& s);
 
+// Fork handlers of the process-wide options (the child uses Parent too).
+void OptionsForkPrepare();
+void OptionsForkParent();
+
 }  // namespace dingofs
 
 #endif  // DINGOFS_SRC_OPTIONS_H_

@@ -70,9 +70,21 @@ void WaitForSections(const ThreadRec* self, uint64_t id) {
   }
 }
 
-void AtforkPrepare() { g_mu.lock(); }
-void AtforkParent() { g_mu.unlock(); }
+// Order: the store gate first (it waits for calls in flight, which may need
+// the other locks), then the option and registry locks.
+void AtforkPrepare() {
+  StoreForkPrepare();
+  OptionsForkPrepare();
+  g_mu.lock();
+}
+void AtforkParent() {
+  g_mu.unlock();
+  OptionsForkParent();
+  StoreForkParent();
+}
 void AtforkChild() {
+  OptionsForkParent();
+  StoreForkChild();
   g_generation.fetch_add(1);
   g_epoch.fetch_add(1);
   // Only the forking thread exists in the child, and it is not inside a call.
@@ -85,12 +97,17 @@ std::unordered_map<uint64_t, std::shared_ptr<Handle>>& Handles() {
   static std::once_flag once;
   std::call_once(once, [] {
     g_handles = new std::unordered_map<uint64_t, std::shared_ptr<Handle>>();
-    pthread_atfork(AtforkPrepare, AtforkParent, AtforkChild);
   });
+  EnsureForkHandlers();
   return *g_handles;
 }
 
 }  // namespace
+
+void EnsureForkHandlers() {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(AtforkPrepare, AtforkParent, AtforkChild); });
+}
 
 uint64_t ProcessGeneration() { return g_generation.load(std::memory_order_relaxed); }
 

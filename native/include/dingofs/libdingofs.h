@@ -340,6 +340,14 @@ typedef struct {
  * (same value as AT_SYMLINK_NOFOLLOW). */
 #define DINGOFS_X_NOFOLLOW 0x100
 
+/* Fields of dingofs_x_setattr(). */
+#define DINGOFS_X_SET_MODE 0x01u
+#define DINGOFS_X_SET_UID 0x02u
+#define DINGOFS_X_SET_GID 0x04u
+#define DINGOFS_X_SET_SIZE 0x08u
+#define DINGOFS_X_SET_ATIME 0x10u
+#define DINGOFS_X_SET_MTIME 0x20u
+
 /* Flags of dingofs_x_fsck(). */
 #define DINGOFS_X_FSCK_REPAIR 1
 
@@ -453,6 +461,40 @@ int dingofs_x_fchown(uintptr_t h, int fd, uid_t owner, gid_t group);
  * live openers are reported but not counted), or -errno.
  */
 int dingofs_x_fsck(const char* mds_addrs, int flags, char** report);
+
+/*
+ * dingofs_x_setattr - change several attributes in one transaction: all of
+ *   them or none. Applied in the order size (truncate), owner and group
+ *   (chown; -1 keeps a field), permission bits (chmod), times (ts[0] atime,
+ *   ts[1] mtime, tv_nsec may be UTIME_NOW), each with the rules of its own
+ *   call, for the fields named in mask (DINGOFS_X_SET_*).
+ *   flags: 0 or DINGOFS_X_NOFOLLOW (then SIZE is -EINVAL, and MODE of a
+ *          symlink -EOPNOTSUPP).
+ *   st, iflags: [out, optional] the attributes after the change, read in the
+ *          same transaction.
+ * Returns 0 or -errno.
+ */
+int dingofs_x_setattr(uintptr_t h, const char* path, int flags, unsigned int mask,
+                      mode_t mode, uid_t uid, gid_t gid, off_t size,
+                      const struct timespec ts[2], struct stat* st, uint32_t* iflags);
+
+/*
+ * dingofs_x_last_attr - the attributes of the inode that the calling
+ *   thread's last successful change through handle h created or changed
+ *   (mkdir, mknod, symlink, link, chmod, chown, truncate, utimes and their
+ *   extension variants), as read inside that call's own transaction: another
+ *   client's later change or a lost search permission does not affect them.
+ * Returns 0, or -ENODATA when this thread made no such call on h.
+ */
+int dingofs_x_last_attr(uintptr_t h, struct stat* st, uint32_t* iflags);
+
+/*
+ * dingofs_x_last_error - the explanation of the calling thread's last failed
+ *   mount (what was wrong and what is valid), copied NUL-terminated into buf
+ *   (truncated to bufsz - 1 bytes).
+ * Returns the length of the whole text (0 when there is none).
+ */
+size_t dingofs_x_last_error(char* buf, size_t bufsz);
 
 /* dingofs_x_free - free memory returned by an extension. NULL is ignored. */
 void dingofs_x_free(void* p);

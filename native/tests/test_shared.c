@@ -1,0 +1,320 @@
+/*
+ * Shared use: several handles and processes on one filesystem, coming and
+ * going while one handle stays mounted; SQLite's own locks stay held; a
+ * rename over a name is atomic for every observer.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "helpers.h"
+
+/* SQLite (WAL mode) keeps a POSIX read lock on the database file from this
+ * byte on for as long as a connection is open: it is how a closing
+ * connection learns that it is not the last one. */
+#define SQLITE_SHARED_FIRST 1073741826LL
+
+/* 1 when process pid holds a POSIX read lock on the metadata database of
+ * filesystem FSNAME covering SQLite's shared range. */
+static int holds_sqlite_lock(pid_t pid) {
+  char db[1200];
+  snprintf(db, sizeof db, "%s/meta/%s/meta.db", tt_base, FSNAME);
+  struct stat st;
+  if (stat(db, &st) != 0) return 0;
+  FILE* f = fopen("/proc/locks", "r");
+  if (f == NULL) return 0;
+  char line[512];
+  int found = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    char cls[32], mode[32], kind[32], end[32];
+    long lpid;
+    unsigned maj, min;
+    unsigned long long ino;
+    long long start;
+    /* "1: POSIX  ADVISORY  READ 1234 08:01:5678 1073741826 1073742335" */
+    char* p = strchr(line, ':');
+    if (p == NULL) continue;
+    if (sscanf(p + 1, " %31s %31s %31s %ld %x:%x:%llu %lld %31s", cls, mode, kind, &lpid,
+               &maj, &min, &ino, &start, end) != 9)
+      continue;
+    if (strcmp(cls, "POSIX") != 0 || lpid != (long)pid) continue;
+    if (ino != (unsigned long long)st.st_ino || makedev(maj, min) != st.st_dev) continue;
+    long long last = strcmp(end, "EOF") == 0 ? -1 : atoll(end);
+    if (start <= SQLITE_SHARED_FIRST && (last < 0 || last >= SQLITE_SHARED_FIRST)) found = 1;
+  }
+  fclose(f);
+  return found;
+}
+
+static void mount_write_stop(void* arg) {
+  const char* name = (const char*)arg;
+  uintptr_t h = fs_default();
+  CHECK_EQ_INT(put_file(h, name, name, strlen(name)), 0);
+  fs_close(h);
+}
+
+#define LOCKED(what)                                                      \
+  do {                                                                    \
+    if (!holds_sqlite_lock(getpid()))                                     \
+      fprintf(stderr, "  no SQLite lock held after %s\n", what);          \
+    CHECK(holds_sqlite_lock(getpid()));                                   \
+  } while (0)
+
+/* Every kind of operation, and the handles and processes that come and go
+ * around a mounted handle, leave the process holding SQLite's lock. */
+static void lock_kept_through_everything(void* unused) {
+  (void)unused;
+  uintptr_t h = fs_default();
+  LOCKED("mount");
+  CHECK_EQ_INT(put_file(h, "/a", "hello", 5), 0);
+  LOCKED("create, write and close");
+  int fd = dingofs_open(h, "/a", O_RDWR, 0);
+  CHECK(fd >= 0);
+  CHECK_EQ_INT(dingofs_fsync(h, fd, 0), 0);
+  LOCKED("fsync");
+  CHECK_EQ_INT(dingofs_fsync(h, fd, 1), 0);
+  LOCKED("fdatasync");
+  CHECK_EQ_INT(dingofs_close(h, fd), 0);
+  CHECK_EQ_INT(dingofs_mkdir(h, "/d", 0755), 0);
+  LOCKED("mkdir");
+  CHECK_EQ_INT(dingofs_rename(h, "/a", "/d/b"), 0);
+  LOCKED("rename");
+  CHECK_EQ_INT(dingofs_chmod(h, "/d/b", 0600), 0);
+  LOCKED("chmod");
+  CHECK_EQ_INT(dingofs_truncate(h, "/d/b", 2), 0);
+  LOCKED("truncate");
+  CHECK_EQ_INT(dingofs_setxattr(h, "/d/b", "user.k", "v", 1, 0), 0);
+  LOCKED("setxattr");
+  char names[8][256];
+  CHECK_EQ_INT(list_names(h, "/d", names, 8), 1);
+  LOCKED("readdir");
+  CHECK_EQ_INT(dingofs_unlink(h, "/d/b"), 0);
+  LOCKED("unlink");
+  CHECK_EQ_INT(dingofs_rmdir(h, "/d"), 0);
+  LOCKED("rmdir");
+  uintptr_t h2 = fs_default();
+  CHECK_EQ_INT(put_file(h2, "/second", "2", 1), 0);
+  fs_close(h2);
+  LOCKED("a second handle mounting and unmounting");
+  char addr[1024];
+  fs_addr(addr, sizeof addr, FSNAME, NULL);
+  char* report = NULL;
+  CHECK_EQ_INT(dingofs_x_fsck(addr, 0, &report), 0);
+  dingofs_x_free(report);
+  LOCKED("fsck while mounted");
+  CHECK_EQ_INT(run_in_child(mount_write_stop, "/child"), 0);
+  LOCKED("a child process mounting and unmounting");
+  CHECK(file_equals(h, "/child", "/child", 6));
+  CHECK(file_equals(h, "/second", "2", 1));
+  fs_close(h);
+}
+
+TEST(shared_sqlite_lock_held_after_every_operation) {
+  /* In a process of its own, so that nothing else the runner did matters. */
+  CHECK_EQ_INT(run_in_child(lock_kept_through_everything, NULL), 0);
+}
+
+/* A thread does I/O on a mounted handle while the main thread forks; the
+ * child's own new handle holds its own SQLite lock and sees everything. */
+struct busy {
+  uintptr_t h;
+  volatile int stop;
+  int ops;
+};
+
+static void* busy_io(void* arg) {
+  struct busy* b = (struct busy*)arg;
+  char name[64];
+  for (int i = 0; !b->stop; i++) {
+    snprintf(name, sizeof name, "/busy%d", i % 16);
+    put_file(b->h, name, name, strlen(name));
+    struct stat st;
+    dingofs_stat(b->h, name, &st);
+    dingofs_rename(b->h, name, "/busy-last");
+    b->ops++;
+  }
+  return NULL;
+}
+
+static void forked_child_works(void* arg) {
+  int i = (int)(intptr_t)arg;
+  uintptr_t h = fs_default();
+  CHECK(holds_sqlite_lock(getpid()));
+  char name[64];
+  snprintf(name, sizeof name, "/forked%d", i);
+  CHECK_EQ_INT(put_file(h, name, name, strlen(name)), 0);
+  CHECK(holds_sqlite_lock(getpid()));
+  CHECK(file_equals(h, name, name, strlen(name)));
+  fs_close(h);
+}
+
+TEST(shared_fork_while_threads_do_io) {
+  uintptr_t h = fs_default();
+  struct busy b = {h, 0, 0};
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++) REQUIRE(pthread_create(&t[i], NULL, busy_io, &b) == 0);
+  int failed = 0;
+  for (int i = 0; i < 40; i++) {
+    int rc = run_in_child_timeout(forked_child_works, (void*)(intptr_t)i, 20);
+    if (rc != 0) {
+      fprintf(stderr, "  fork %d: child status %d\n", i, rc);
+      failed++;
+    }
+  }
+  b.stop = 1;
+  for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+  CHECK_EQ_INT(failed, 0);
+  CHECK(b.ops > 0);
+  for (int i = 0; i < 40; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "/forked%d", i);
+    CHECK(file_equals(h, name, name, strlen(name)));
+  }
+  fs_close(h);
+}
+
+/* Processes mount, write and stop, some are killed, while one handle stays
+ * mounted; nothing acknowledged is lost and the checker finds no problem. */
+static void writer_proc(void* arg) {
+  int i = (int)(intptr_t)arg;
+  uintptr_t h = fs_default();
+  char name[64];
+  for (int k = 0; k < 20; k++) {
+    snprintf(name, sizeof name, "/w%d-%d", i, k);
+    if (put_file(h, name, name, strlen(name)) != 0) _exit(2);
+  }
+  fs_close(h);
+}
+
+static void killed_proc(void* arg) {
+  (void)arg;
+  uintptr_t h = fs_default();
+  char name[64];
+  for (int k = 0;; k++) {
+    snprintf(name, sizeof name, "/k%d", k % 50);
+    put_file(h, name, "killed", 6);
+    dingofs_rename(h, name, "/k-last");
+  }
+}
+
+TEST(shared_processes_come_and_go_beside_a_live_mount) {
+  uintptr_t live = fs_default();
+  CHECK_EQ_INT(put_file(live, "/before", "x", 1), 0);
+  for (int round = 0; round < 12; round++) {
+    pid_t victim = 0;
+    if (round % 3 == 1) {
+      fflush(stdout);
+      fflush(stderr);
+      victim = fork();
+      if (victim == 0) {
+        killed_proc(NULL);
+        _exit(0);
+      }
+      usleep(20000);
+    }
+    CHECK_EQ_INT(run_in_child(writer_proc, (void*)(intptr_t)round), 0);
+    if (victim > 0) {
+      kill(victim, SIGKILL);
+      int st;
+      waitpid(victim, &st, 0);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "/w%d-19", round);
+    CHECK(file_equals(live, name, name, strlen(name)));
+    snprintf(name, sizeof name, "/live%d", round);
+    CHECK_EQ_INT(put_file(live, name, name, strlen(name)), 0);
+  }
+  fs_close(live);
+  uintptr_t fresh = fs_default();
+  CHECK(file_equals(fresh, "/before", "x", 1));
+  for (int round = 0; round < 12; round++) {
+    char name[64];
+    for (int k = 0; k < 20; k++) {
+      snprintf(name, sizeof name, "/w%d-%d", round, k);
+      CHECK(file_equals(fresh, name, name, strlen(name)));
+    }
+    snprintf(name, sizeof name, "/live%d", round);
+    CHECK(file_equals(fresh, name, name, strlen(name)));
+  }
+  fs_close(fresh);
+  char addr[1024];
+  fs_addr(addr, sizeof addr, FSNAME, NULL);
+  char* report = NULL;
+  int rc = dingofs_x_fsck(addr, 0, &report);
+  if (rc != 0 && report) fprintf(stderr, "%s\n", report);
+  CHECK_EQ_INT(rc, 0);
+  dingofs_x_free(report);
+}
+
+/* A rename over a name never makes the name disappear for an observer. */
+struct renamer {
+  uintptr_t h;
+  volatile int stop;
+  volatile long renames;
+};
+
+static void* rename_loop(void* arg) {
+  struct renamer* r = (struct renamer*)arg;
+  while (!r->stop) {
+    if (put_file(r->h, "/cfg.tmp", "new", 3) != 0) continue;
+    if (dingofs_rename(r->h, "/cfg.tmp", "/cfg") == 0) __atomic_add_fetch(&r->renames, 1, __ATOMIC_RELAXED);
+  }
+  return NULL;
+}
+
+/* Stats /cfg until the renamer has done `want` renames during the loop (or
+ * 60 s passed); returns the misses, *overlapped the renames seen. */
+static long stat_while_renaming(uintptr_t h, volatile long* renames, long want, long* overlapped) {
+  long misses = 0, stats = 0;
+  long first = __atomic_load_n(renames, __ATOMIC_RELAXED);
+  struct timespec t0 = now_ts();
+  struct stat st;
+  for (;;) {
+    if (dingofs_stat(h, "/cfg", &st) != 0) misses++;
+    stats++;
+    long done = __atomic_load_n(renames, __ATOMIC_RELAXED) - first;
+    if (done >= want) break;
+    if ((stats & 255) == 0 && now_ts().tv_sec - t0.tv_sec > 60) break;
+  }
+  *overlapped = __atomic_load_n(renames, __ATOMIC_RELAXED) - first;
+  return misses;
+}
+
+TEST(shared_rename_over_is_atomic_for_observers) {
+  uintptr_t writer = fs_default();
+  uintptr_t reader = fs_default();
+  CHECK_EQ_INT(put_file(writer, "/cfg", "old", 3), 0);
+  /* Another handle of this process renames. */
+  struct renamer r = {writer, 0, 0};
+  pthread_t t;
+  REQUIRE(pthread_create(&t, NULL, rename_loop, &r) == 0);
+  long overlapped = 0;
+  long misses = stat_while_renaming(reader, &r.renames, 1000, &overlapped);
+  r.stop = 1;
+  pthread_join(t, NULL);
+  CHECK(overlapped >= 1000);
+  CHECK_EQ_INT(misses, 0);
+  /* Another process renames; it counts its renames in shared memory. */
+  struct renamer* shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(shared != MAP_FAILED);
+  memset(shared, 0, sizeof *shared);
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    shared->h = fs_default();
+    rename_loop(shared); /* until killed */
+    _exit(0);
+  }
+  misses = stat_while_renaming(reader, &shared->renames, 1000, &overlapped);
+  kill(pid, SIGKILL);
+  int st;
+  waitpid(pid, &st, 0);
+  CHECK(overlapped >= 1000);
+  CHECK_EQ_INT(misses, 0);
+  munmap(shared, sizeof *shared);
+  fs_close(reader);
+  fs_close(writer);
+}
