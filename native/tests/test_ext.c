@@ -758,3 +758,137 @@ TEST(x_fsck_offline_after_crash_while_others_mounted_finds_no_leftovers) {
   CHECK(file_equals(h, "/keep", "k", 1));
   fs_close(h);
 }
+
+/* ---- attributes from the change's own transaction, errors that explain ---- */
+
+TEST(ext_setattr_is_one_transaction) {
+  uintptr_t h = fs_default();
+  REQUIRE_EQ_INT(put_file(h, "/f", "0123456789", 10), 0);
+  struct timespec ts[2] = {{100, 5}, {200, 7}};
+  struct stat st;
+  uint32_t fl = 99;
+  unsigned mask = DINGOFS_X_SET_MODE | DINGOFS_X_SET_SIZE | DINGOFS_X_SET_ATIME |
+                  DINGOFS_X_SET_MTIME | DINGOFS_X_SET_UID | DINGOFS_X_SET_GID;
+  CHECK_EQ_INT(dingofs_x_setattr(h, "/f", 0, mask, 0640, 123, 456, 4, ts, &st, &fl), 0);
+  CHECK_EQ_INT(st.st_mode & 07777, 0640);
+  CHECK_EQ_INT(st.st_size, 4);
+  CHECK_EQ_INT(st.st_uid, 123);
+  CHECK_EQ_INT(st.st_gid, 456);
+  CHECK_EQ_INT(st.st_atim.tv_sec, 100);
+  CHECK_EQ_INT(st.st_mtim.tv_nsec, 7);
+  CHECK_EQ_INT(fl, 0);
+  struct stat again;
+  REQUIRE_EQ_INT(dingofs_stat(h, "/f", &again), 0);
+  CHECK_EQ_INT(again.st_mode, st.st_mode);
+  CHECK_EQ_INT(again.st_size, 4);
+  /* A failing part (a bad time) leaves every other field as it was. */
+  struct timespec bad[2] = {{1, 2000000000L}, {1, 0}};
+  CHECK_EQ_INT(dingofs_x_setattr(h, "/f", 0, DINGOFS_X_SET_MODE | DINGOFS_X_SET_SIZE |
+                                 DINGOFS_X_SET_ATIME, 0600, 0, 0, 1, bad, NULL, NULL),
+               -EINVAL);
+  REQUIRE_EQ_INT(dingofs_stat(h, "/f", &again), 0);
+  CHECK_EQ_INT(again.st_mode & 07777, 0640);
+  CHECK_EQ_INT(again.st_size, 4);
+  /* Bad arguments. */
+  CHECK_EQ_INT(dingofs_x_setattr(h, "/f", 0, 0x1000, 0, 0, 0, 0, NULL, NULL, NULL), -EINVAL);
+  CHECK_EQ_INT(dingofs_x_setattr(h, "/f", 0, DINGOFS_X_SET_MTIME, 0, 0, 0, 0, NULL, NULL, NULL),
+               -EINVAL);
+  CHECK_EQ_INT(dingofs_x_setattr(h, "/f", DINGOFS_X_NOFOLLOW, DINGOFS_X_SET_SIZE, 0, 0, 0, 0,
+                                 NULL, NULL, NULL), -EINVAL);
+  CHECK_EQ_INT(dingofs_symlink(h, "/f", "/l"), 0);
+  CHECK_EQ_INT(dingofs_x_setattr(h, "/l", DINGOFS_X_NOFOLLOW, DINGOFS_X_SET_MODE, 0600, 0, 0, 0,
+                                 NULL, NULL, NULL), -EOPNOTSUPP);
+  CHECK_EQ_INT(dingofs_x_setattr(h, "/missing", 0, DINGOFS_X_SET_MODE, 0600, 0, 0, 0, NULL,
+                                 NULL, NULL), -ENOENT);
+  fs_close(h);
+}
+
+static void unprivileged_chmod_dot(uintptr_t h, void* arg) {
+  (void)arg;
+  /* The change removes the search permission it would need to stat again. */
+  CHECK_EQ_INT(dingofs_mkdir(h, "/a", 0644), 0);
+  CHECK_EQ_INT(dingofs_chmod(h, "/a", 0755), 0);
+  CHECK_EQ_INT(dingofs_chmod(h, "/a/.", 0644), 0);
+  struct stat st;
+  uint32_t fl;
+  CHECK_EQ_INT(dingofs_x_last_attr(h, &st, &fl), 0);
+  CHECK_EQ_INT(st.st_mode, S_IFDIR | 0644);
+  CHECK_EQ_INT(dingofs_stat(h, "/a/.", &st), -EACCES);
+}
+
+TEST(ext_last_attr_comes_from_the_change) {
+  uintptr_t h = fs_default();
+  struct stat st;
+  CHECK_EQ_INT(dingofs_x_last_attr(h, &st, NULL), -ENODATA);
+  CHECK_EQ_INT(dingofs_mkdir(h, "/d", 0750), 0);
+  CHECK_EQ_INT(dingofs_x_last_attr(h, &st, NULL), 0);
+  CHECK(S_ISDIR(st.st_mode));
+  CHECK_EQ_INT(st.st_mode & 07777, 0750);
+  ino_t dir = st.st_ino;
+  CHECK_EQ_INT(put_file(h, "/d/f", "abc", 3), 0);
+  CHECK_EQ_INT(dingofs_link(h, "/d/f", "/g"), 0);
+  CHECK_EQ_INT(dingofs_x_last_attr(h, &st, NULL), 0);
+  CHECK_EQ_INT(st.st_nlink, 2);
+  CHECK_EQ_INT(st.st_size, 3);
+  CHECK(st.st_ino != dir);
+  CHECK_EQ_INT(dingofs_symlink(h, "/d/f", "/s"), 0);
+  CHECK_EQ_INT(dingofs_x_last_attr(h, &st, NULL), 0);
+  CHECK(S_ISLNK(st.st_mode));
+  CHECK_EQ_INT(st.st_size, 4);
+  CHECK_EQ_INT(dingofs_chown(h, "/g", 7, 8), 0);
+  CHECK_EQ_INT(dingofs_x_last_attr(h, &st, NULL), 0);
+  CHECK_EQ_INT(st.st_uid, 7);
+  CHECK_EQ_INT(dingofs_truncate(h, "/g", 1), 0);
+  CHECK_EQ_INT(dingofs_x_last_attr(h, &st, NULL), 0);
+  CHECK_EQ_INT(st.st_size, 1);
+  /* Another handle's record is its own. */
+  uintptr_t h2 = fs_default();
+  CHECK_EQ_INT(dingofs_x_last_attr(h2, &st, NULL), -ENODATA);
+  fs_close(h2);
+  fs_close(h);
+  if (geteuid() == 0) {
+    h = fs_default();
+    CHECK_EQ_INT(dingofs_chmod(h, "/", 0777), 0);
+    fs_close(h);
+    CHECK_EQ_INT(run_as_user(65534, 65534, NULL, 0, unprivileged_chmod_dot, NULL), 0);
+  }
+}
+
+TEST(ext_last_error_explains_a_failed_mount) {
+  char buf[512];
+  uintptr_t h = dingofs_new();
+  char addr[1024];
+  fs_addr(addr, sizeof addr, FSNAME, "bogus=1");
+  CHECK_EQ_INT(dingofs_mount_nolog(h, addr, FSNAME, "/m"), -EINVAL);
+  CHECK(dingofs_x_last_error(buf, sizeof buf) > 0);
+  CHECK(strstr(buf, "unknown parameter bogus") != NULL);
+  fs_addr(addr, sizeof addr, FSNAME, NULL);
+  CHECK_EQ_INT(dingofs_mount_nolog(h, addr, "other", "/m"), -EINVAL);
+  CHECK(strstr(buf, "bogus") != NULL); /* buf untouched until asked again */
+  dingofs_x_last_error(buf, sizeof buf);
+  CHECK(strstr(buf, "does not match") != NULL);
+  CHECK_EQ_INT(dingofs_mount_nolog(h, "10.0.0.1:6700", "x", "/m"), -EPROTONOSUPPORT);
+  dingofs_x_last_error(buf, sizeof buf);
+  CHECK(strstr(buf, "embedded engine") != NULL);
+  /* Truncation: the whole length is returned. */
+  char tiny[8];
+  size_t n = dingofs_x_last_error(tiny, sizeof tiny);
+  CHECK(n > 7);
+  CHECK_EQ_INT((int)strlen(tiny), 7);
+  CHECK_EQ_INT(dingofs_x_last_error(NULL, 0), n);
+  CHECK_EQ_INT(dingofs_mount_nolog(h, addr, FSNAME, "/m"), 0);
+  CHECK_EQ_INT(dingofs_x_last_error(buf, sizeof buf), 0);
+  dingofs_umount(h);
+  dingofs_delete(h);
+}
+
+TEST(ext_unsafe_fs_parameter_is_parsed) {
+  uintptr_t h = fs_open(FSNAME, "unsafe_fs=1");
+  CHECK_EQ_INT(put_file(h, "/x", "1", 1), 0);
+  fs_close(h);
+  uintptr_t b = dingofs_new();
+  char addr[1024];
+  fs_addr(addr, sizeof addr, FSNAME, "unsafe_fs=2");
+  CHECK_EQ_INT(dingofs_mount_nolog(b, addr, FSNAME, "/m"), -EINVAL);
+  dingofs_delete(b);
+}
