@@ -68,7 +68,8 @@ CDEF_FILES: list[str] = [
 #: Module name of each target.
 MODULES: dict[str, str] = {"bundled": "dingofs._bridge", "system": "dingofs._bridge_sys"}
 
-# (name, return type, parameters, call arguments, value when absent) of every extension.
+# (name, return type, parameters, call arguments, value when absent) of every extension;
+# the position is the DFX_HAVE_* bit, so new ones go at the end.
 _EXTENSIONS: list[tuple[str, str, str, str, str]] = [
     ("version", "const char*", "int* is_embedded", "is_embedded", "NULL"),
     ("mknod", "int", "uintptr_t h, const char* path, mode_t mode, dev_t dev",
@@ -102,6 +103,13 @@ _EXTENSIONS: list[tuple[str, str, str, str, str]] = [
     ("fsck", "int", "const char* mds_addrs, int flags, char** report",
      "mds_addrs, flags, report", "-EOPNOTSUPP"),
     ("free", "void", "void* p", "p", ""),
+    ("setattr", "int",
+     "uintptr_t h, const char* path, int flags, unsigned int mask, mode_t mode, uid_t uid, "
+     "gid_t gid, off_t size, const struct timespec ts[2], struct stat* st, uint32_t* iflags",
+     "h, path, flags, mask, mode, uid, gid, size, ts, st, iflags", "-EOPNOTSUPP"),
+    ("last_attr", "int", "uintptr_t h, struct stat* st, uint32_t* iflags", "h, st, iflags",
+     "-EOPNOTSUPP"),
+    ("last_error", "size_t", "char* buf, size_t bufsz", "buf, bufsz", "0"),
 ]
 
 _PREAMBLE_HEAD = r"""
@@ -146,6 +154,14 @@ typedef struct {
 #endif
 #ifndef DINGOFS_X_FSCK_REPAIR
 #define DINGOFS_X_FSCK_REPAIR 1
+#endif
+#ifndef DINGOFS_X_SET_MODE
+#define DINGOFS_X_SET_MODE 0x01u
+#define DINGOFS_X_SET_UID 0x02u
+#define DINGOFS_X_SET_GID 0x04u
+#define DINGOFS_X_SET_SIZE 0x08u
+#define DINGOFS_X_SET_ATIME 0x10u
+#define DINGOFS_X_SET_MTIME 0x20u
 #endif
 
 static int dfx_flush_stdout(void) { return fflush(stdout); }

@@ -461,12 +461,22 @@ class Session:
 
     def mount(self, addrs: bytes, fsname: bytes, mountpoint: bytes, log: bool,
               shown: _Path = None) -> None:
+        """``dingofs_mount`` (``dingofs_mount_nolog`` without ``log``). A failure's
+        exception carries the library's explanation (:func:`last_error`) as its
+        ``detail`` when the library gives one."""
         if log:
+            op = "dingofs_mount"
             rc = self.lib.dingofs_mount(self.h, addrs, fsname, mountpoint)
-            self.check(rc, "dingofs_mount", shown)
         else:
+            op = "dingofs_mount_nolog"
             rc = self.lib.dingofs_mount_nolog(self.h, addrs, fsname, mountpoint)
-            self.check(rc, "dingofs_mount_nolog", shown)
+        self.ops[op] += 1
+        if rc < 0:
+            exc = self.fail(rc, op, shown)
+            why = last_error(self.backend)
+            if why and not exc.detail:
+                exc.detail = why
+            raise exc
 
     def umount(self) -> None:
         self.check(self.lib.dingofs_umount(self.h), "dingofs_umount")
@@ -783,6 +793,55 @@ class Session:
     def x_fchown(self, fd: int, uid: int, gid: int, shown: _Path = None) -> None:
         self.check(self.lib.dfx_fchown(self.h, fd, uid, gid), "dingofs_x_fchown", shown)
 
+    def x_setattr(self, path: bytes, flags: int, mask: int, mode: int, uid: int, gid: int,
+                  size: int, ts: tuple[tuple[int, int], tuple[int, int]] | None,
+                  shown: _Path = None) -> tuple[int, ...]:
+        """``dingofs_x_setattr``: the changes named by ``mask`` (``DINGOFS_X_SET_*``) in one
+        transaction, all or none; returns the attributes after the change, read in that
+        transaction, decoded like :meth:`x_stat_values`."""
+        if ts is None:
+            cts = self.ffi.NULL
+        else:
+            cts = self.ffi.new("struct timespec[2]")
+            for i, (sec, nsec) in enumerate(ts):
+                cts[i].tv_sec = sec
+                cts[i].tv_nsec = nsec
+        pool = self._stat_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self._new_stat_buffer()
+        rc = self.lib.dfx_setattr(self.h, path, flags, mask, mode, uid, gid, size, cts,
+                                  buf[1], buf[2])
+        self.ops["dingofs_x_setattr"] += 1
+        if rc < 0:
+            pool.append(buf)
+            raise self.fail(rc, "dingofs_x_setattr", shown)
+        values = self._unpack_statfl(buf[3])
+        pool.append(buf)
+        return values
+
+    def x_last_attr(self) -> tuple[int, ...] | None:
+        """``dingofs_x_last_attr``: the attributes of the inode the calling thread's last
+        successful change on this handle created or changed, read in that change's own
+        transaction (decoded like :meth:`x_stat_values`); ``None`` when the library has
+        none to give (``-ENODATA``, or the extension is absent). Never raises."""
+        pool = self._stat_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self._new_stat_buffer()
+        rc = self.lib.dfx_last_attr(self.h, buf[1], buf[2])
+        self.ops["dingofs_x_last_attr"] += 1
+        if rc < 0:
+            pool.append(buf)
+            self.errors["dingofs_x_last_attr"] += 1
+            return None
+        values = self._unpack_statfl(buf[3])
+        pool.append(buf)
+        return values
+
+
 
 def fsck(backend: Backend, addrs: bytes, repair: bool, shown: _Path = None) -> tuple[int, str]:
     """Run the consistency checker of ``backend`` on ``addrs``: (problems, report)."""
@@ -799,6 +858,24 @@ def fsck(backend: Backend, addrs: bytes, repair: bool, shown: _Path = None) -> t
         detail = backend.lacks("dingofs_x_fsck") if rc == -_errno.EOPNOTSUPP else ""
         raise error_from_errno(-rc, "dingofs_x_fsck", shown, detail=detail)
     return rc, text
+
+
+def last_error(backend: Backend) -> str:
+    """The explanation of the calling thread's last failed mount (``dingofs_x_last_error``);
+    "" when there is none or the library lacks the extension."""
+    if not backend.has("last_error"):
+        return ""
+    ffi, lib = backend.ffi, backend.lib
+    size = 1024
+    for _ in range(4):
+        buf = ffi.new("char[]", size)
+        n = int(lib.dfx_last_error(buf, size))
+        if n < size:
+            raw: bytes = ffi.string(buf)
+            return raw.decode("utf-8", "replace").strip()
+        size = n + 1
+    raw = ffi.string(buf)
+    return raw.decode("utf-8", "replace").strip()
 
 
 def new_handle(backend: Backend) -> int:

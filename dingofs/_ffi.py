@@ -28,7 +28,7 @@ STATIC_TLS_HINT = "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16777216"
 EXTENSIONS = (
     "version", "mknod", "utimens", "stat", "fstat", "readdirplus", "rename2",
     "copy_file_range", "flock", "fallocate", "access", "lchown", "fchmod", "fchown", "fsck",
-    "free",
+    "free", "setattr", "last_attr", "last_error",
 )
 
 _MODULES = (("bundled", "dingofs._bridge"), ("system", "dingofs._bridge_sys"))
@@ -61,7 +61,7 @@ class Backend:
         self.lib = module.lib
         mask = int(self.lib.dfx_present())
         self.extensions = frozenset(
-            ext for ext in EXTENSIONS if mask & getattr(self.lib, "DFX_HAVE_" + ext.upper())
+            ext for ext in EXTENSIONS if mask & getattr(self.lib, "DFX_HAVE_" + ext.upper(), 0)
         )
         self.embedded = False
         self.version = ""

@@ -275,7 +275,9 @@ class Client:
         """Mount a filesystem and return its client.
 
         :param mds_addrs: ``"host:port[,host:port]"`` of a cluster, or
-            ``"local://NAME[?base=DIR&...]"`` for the embedded engine.
+            ``"local://NAME[?base=DIR&...]"`` for the embedded engine (parameters:
+            ``base``, ``storage``/``path``, ``create``, ``ro``, ``capacity``,
+            ``inodes``, ``unsafe_fs``; see the README).
         :param fs_name: the filesystem name.
         :param mount_point: a label used in logs (no kernel mount is made).
         :param conf_file: a file of ``--key=value`` lines applied at mount.
@@ -287,7 +289,11 @@ class Client:
         :param umask: applied to created files and directories instead of the
             process umask (``0`` gives the library's exact modes).
         :raises TypeError, ValueError: for bad arguments (before any C call).
-        :raises DingofsError: when the library cannot mount.
+        :raises DingofsError: when the library cannot mount; with the engine's
+            ``x_last_error`` extension the message ends with its explanation (also in
+            ``detail``), e.g. a wrong ``fs_name``, an unknown address parameter, or a
+            base directory on a network/FUSE filesystem (``ENOLCK``; ``unsafe_fs=1``
+            in the address mounts anyway).
         """
         mds = _required_str(mds_addrs, "mds_addrs")
         fs = _required_str(fs_name, "fs_name")
@@ -353,6 +359,8 @@ class Client:
         self._mode_index = lay.stat_names.index("mode")
         self._nofollow = int(session.lib.DINGOFS_X_NOFOLLOW)
         self._has_xstat = session.has_xstat
+        self._has_last_attr = session.has("last_attr")
+        self._has_setattr = session.has("setattr")
         session.make_attr = self._attr_fl
         # What stat()/lstat() need, one attribute lookup each.
         self._h = session.h
@@ -512,6 +520,34 @@ class Client:
         values = s.stat_values("dingofs_stat" if follow else "dingofs_lstat", p, path)
         return self._attr_values(values, path=p)
 
+    def _partial_attr(self, **known: int) -> Attr:
+        """An :class:`Attr` marked :attr:`~Attr.partial` holding only ``known`` (and ``dev``)."""
+        a = Attr(dev=self._dev, partial=True)
+        for name, value in known.items():
+            setattr(a, name, value)
+        return a
+
+    def _changed(self, p: bytes, path: Any, follow: bool, known: Callable[[], Attr],
+                 recorded: bool = True) -> Attr:
+        """The attributes of what a change that just succeeded on this thread created or
+        changed (``p``, following a final symlink with ``follow``).
+
+        With the engine's ``x_last_attr`` extension, and ``recorded`` (the change was a
+        call the engine remembers), they come from the change's own transaction, so a
+        lost search permission or another client's rename cannot fail them. Otherwise
+        ``p`` is stat'ed again; when that fails the change is still not reported as
+        failed: the result is ``known()``, an :attr:`Attr.partial` record of what the
+        request determined.
+        """
+        if recorded and self._has_last_attr:
+            values = self._s.x_last_attr()
+            if values is not None:
+                return self._attr_fl(values, self._dev)
+        try:
+            return self._stat_raw(p, path, follow)
+        except DingofsError:
+            return known()
+
     # -- metadata --------------------------------------------------------------------------
     def statfs(self) -> FsStat:
         """Capacity and usage of the filesystem."""
@@ -567,38 +603,57 @@ class Client:
     def chmod(self, path: Path, mode: int) -> Attr:
         """Set the permission bits (``07777``); the type bits are kept.
 
-        :returns: the new attributes.
+        :returns: the new attributes, read in the same engine transaction as the
+            change. With a library lacking the extension they are read again
+            afterwards; if that fails (e.g. the change removed search permission)
+            the result is :attr:`Attr.partial` with only ``mode`` (the requested
+            bits) set, and no exception is raised for the applied change.
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0o7777 | _stat.S_IFMT(0o170000))
         with self._use("dingofs_chmod", path):
             self._s.chmod(p, mode & 0o7777, path)
-            return self._stat_raw(p, path, True)
+            return self._changed(p, path, True, lambda: self._partial_attr(mode=mode))
 
     def _id(self, value: Any, what: str) -> int:
         v = int_arg(value, what, -1, 0xFFFF_FFFF)
         return 0xFFFF_FFFF if v == -1 else v
 
+    def _owner_known(self, u: int, g: int) -> Attr:
+        """The :attr:`Attr.partial` result of a chown to ``u``/``g`` (``0xFFFFFFFF``: kept)."""
+        known = {}
+        if u != 0xFFFF_FFFF:
+            known["uid"] = u
+        if g != 0xFFFF_FFFF:
+            known["gid"] = g
+        return self._partial_attr(**known)
+
     def chown(self, path: Path, uid: int, gid: int) -> Attr:
         """Set owner and group; ``-1`` leaves a field unchanged.
 
-        :returns: the new attributes.
+        :returns: the new attributes, read in the same engine transaction as the
+            change. With a library lacking the extension they are read again
+            afterwards; if that fails the result is :attr:`Attr.partial` with only
+            the ``uid``/``gid`` given (not ``-1``) set, and no exception is raised.
         """
         p = fspath(path)
         u = self._id(uid, "uid")
         g = self._id(gid, "gid")
         with self._use("dingofs_chown", path):
             self._s.chown(p, u, g, path)
-            return self._stat_raw(p, path, True)
+            return self._changed(p, path, True, lambda: self._owner_known(u, g))
 
     def lchown(self, path: Path, uid: int, gid: int) -> Attr:
-        """:meth:`chown` that does not follow a final symlink (needs the extension)."""
+        """:meth:`chown` that does not follow a final symlink (needs the extension).
+
+        :returns: the new attributes of ``path`` itself, as :meth:`chown` returns them.
+        """
         p = fspath(path)
         u = self._id(uid, "uid")
         g = self._id(gid, "gid")
         with self._use("dingofs_x_lchown", path):
             self._s.x_lchown(p, u, g, path)
-            return self._stat_raw(p, path, False)
+            return self._changed(p, path, False, lambda: self._owner_known(u, g))
 
     def truncate(self, path: Path, length: int) -> None:
         """Set the size of a file."""
@@ -684,7 +739,18 @@ class Client:
         already applied). ``SET_ATTR_CTIME`` is accepted: every change sets
         ctime to now anyway.
 
-        :returns: the new attributes.
+        With the engine's ``x_setattr`` extension, SIZE, UID/GID, MODE and the
+        times (``*_NOW`` included) are one transaction: all of them or none
+        (``applied_mask`` 0 when it fails), and the result is read in that
+        transaction. FLAGS (an ``FS_IOC_SETFLAGS`` ioctl) is always a separate
+        step after it; its failure has ``applied_mask`` = the other bits.
+
+        :returns: the new attributes (after FLAGS, read through the file opened to
+            set them). With a library lacking the extensions the result is read
+            again afterwards; if that fails the change is not reported as failed:
+            the result is :attr:`Attr.partial`, holding only the fields ``mask``
+            set from ``attr`` (``mode`` as given, ``uid``, ``gid``, ``length``,
+            explicit ``atime``/``mtime``, ``flags``).
         """
         p = fspath(path)
         mask = int_arg(mask, "mask", 0)
@@ -702,45 +768,133 @@ class Client:
             self._id(attr.gid, "attr.gid")
         if mask & SET_ATTR_FLAGS:
             int_arg(attr.flags, "attr.flags", 0, 0xFFFF_FFFF)
+        tbits = SET_ATTR_ATIME | SET_ATTR_MTIME | SET_ATTR_ATIME_NOW | SET_ATTR_MTIME_NOW
+        xbits = SET_ATTR_SIZE | SET_ATTR_UID | SET_ATTR_GID | SET_ATTR_MODE | tbits
         applied = 0
+        result: Attr | None = None
+
+        def known() -> Attr:
+            fields: dict[str, int] = {}
+            for bit, name in ((SET_ATTR_SIZE, "length"), (SET_ATTR_UID, "uid"),
+                              (SET_ATTR_GID, "gid"), (SET_ATTR_MODE, "mode"),
+                              (SET_ATTR_ATIME, "atime"), (SET_ATTR_MTIME, "mtime"),
+                              (SET_ATTR_FLAGS, "flags")):
+                if applied & bit:
+                    fields[name] = getattr(attr, name)
+            return self._partial_attr(**fields)
+
         with self._use("dingofs_setattr", path):
             try:
-                if mask & SET_ATTR_SIZE:
-                    self._s.truncate(p, attr.length, path)
-                    applied |= SET_ATTR_SIZE
-                if mask & (SET_ATTR_UID | SET_ATTR_GID):
-                    u = self._id(attr.uid, "uid") if mask & SET_ATTR_UID else 0xFFFF_FFFF
-                    g = self._id(attr.gid, "gid") if mask & SET_ATTR_GID else 0xFFFF_FFFF
-                    self._s.chown(p, u, g, path)
-                    applied |= mask & (SET_ATTR_UID | SET_ATTR_GID)
-                if mask & SET_ATTR_MODE:
-                    self._s.chmod(p, attr.mode & 0o7777, path)
-                    applied |= SET_ATTR_MODE
-                tbits = SET_ATTR_ATIME | SET_ATTR_MTIME | SET_ATTR_ATIME_NOW | SET_ATTR_MTIME_NOW
-                if mask & tbits:
-                    self._set_times(
-                        p, path,
-                        attr.atime if mask & SET_ATTR_ATIME else None,
-                        attr.mtime if mask & SET_ATTR_MTIME else None,
-                        True, bool(mask & SET_ATTR_ATIME_NOW), bool(mask & SET_ATTR_MTIME_NOW))
-                    applied |= mask & tbits
+                if mask & xbits and self._has_setattr:
+                    # One transaction: all or none, so nothing is applied if it fails.
+                    result = self._set_attr_one(p, path, mask, attr)
+                    applied = mask & xbits
+                else:
+                    if mask & SET_ATTR_SIZE:
+                        self._s.truncate(p, attr.length, path)
+                        applied |= SET_ATTR_SIZE
+                    if mask & (SET_ATTR_UID | SET_ATTR_GID):
+                        u = self._id(attr.uid, "uid") if mask & SET_ATTR_UID else 0xFFFF_FFFF
+                        g = self._id(attr.gid, "gid") if mask & SET_ATTR_GID else 0xFFFF_FFFF
+                        self._s.chown(p, u, g, path)
+                        applied |= mask & (SET_ATTR_UID | SET_ATTR_GID)
+                    if mask & SET_ATTR_MODE:
+                        self._s.chmod(p, attr.mode & 0o7777, path)
+                        applied |= SET_ATTR_MODE
+                    if mask & tbits:
+                        self._set_times(
+                            p, path,
+                            attr.atime if mask & SET_ATTR_ATIME else None,
+                            attr.mtime if mask & SET_ATTR_MTIME else None,
+                            True, bool(mask & SET_ATTR_ATIME_NOW),
+                            bool(mask & SET_ATTR_MTIME_NOW))
+                        applied |= mask & tbits
                 if mask & SET_ATTR_FLAGS:
-                    self._write_flags(p, path, attr.flags)
+                    fd = self._write_flags(p, path, attr.flags)
                     applied |= SET_ATTR_FLAGS
+                    # The result through the open file: no second path lookup.
+                    try:
+                        return self._fd_attr(fd, path)
+                    except DingofsError:
+                        return known()
+                    finally:
+                        self._close_quietly(fd, path)
             except DingofsError as exc:
                 exc.applied_mask = applied  # type: ignore[attr-defined]
                 raise
-            return self._stat_raw(p, path, True)
+            if result is not None:
+                return result
+            if not applied:  # nothing changed: a failing stat is a real error
+                return self._stat_raw(p, path, True)
+            return self._changed(p, path, True, known)
 
-    def _write_flags(self, p: bytes, path: Any, flags: int) -> None:
+    def _set_attr_one(self, p: bytes, path: Any, mask: int, attr: Attr) -> Attr:
+        """The non-FLAGS part of :meth:`set_attr` as one ``dingofs_x_setattr``
+        transaction; returns the attributes it read after the change."""
+        lib = self._s.lib
+        xmask = 0
+        mode = uid = gid = size = 0
+        if mask & SET_ATTR_SIZE:
+            xmask |= int(lib.DINGOFS_X_SET_SIZE)
+            size = attr.length
+        if mask & SET_ATTR_UID:
+            xmask |= int(lib.DINGOFS_X_SET_UID)
+            uid = self._id(attr.uid, "uid")
+        if mask & SET_ATTR_GID:
+            xmask |= int(lib.DINGOFS_X_SET_GID)
+            gid = self._id(attr.gid, "gid")
+        if mask & SET_ATTR_MODE:
+            xmask |= int(lib.DINGOFS_X_SET_MODE)
+            mode = attr.mode & 0o7777
+        ts: tuple[tuple[int, int], tuple[int, int]] | None = None
+        spec = [(0, int(lib.UTIME_OMIT)), (0, int(lib.UTIME_OMIT))]
+        for i, (bit, now_bit, xbit, name) in enumerate((
+                (SET_ATTR_ATIME, SET_ATTR_ATIME_NOW, lib.DINGOFS_X_SET_ATIME, "atime"),
+                (SET_ATTR_MTIME, SET_ATTR_MTIME_NOW, lib.DINGOFS_X_SET_MTIME, "mtime"))):
+            if mask & now_bit:
+                spec[i] = (0, int(lib.UTIME_NOW))
+            elif mask & bit:
+                spec[i] = divmod(int(getattr(attr, name)), _NS)
+            else:
+                continue
+            xmask |= int(xbit)
+        if xmask & int(lib.DINGOFS_X_SET_ATIME | lib.DINGOFS_X_SET_MTIME):
+            ts = (spec[0], spec[1])
+        values = self._s.x_setattr(p, 0, xmask, mode, uid, gid, size, ts, path)
+        return self._attr_fl(values, self._dev)
+
+    def _write_flags(self, p: bytes, path: Any, flags: int) -> int:
+        """Set the inode flags of ``p`` (``FS_IOC_SETFLAGS`` on an ``O_RDONLY|O_NONBLOCK``
+        open); returns the still open fd, which the caller closes."""
         s, lib = self._s, self._s.lib
         fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, path)
         try:
             arg = s.ffi.new("char[]", 8)
             s.ffi.memmove(arg, int(flags).to_bytes(8, "little"), 8)
             s.ioctl(fd, lib.FS_IOC_SETFLAGS, arg, path)
-        finally:
-            s.close(fd, path)
+        except BaseException:
+            self._close_quietly(fd, path)
+            raise
+        return fd
+
+    def _close_quietly(self, fd: int, path: Any) -> None:
+        """Close ``fd``; a failure to close is not the caller's error."""
+        with contextlib.suppress(DingofsError):
+            self._s.close(fd, path)
+
+    def _fd_attr(self, fd: int, path: Any) -> Attr:
+        """The attributes of the open ``fd`` (flags included) without a path lookup."""
+        s = self._s
+        if s.has_xfstat:
+            return self._attr_fl(s.x_fstat_values(fd, path), self._dev)
+        values = s.stat_values("dingofs_fstat", fd, path)
+        arg = s.ffi.new("char[]", 8)
+        flags = 0
+        fmt = _stat.S_IFMT(values[self._mode_index])
+        if fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR:
+            s.ioctl(fd, s.lib.FS_IOC_GETFLAGS, arg, path)
+            flags = int.from_bytes(s.ffi.buffer(arg, 4)[:], "little")
+        return self._attr_nofl(values, self._dev, flags)
 
     def access(self, path: Path, mode: int) -> bool:
         """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …)."""
@@ -830,13 +984,18 @@ class Client:
     def mkdir(self, path: Path, mode: int = 0o777) -> Attr:
         """Create a directory (``mode`` minus the umask).
 
-        :returns: the new directory's attributes.
+        :returns: the new directory's attributes, read in the same engine
+            transaction as its creation. With a library lacking the extension they
+            are read again afterwards; if that fails the result is
+            :attr:`Attr.partial` with only ``mode`` (type and permission bits) set.
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0o7777)
+        perm = mode & ~self._current_umask() & 0o7777
         with self._use("dingofs_mkdir", path):
-            self._s.mkdir(p, mode & ~self._current_umask() & 0o7777, path)
-            return self._stat_raw(p, path, False)
+            self._s.mkdir(p, perm, path)
+            return self._changed(p, path, False,
+                                 lambda: self._partial_attr(mode=_stat.S_IFDIR | perm))
 
     def makedirs(self, path: Path, mode: int = 0o777, exist_ok: bool = False) -> None:
         """Create a directory and its missing parents, like :func:`os.makedirs`.
@@ -1242,20 +1401,32 @@ class Client:
             self._s.x_rename2(pa, pb, int(self._s.lib.DINGOFS_X_RENAME_EXCHANGE), a, b)
 
     def link(self, src: Path, dst: Path) -> Attr:
-        """Make ``dst`` another name of ``src``; returns the attributes of ``dst``."""
+        """Make ``dst`` another name of ``src``; returns the attributes of ``dst``.
+
+        They are read in the same engine transaction as the link; with a library
+        lacking the extension they are read again afterwards, and if that fails
+        the result is an :attr:`Attr.partial` record with no field known.
+        """
         ps = fspath(src)
         pd = fspath(dst)
         with self._use("dingofs_link", src):
             self._s.link(ps, pd, src, dst)
-            return self._stat_raw(pd, dst, False)
+            return self._changed(pd, dst, False, self._partial_attr)
 
     def symlink(self, target: Path, link: Path) -> Attr:
-        """Create ``link`` as a symlink to ``target``; returns the link's attributes."""
+        """Create ``link`` as a symlink to ``target``; returns the link's attributes.
+
+        They are read in the same engine transaction as the creation; with a
+        library lacking the extension they are read again afterwards, and if that
+        fails the result is :attr:`Attr.partial` with ``mode`` (``S_IFLNK | 0o777``)
+        and ``length`` (the target's length) set.
+        """
         pt = fspath(target, "target")
         pl = fspath(link)
         with self._use("dingofs_symlink", link):
             self._s.symlink(pt, pl, target, link)
-            return self._stat_raw(pl, link, False)
+            return self._changed(pl, link, False, lambda: self._partial_attr(
+                mode=_stat.S_IFLNK | 0o777, length=len(pt)))
 
     def readlink(self, path: Path) -> Any:
         """The target of a symlink (``bytes`` for a bytes path)."""
@@ -1269,6 +1440,11 @@ class Client:
 
         ``mode`` holds the type (``stat.S_IFIFO`` …; none means a regular file)
         and the permission bits, from which the umask is removed.
+
+        :returns: the new inode's attributes, read in the same engine transaction
+            as its creation. With a library lacking the extension they are read
+            again afterwards; if that fails the result is :attr:`Attr.partial` with
+            ``mode`` (type and permission bits) and ``rdev`` set.
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0xFFFF_FFFF)
@@ -1276,7 +1452,8 @@ class Client:
         fmt = _stat.S_IFMT(mode) or _stat.S_IFREG
         perm = mode & 0o7777 & ~self._current_umask()
         with self._use("dingofs_x_mknod", path):
-            if self._s.has("mknod"):
+            recorded = self._s.has("mknod")
+            if recorded:
                 self._s.x_mknod(p, fmt | perm, dev, path)
             elif fmt == _stat.S_IFREG:
                 lib = self._s.lib
@@ -1284,7 +1461,8 @@ class Client:
                 self._s.close(fd, path)
             else:
                 raise error_from_errno(_errno.EOPNOTSUPP, "dingofs_x_mknod", path)
-            return self._stat_raw(p, path, False)
+            return self._changed(p, path, False, lambda: self._partial_attr(
+                mode=fmt | perm, rdev=dev), recorded)
 
     # -- extended attributes and ioctl -----------------------------------------------------
     def setxattr(self, path: Path, name: str | bytes, value: Any, flags: int = 0) -> None:

@@ -109,10 +109,16 @@ class Attr:
 
     ``Attr()`` makes an empty record to fill and pass to ``Client.set_attr``:
     ``a = Attr(); a.flags = 0x40`` or ``Attr(mode=0o600, uid=0)``.
+
+    :attr:`partial` is ``True`` only for the result of a change (``chmod``,
+    ``mkdir``, ``set_attr`` …) that was applied but whose resulting attributes
+    could not be read back: then only the fields the request itself determined
+    are meaningful and every other field is 0 (see :attr:`partial`).
     """
 
     __slots__ = ("ino", "mode", "nlink", "uid", "gid", "length", "rdev", "atime", "mtime",
-                 "ctime", "blksize", "blocks", "dev", "_type", "_flags", "_flags_loader")
+                 "ctime", "blksize", "blocks", "dev", "_type", "_flags", "_flags_loader",
+                 "_partial")
 
     ino: int
     mode: int
@@ -147,6 +153,7 @@ class Attr:
         blocks: int = 0,
         dev: int = 0,
         flags_loader: Callable[[], int] | None = None,
+        partial: bool = False,
     ) -> None:
         self.ino = ino
         self.mode = mode
@@ -164,8 +171,27 @@ class Attr:
         self._type: FileType | None = FileType(type) if type is not None else None
         self._flags: int | None = flags
         self._flags_loader = flags_loader
+        self._partial = bool(partial)
         if flags is None and flags_loader is None:
             self._flags = 0
+
+    @property
+    def partial(self) -> bool:
+        """Whether these attributes are only what the request determined.
+
+        ``False`` for every attribute read from the filesystem. ``True`` when a
+        change succeeded but its resulting attributes could not be read: with a
+        library that lacks the engine's ``x_last_attr``/``x_setattr`` extensions
+        (the upstream one) the result of a change is read with a second call,
+        which can fail after the change was applied (the change removed search
+        permission on the path, another client renamed or removed the file).
+        The change is not reported as failed then; the result carries the values
+        the request set (e.g. the permission bits after ``chmod``, ``uid``/``gid``
+        after ``chown``, type and permission bits after ``mkdir``/``mknod``/
+        ``symlink``, the size and times ``set_attr`` set) plus ``dev``, and 0 in
+        every other field (``ino == 0``). Call ``stat`` again for the full record.
+        """
+        return self._partial
 
     # -- upstream fields with special handling ---------------------------------------------
     @property
@@ -317,14 +343,19 @@ class Attr:
 
     def __repr__(self) -> str:
         flags = "?" if self._flags is None else hex(self._flags)
+        partial = ", partial=True" if self._partial else ""
         return (
             f"Attr(ino={self.ino}, mode={oct(self.mode)}, nlink={self.nlink}, uid={self.uid}, "
             f"gid={self.gid}, length={self.length}, rdev={self.rdev}, atime={self.atime}, "
-            f"mtime={self.mtime}, ctime={self.ctime}, type={self.type.name}, flags={flags})"
+            f"mtime={self.mtime}, ctime={self.ctime}, type={self.type.name}, flags={flags}"
+            f"{partial})"
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        return self._as_dict()
+        state = self._as_dict()
+        if self._partial:
+            state["partial"] = True
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         flags = state.pop("flags", 0)
@@ -374,6 +405,7 @@ def attr_builder(order: Sequence[str]) -> Callable[..., Attr]:
         "    a.dev = dev",
         "    a._type = None",
         "    a._flags_loader = loader",
+        "    a._partial = False",
     ]
     if "flags" not in order:
         lines.append("    a._flags = flags")

@@ -203,6 +203,10 @@ def test_absent_extensions_report_eopnotsupp(stub_bridge):
     assert lib.dfx_fchmod(1, 3, 0o644) == E
     assert lib.dfx_fchown(1, 3, 0, 0) == E
     assert lib.dfx_fsck(b"local://x", 0, ffi.NULL) == E
+    assert lib.dfx_setattr(1, b"/x", 0, 1, 0o644, 0, 0, 0, ffi.NULL, st, fl) == E
+    assert lib.dfx_last_attr(1, st, fl) == E
+    buf_err = ffi.new("char[16]")
+    assert lib.dfx_last_error(buf_err, 16) == 0
     lib.dfx_free(ffi.NULL)  # a no-op, must not crash
     # the core functions are the stubs: the module really is bound to them
     assert lib.dingofs_new() == 0
