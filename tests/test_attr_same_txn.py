@@ -294,10 +294,6 @@ def test_set_attr_all_or_none(work):
     assert res["calls"] == {"dingofs_x_setattr": 1}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: Fs::SetAttr re-resolves the path after the change inside the transaction "
-    "(Remember(ResolveIno(path))), so a MODE that removes search permission on 'a/.' "
-    "fails the whole x_setattr with EACCES"))
 def test_set_attr_mode_removing_search_permission(work):
     _need_extensions()
 

@@ -75,6 +75,14 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
       std::string path = DataPath(data_dir_, n.ino);
       oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
       oi->hostfd_rw = oi->hostfd >= 0 && !read_only_;
+      if (oi->hostfd < 0 && errno == ENOENT && fresh.size > 0) {
+        // Every file with data has a data file, so another handle freed this
+        // inode (its probe ran before our opener lock) after the snapshot we
+        // resolved the name in: answer from a fresh snapshot. Once the data
+        // file is open here, a later removal no longer matters.
+        OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
+        Fail(db_.in_txn() ? ENOENT : kStale);
+      }
     }
     oi->size = fresh.size;
     oi->mtime = fresh.mtime;

@@ -322,8 +322,9 @@ constexpr int kStale = 100001;
 // store (so a rename over a name is atomic for it). While the caches are
 // known current, nothing is asked of the store and no snapshot is taken
 // unless the body needs the store; if the store has moved on by then, the body
-// runs again on a fresh snapshot. Bodies must therefore be restartable up to
-// their first store access.
+// runs again on a fresh snapshot (as it does when it finds that its snapshot
+// is too old, kStale). Bodies must therefore be restartable up to the point
+// where they may fail with kStale.
 template <class F>
 auto Fs::ReadOp(F f) -> decltype(f()) {
   if (t_txn_owner == this) return f();  // inside this handle's transaction
@@ -335,18 +336,22 @@ auto Fs::ReadOp(F f) -> decltype(f()) {
     MetaDb& db;
     ~EndRead() { db.EndRead(); }
   } end{db_};
-  if (CachesCurrent()) {
-    db_.ArmFirstStatement(&Fs::LazySnapshot, this);
+  bool fast = CachesCurrent();
+  for (int attempt = 1;; attempt++) {
+    if (fast) {
+      db_.ArmFirstStatement(&Fs::LazySnapshot, this);
+    } else {
+      db_.BeginRead();
+      Refresh(true);
+    }
     try {
       return f();
     } catch (const FsError& e) {
-      if (e.err != kStale) throw;
+      if (e.err != kStale || attempt >= 100) throw;
     }
     db_.EndRead();
+    fast = false;
   }
-  db_.BeginRead();
-  Refresh(true);
-  return f();
 }
 
 // Metadata transaction (BEGIN IMMEDIATE ... COMMIT). A busy store is retried

@@ -140,8 +140,12 @@ void Fs::SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_
       Chmod(path, -1, mode);
     }
     if (times) Utimens(path, t, follow);
-    Cred c = Cred::Current();
-    Remember(ResolveIno(path, follow, c));
+    // Each change above recorded the attributes it left (a later lookup of
+    // the path might no longer be allowed); with no change, look them up.
+    if (mask == 0) {
+      Cred c = Cred::Current();
+      Remember(ResolveIno(path, follow, c));
+    }
   });
 }
 
