@@ -188,6 +188,10 @@ void Fs::ClearCache() {
 }
 
 void Fs::Refresh(bool force) {
+  // Inside a read snapshot the caches already agree with it; checking the
+  // sequence again would mark them current for commits the snapshot cannot
+  // see.
+  if (db_.in_read() && !force) return;
   uint64_t ended = 0, begun = 1;
   if (seq_ != nullptr) {
     // Read the finished count first: if both are equal afterwards, no write

@@ -617,5 +617,9 @@ TEST(mt_three_processes_o_append_records_intact) {
   fs_close(h);
   char addr[1024];
   fs_addr(addr, sizeof addr, FSNAME, NULL);
-  CHECK_EQ_INT(dingofs_x_fsck(addr, 0, NULL), 0);
+  char* report = NULL;
+  int problems = dingofs_x_fsck(addr, 0, &report);
+  if (problems != 0 && report != NULL) fprintf(stderr, "  fsck: %s\n", report);
+  dingofs_x_free(report);
+  CHECK_EQ_INT(problems, 0);
 }
