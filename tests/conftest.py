@@ -6,35 +6,32 @@ Every test gets its own embedded (``local://``) filesystem under its own
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
 import pytest
-
-try:  # hypothesis is a test extra; the suite still collects without it
-    from hypothesis import HealthCheck, settings
-except ImportError:  # pragma: no cover
-    settings = None  # type: ignore[assignment]
-
+from _profiles import freeze_local_constants, load_profiles
 from helpers import local_url
 
 import dingofs
 
 # --------------------------------------------------------------------------
-# hypothesis profiles
+# hypothesis profiles: ``ci`` (derandomized, no database) unless
+# $HYPOTHESIS_PROFILE names another; the same in and out of CI (tests/_profiles.py)
 # --------------------------------------------------------------------------
-if settings is not None:
-    _common = dict(
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        print_blob=True,
-    )
-    settings.register_profile("ci", max_examples=25, **_common)
-    settings.register_profile("dev", max_examples=100, **_common)
-    settings.register_profile("long", max_examples=2000, **_common)
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+HAVE_HYPOTHESIS = importlib.util.find_spec("hypothesis") is not None  # a test extra
+if HAVE_HYPOTHESIS:
+    load_profiles(freeze=False)
+
+
+@pytest.hookimpl(trylast=True)  # after hypothesis's own pytest_sessionstart
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Freeze hypothesis's local constants before any test module is collected."""
+    if HAVE_HYPOTHESIS:
+        freeze_local_constants()
 
 
 # --------------------------------------------------------------------------
