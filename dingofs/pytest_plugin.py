@@ -1,11 +1,12 @@
-"""pytest plugin: every test gets its own embedded DingoFS filesystem.
+"""pytest plugin: every test gets its own embedded DingoFS filesystem, and a
+session can share one between its tests and xdist workers.
 
 Installed with the package and loaded through the ``pytest11`` entry point
 (name ``dingofs``); disable it with ``-p no:dingofs``, or enable it with
 ``-p dingofs`` when plugin autoloading is off. Do not also list it in
 ``pytest_plugins``.
 
-Fixtures (all function-scoped; filesystems live under the test's
+Per-test fixtures (function-scoped; filesystems live under the test's
 ``tmp_path``, so tests are isolated and safe under ``pytest-xdist``):
 
 ``dingofs_client``
@@ -25,8 +26,29 @@ Fixtures (all function-scoped; filesystems live under the test's
     ``storage_options`` for ``dingofs://NAME/...`` URLs of that filesystem
     (for pandas, dask, ...); ``dingofs_url`` is its root URL.
 
-Everything is stopped at the end of the test. This module imports nothing
-from the compiled bridge when pytest loads it; fixtures import it when used.
+Everything above is stopped at the end of the test.
+
+Session fixture (one filesystem for the whole run, across xdist workers):
+
+``dingofs_shared``
+    a :class:`dingofs.Client` on the filesystem ``shared``, the same for every
+    test of the session and every ``pytest-xdist`` worker of it, so tests see
+    each other's files (give them distinct paths, e.g. from xdist's
+    ``worker_id``). Its directory is :func:`shared_root`: without xdist
+    ``tmp_path_factory.getbasetemp() / "dingofs-shared"``; in a worker, whose
+    base temporary directory is ``<session basetemp>/popen-gwN``,
+    ``tmp_path_factory.getbasetemp().parent / "dingofs-shared-<testrun_uid>"``
+    (xdist's identifier of the run), the same for all workers of one run. The
+    filesystem is in ``base/`` there, client logs in ``logs/``. The first
+    worker to mount it creates it (the engine creates a ``local://``
+    filesystem on first mount and lets several processes mount it at once);
+    each worker mounts it once and stops that client when its session ends.
+    ``dingofs_shared.mds_addrs`` is the ``local://`` address, to mount it
+    again (e.g. in a subprocess). Workers share it only on one machine
+    (xdist's ``popen`` workers, the default).
+
+This module imports nothing from the compiled bridge when pytest loads it;
+fixtures import it when used.
 """
 from __future__ import annotations
 
@@ -42,17 +64,20 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from dingofs.fsspec import DingoFileSystem
     from dingofs.path import DingoPath
 
-__all__ = ["DingoFSFactory"]
+__all__ = ["DingoFSFactory", "shared_root"]
 
 #: Name of the filesystem behind ``dingofs_client``.
 DEFAULT_NAME = "test"
+#: Name of the filesystem behind ``dingofs_shared``.
+SHARED_NAME = "shared"
 
 
 class DingoFSFactory:
     """Makes embedded filesystems (and clients on them) under one directory.
 
-    :param root: a directory owned by one test (its filesystems live in
-        ``root/base``, client logs in ``root/logs``).
+    :param root: a directory owned by one test, or by the session for
+        ``dingofs_shared`` (its filesystems live in ``root/base``, client logs
+        in ``root/logs``).
     """
 
     def __init__(self, root: Path) -> None:
@@ -204,3 +229,33 @@ def dingofs_url(dingofs_factory: DingoFSFactory, dingofs_client: Client) -> str:
     _ensure_protocol()
     return dingofs_factory.url(DEFAULT_NAME)
 
+
+def shared_root(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory of the session's shared filesystem (``dingofs_shared``).
+
+    Without pytest-xdist: ``<basetemp>/dingofs-shared``. In an xdist worker,
+    whose base temporary directory is ``<session basetemp>/popen-gwN``:
+    ``<session basetemp>/dingofs-shared-<testrun_uid>``, the same for every
+    worker of the run.
+    """
+    basetemp = tmp_path_factory.getbasetemp()
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return basetemp / "dingofs-shared"
+    return basetemp.parent / f"dingofs-shared-{workerinput['testrunuid']}"
+
+
+@pytest.fixture(scope="session")
+def dingofs_shared(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Client]:
+    """A client on the filesystem shared by every test and xdist worker of the session.
+
+    Created by the first worker that mounts it; stopped at the end of each
+    worker's session. Tests see each other's files: use distinct paths.
+    """
+    factory = DingoFSFactory(shared_root(pytestconfig, tmp_path_factory))
+    try:
+        yield factory.client(SHARED_NAME)
+    finally:
+        factory.close()
