@@ -24,14 +24,24 @@ every process has unmounted, the parent runs the checker
 every file of every model byte for byte, that each subtree holds nothing
 else, and every file left in ``/shared``.
 
+Then the shared-use scenario (``soak/shared_use.py``, also run in a short
+profile by ``tests/test_shared_use.py``) runs for SOAK_SHARED_SECONDS: one
+long-lived client and a reader client stay mounted in this process while worker
+processes come and go in rounds (1 in SOAK_SHARED_KILL killed with SIGKILL
+mid-operation); every acknowledged file is verified after each round and after a
+fresh mount, the reader must never miss the renamed-over name, and the checker
+must report 0 problems.
+
 Environment: SOAK_SECONDS (600), SOAK_PROCS (4), SOAK_THREADS (3 per process),
 SOAK_SEED (random), SOAK_BASE (base directory; default a new temporary one,
 removed after a successful run, kept after a failure), SOAK_MAX_FILES (per
-thread, 40), SOAK_MAX_SIZE (bytes per file, 262144).
+thread, 40), SOAK_MAX_SIZE (bytes per file, 262144), SOAK_SHARED_SECONDS (shared-use
+scenario, default SOAK_SECONDS / 2; 0 skips it), SOAK_SHARED_WORKERS (worker processes
+per round, 6), SOAK_SHARED_KILL (1 worker in N killed, 5).
 
 Exit status 0 only when every worker finished without an unexpected error,
-the checker found no problem and every file verified.  The last line is a
-summary: ``soak: N passed, 0 failed`` counts the verified files.
+the checker found no problem and every file verified (in both parts).  The last
+lines are a summary: ``soak: N passed, 0 failed`` counts the verified files.
 """
 
 from __future__ import annotations
@@ -559,6 +569,13 @@ def main() -> int:
     nfail += len(bad)
     print(f"soak: verified after remount: {verified} files ({nfiles} in the models, the rest "
           f"in /shared)", flush=True)
+
+    shared_seconds = env_int("SOAK_SHARED_SECONDS", seconds // 2)
+    if shared_seconds > 0:
+        shared_verified, shared_failures = shared_use_soak(base, shared_seconds, seed)
+        verified += shared_verified
+        nfail += shared_failures
+        failed |= shared_failures != 0
     print(f"soak: {verified} passed, {nfail} failed", flush=True)
     if failed:
         print(f"soak: FAILED (base kept: {base})", flush=True)
@@ -567,6 +584,51 @@ def main() -> int:
         shutil.rmtree(base, ignore_errors=True)
     print("soak: OK", flush=True)
     return 0
+
+
+def shared_use_soak(base: str, seconds: int, seed: int) -> tuple[int, int]:
+    """The shared-use scenario for ``seconds``; returns (files verified, failures)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import shared_use
+
+    workers = env_int("SOAK_SHARED_WORKERS", 6)
+    kill = env_int("SOAK_SHARED_KILL", 5)
+    work = os.path.join(base, "shared-use")
+    os.makedirs(work, exist_ok=True)
+    print(f"soak: shared use: {seconds} s, {workers} worker processes per round, 1 in {kill} "
+          f"killed with SIGKILL, seed {seed}, in {work}", flush=True)
+    cfg = shared_use.Config(work=work, seconds=seconds, min_rounds=1, workers=workers,
+                            kill_one_in=kill, min_overlap=1000, max_seconds=2 * seconds + 120,
+                            seed=seed)
+    started = time.monotonic()
+    last = [started]
+
+    def progress(line: str) -> None:  # a round's line every 30 s; failures come at the end
+        now = time.monotonic()
+        if "FAILURE" not in line and now - last[0] >= 30:
+            last[0] = now
+            print(f"soak: {line}", flush=True)
+
+    res = shared_use.run(cfg, log=progress)
+    short = res.overlap_thread < cfg.min_overlap or res.overlap_process < cfg.min_overlap
+    if short:
+        res.problems.append(f"stats overlapping renames: {res.overlap_thread} (thread), "
+                            f"{res.overlap_process} (processes), fewer than {cfg.min_overlap}")
+    for p in res.problems[:50]:
+        print(f"soak: shared use: FAILURE: {p}", flush=True)
+    print(f"soak: shared use: rounds {res.rounds}, worker processes started {res.started}, "
+          f"killed {res.killed}, finished {res.finished}; renamer processes "
+          f"{res.renamers_started} ({res.renamers_killed} killed)", flush=True)
+    print(f"soak: shared use: files acknowledged {res.acked_files}, unlinks acknowledged "
+          f"{res.acked_unlinks}, verified after rounds {res.verified_rounds}, verified after a "
+          f"fresh mount {res.verified_final}", flush=True)
+    print(f"soak: shared use: reader stats {res.stats}, misses {res.misses}; overlapping "
+          f"renames: thread {res.overlap_thread} ({res.renames_thread} renames), processes "
+          f"{res.overlap_process} ({res.renames_process} renames); reads of /cfg "
+          f"{res.cfg_reads} ({res.bad_reads} wrong)", flush=True)
+    print(f"soak: shared use: lock checks {res.lock_checks}; fsck {res.fsck_problems} "
+          f"problem(s); {len(res.problems)} failure(s) in {res.seconds:.0f} s", flush=True)
+    return res.verified_final, len(res.problems)
 
 
 if __name__ == "__main__":

@@ -86,3 +86,63 @@ def run_in_child(func: Callable[[], Any], timeout: float = 60.0) -> Any:
     if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
         raise ChildFailed(f"child exit status {status:#x}")
     return value
+
+
+# SQLite (unix VFS) lock bytes: a connection to a WAL database holds a shared
+# (read) POSIX lock on the SHARED range of the database file, bytes
+# 1073741826-1073742335 (PENDING_BYTE + 2 ..), for as long as it is open, and
+# one on the DMS byte (128) of the ``-shm`` file.
+SQLITE_SHARED_FIRST = 1073741826
+SQLITE_SHARED_LAST = 1073742335
+SQLITE_SHM_DMS = 128
+
+
+def posix_locks(path: Path | str, pid: int | None = None) -> list[tuple[str, int, int]]:
+    """POSIX (fcntl) locks that ``pid`` holds on ``path``, from ``/proc/locks``.
+
+    Each lock is ``(kind, first, last)``: ``kind`` is ``READ`` or ``WRITE``,
+    ``last`` is ``-1`` for a lock to the end of the file. ``/proc/locks`` names a
+    file ``MAJOR:MINOR:INODE`` (major and minor in hex, inode in decimal) and
+    shows pids as seen from the reading process's pid namespace; blocked
+    waiters (``->`` lines) are skipped.
+    """
+    st = os.stat(path)
+    want = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    pid = os.getpid() if pid is None else pid
+    found = []
+    with open("/proc/locks") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) < 8 or fields[1] == "->" or fields[1] != "POSIX":
+                continue
+            _, _, _, kind, owner, ident, first, last = fields[:8]
+            major, minor, inode = ident.split(":")
+            if (int(major, 16), int(minor, 16), int(inode)) != want or int(owner) != pid:
+                continue
+            found.append((kind, int(first), -1 if last == "EOF" else int(last)))
+    return found
+
+
+def covers(locks: list[tuple[str, int, int]], byte: int) -> bool:
+    """Whether one of ``locks`` (from ``posix_locks``) covers ``byte``."""
+    return any(first <= byte and (last == -1 or byte <= last) for _, first, last in locks)
+
+
+def sqlite_lock_problem(db: Path | str, pid: int | None = None) -> str | None:
+    """None when ``pid`` holds SQLite's read locks of an open WAL connection to ``db``.
+
+    Checks the shared lock on the database file's SHARED range and the one on
+    the DMS byte of its ``-shm`` file; returns what is missing otherwise.
+    """
+    pid = os.getpid() if pid is None else pid
+    problems = []
+    locks = posix_locks(db, pid)
+    if not covers(locks, SQLITE_SHARED_FIRST):
+        problems.append(f"no POSIX lock of pid {pid} on {os.path.basename(db)} covering byte "
+                        f"{SQLITE_SHARED_FIRST} (its locks there: {locks})")
+    shm = f"{db}-shm"
+    shm_locks = posix_locks(shm, pid) if os.path.exists(shm) else []
+    if not covers(shm_locks, SQLITE_SHM_DMS):
+        problems.append(f"no POSIX lock of pid {pid} on {os.path.basename(shm)} covering byte "
+                        f"{SQLITE_SHM_DMS} (its locks there: {shm_locks})")
+    return "; ".join(problems) or None
