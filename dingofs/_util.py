@@ -111,6 +111,16 @@ def read_umask() -> int:
 _SHUT_LOCK = threading.Lock()
 
 
+def _new_shut_lock_in_child() -> None:
+    """A forked child gets a fresh lock: a parent thread may have held the old one."""
+    global _SHUT_LOCK
+    _SHUT_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_shut_lock_in_child)
+
+
 class Gate:
     """Counts calls in flight on an object and refuses new ones once closed.
 

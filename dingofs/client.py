@@ -117,8 +117,9 @@ def _delete_option_sessions() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _state_lock
+    global _state_lock, _print_lock
     _state_lock = threading.Lock()
+    _print_lock = threading.Lock()
     _option_sessions.clear()
     for c in list(_clients):
         c._inherited_by_fork()
