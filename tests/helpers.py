@@ -5,6 +5,7 @@ import os
 import pickle
 import stat as stat_mod
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable
@@ -110,16 +111,22 @@ def posix_locks(path: Path | str, pid: int | None = None) -> list[tuple[str, int
     want = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
     pid = os.getpid() if pid is None else pid
     found = []
-    with open("/proc/locks") as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) < 8 or fields[1] == "->" or fields[1] != "POSIX":
-                continue
-            _, _, _, kind, owner, ident, first, last = fields[:8]
-            major, minor, inode = ident.split(":")
-            if (int(major, 16), int(minor, 16), int(inode)) != want or int(owner) != pid:
-                continue
-            found.append((kind, int(first), -1 if last == "EOF" else int(last)))
+    # One read() of the whole table: the kernel walks a list that other
+    # processes change all the time, and a walk split over reads can skip entries.
+    fd = os.open("/proc/locks", os.O_RDONLY)
+    try:
+        table = os.read(fd, 1 << 22).decode("ascii", "replace")
+    finally:
+        os.close(fd)
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 8 or fields[1] == "->" or fields[1] != "POSIX":
+            continue
+        _, _, _, kind, owner, ident, first, last = fields[:8]
+        major, minor, inode = ident.split(":")
+        if (int(major, 16), int(minor, 16), int(inode)) != want or int(owner) != pid:
+            continue
+        found.append((kind, int(first), -1 if last == "EOF" else int(last)))
     return found
 
 
@@ -135,6 +142,15 @@ def sqlite_lock_problem(db: Path | str, pid: int | None = None) -> str | None:
     the DMS byte of its ``-shm`` file; returns what is missing otherwise.
     """
     pid = os.getpid() if pid is None else pid
+    for _ in range(4):  # a lock that is really missing is missing on every look
+        problem = _sqlite_lock_problem_once(db, pid)
+        if problem is None:
+            return None
+        time.sleep(0.001)
+    return _sqlite_lock_problem_once(db, pid)
+
+
+def _sqlite_lock_problem_once(db: Path | str, pid: int) -> str | None:
     problems = []
     locks = posix_locks(db, pid)
     if not covers(locks, SQLITE_SHARED_FIRST):
