@@ -166,6 +166,12 @@ static void forked_child_works(void* arg) {
 }
 
 TEST(shared_fork_while_threads_do_io) {
+#ifdef __SANITIZE_ADDRESS__
+  /* The toolchain's AddressSanitizer runtime does not hold its allocator
+   * locks across fork(), so a child forked while another thread allocates can
+   * hang inside the runtime. The plain build runs this test. */
+  SKIP("fork while threads allocate is not safe under this AddressSanitizer runtime");
+#endif
   uintptr_t h = fs_default();
   struct busy b = {h, 0, 0};
   pthread_t t[2];
