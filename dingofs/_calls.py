@@ -729,15 +729,19 @@ class Session:
     def x_mknod(self, path: bytes, mode: int, dev: int, shown: _Path = None) -> None:
         self.check(self.lib.dfx_mknod(self.h, path, mode, dev), "dingofs_x_mknod", shown)
 
+    def _timespecs(self, ts: tuple[tuple[int, int], tuple[int, int]] | None) -> Any:
+        """``struct timespec[2]`` of ``((sec, nsec), (sec, nsec))``; NULL for None."""
+        if ts is None:
+            return self.ffi.NULL
+        cts = self.ffi.new("struct timespec[2]")
+        for i, (sec, nsec) in enumerate(ts):
+            cts[i].tv_sec = sec
+            cts[i].tv_nsec = nsec
+        return cts
+
     def x_utimens(self, path: bytes, ts: tuple[tuple[int, int], tuple[int, int]] | None,
                   flags: int, shown: _Path = None) -> None:
-        if ts is None:
-            cts = self.ffi.NULL
-        else:
-            cts = self.ffi.new("struct timespec[2]")
-            for i, (sec, nsec) in enumerate(ts):
-                cts[i].tv_sec = sec
-                cts[i].tv_nsec = nsec
+        cts = self._timespecs(ts)
         self.check(self.lib.dfx_utimens(self.h, path, cts, flags), "dingofs_x_utimens", shown)
 
     def x_stat(self, path: bytes, flags: int, shown: _Path = None) -> tuple[Any, int]:
@@ -799,13 +803,7 @@ class Session:
         """``dingofs_x_setattr``: the changes named by ``mask`` (``DINGOFS_X_SET_*``) in one
         transaction, all or none; returns the attributes after the change, read in that
         transaction, decoded like :meth:`x_stat_values`."""
-        if ts is None:
-            cts = self.ffi.NULL
-        else:
-            cts = self.ffi.new("struct timespec[2]")
-            for i, (sec, nsec) in enumerate(ts):
-                cts[i].tv_sec = sec
-                cts[i].tv_nsec = nsec
+        cts = self._timespecs(ts)
         pool = self._stat_pool
         try:
             buf = pool.pop()

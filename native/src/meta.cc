@@ -41,7 +41,10 @@ pthread_rwlock_t* NewGate() {
   return lock;
 }
 
-void InitGate() { g_gate = NewGate(); }
+void InitGate() {
+  EnsureForkHandlers();
+  g_gate = NewGate();
+}
 
 // Open connections of this process (guarded by g_open_mu, always taken
 // inside a section or by the fork handlers while they hold the gate).
@@ -62,7 +65,6 @@ void TrackOpen(MetaDb* db, bool open) {
 
 StoreSection::StoreSection() {
   if (t_gate_depth++ > 0) return;
-  EnsureForkHandlers();
   pthread_once(&g_gate_once, InitGate);
   lock_ = g_gate;
   pthread_rwlock_rdlock(lock_);
