@@ -111,13 +111,17 @@ def posix_locks(path: Path | str, pid: int | None = None) -> list[tuple[str, int
     want = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
     pid = os.getpid() if pid is None else pid
     found = []
-    # One read() of the whole table: the kernel walks a list that other
-    # processes change all the time, and a walk split over reads can skip entries.
+    # The kernel hands the table out one page per read(), so read to the end.
+    # Other processes change it between two reads and a pass can then skip an
+    # entry: callers that look for a lock look several times.
     fd = os.open("/proc/locks", os.O_RDONLY)
     try:
-        table = os.read(fd, 1 << 22).decode("ascii", "replace")
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
     finally:
         os.close(fd)
+    table = b"".join(chunks).decode("ascii", "replace")
     for line in table.splitlines():
         fields = line.split()
         if len(fields) < 8 or fields[1] == "->" or fields[1] != "POSIX":
@@ -142,7 +146,7 @@ def sqlite_lock_problem(db: Path | str, pid: int | None = None) -> str | None:
     the DMS byte of its ``-shm`` file; returns what is missing otherwise.
     """
     pid = os.getpid() if pid is None else pid
-    for _ in range(4):  # a lock that is really missing is missing on every look
+    for _ in range(9):  # a lock that is really missing is missing on every look
         problem = _sqlite_lock_problem_once(db, pid)
         if problem is None:
             return None

@@ -159,3 +159,32 @@ def test_locks_held_after_every_operation_in_a_forked_child(tmp_path: Path) -> N
     finally:
         parent.stop()
     assert dingofs.Client.fsck(url)[0] == 0
+
+
+def test_lock_check_reads_the_whole_lock_table(tmp_path: Path) -> None:
+    """The check finds a lock listed beyond the first page of ``/proc/locks``.
+
+    The kernel hands the table out one page per ``read()``; a check that read
+    once saw only the newest few dozen locks and reported the older locks of a
+    long-lived process as lost when many other processes held locks.
+    """
+    import fcntl
+
+    from helpers import posix_locks
+
+    first = tmp_path / "first"
+    first.write_bytes(b"")
+    fds = [os.open(first, os.O_RDWR)]
+    try:
+        fcntl.lockf(fds[0], fcntl.LOCK_SH, 1, 7)
+        for i in range(300):  # newer locks are listed first: these push "first" back
+            p = tmp_path / f"f{i}"
+            p.write_bytes(b"")
+            fds.append(os.open(p, os.O_RDWR))
+            fcntl.lockf(fds[-1], fcntl.LOCK_EX, 1, 0)
+        with open("/proc/locks", "rb") as f:
+            assert len(f.read()) > os.sysconf("SC_PAGE_SIZE")
+        assert posix_locks(first) == [("READ", 7, 7)]
+    finally:
+        for fd in fds:
+            os.close(fd)

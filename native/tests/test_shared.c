@@ -17,20 +17,27 @@
 
 /* One pass over /proc/locks: 1 when process pid holds a POSIX read lock on
  * the metadata database of filesystem FSNAME covering SQLite's shared range.
- * The whole table is read in one read(): the kernel walks a list that other
- * processes change all the time, so a walk split over several reads can
- * skip entries. */
+ * The kernel hands the table out one page per read(), so it is read to the
+ * end; other processes change it between two reads, and a pass can then skip
+ * an entry (the caller looks several times). */
 static int sqlite_lock_seen(pid_t pid) {
   char db[1200];
   snprintf(db, sizeof db, "%s/meta/%s/meta.db", tt_base, FSNAME);
   struct stat st;
   if (stat(db, &st) != 0) return 0;
-  static char table[1 << 20];
+  static char table[1 << 22];
   int fd = open("/proc/locks", O_RDONLY);
   if (fd < 0) return 0;
-  ssize_t n = read(fd, table, sizeof table - 1);
+  size_t n = 0;
+  for (;;) {
+    ssize_t got = read(fd, table + n, sizeof table - 1 - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    n += (size_t)got;
+    if (n == sizeof table - 1) break;
+  }
   close(fd);
-  if (n <= 0) return 0;
+  if (n == 0) return 0;
   table[n] = '\0';
   int found = 0;
   for (char* line = strtok(table, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -53,10 +60,11 @@ static int sqlite_lock_seen(pid_t pid) {
   return found;
 }
 
-/* A lock that is really missing is missing on every look; a look can still
- * miss an entry when the table is huge, so look a few times. */
+/* A lock that is really missing is missing on every look; one pass can
+ * still skip an entry while other processes lock and unlock, so look a few
+ * times. */
 static int holds_sqlite_lock(pid_t pid) {
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 10; i++) {
     if (sqlite_lock_seen(pid)) return 1;
     usleep(1000);
   }
