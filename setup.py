@@ -12,6 +12,7 @@ import shlex
 import subprocess
 import sys
 
+import setuptools
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
@@ -24,6 +25,19 @@ TARGETS = build_ffi.selected_targets()
 if "system" in TARGETS:
     # Fail early, before anything is compiled, when the system library is missing.
     build_ffi.find_system()
+
+
+def license_metadata() -> dict[str, str]:
+    """Apache-2.0 in the form this setuptools writes without deprecation warnings.
+
+    setuptools >= 77 writes the SPDX ``License-Expression`` (PEP 639); older
+    releases (Debian 12 builds with 66) only know the free-text ``License``
+    field. pyproject.toml lists ``license`` as dynamic so both come from here.
+    LICENSE itself reaches the sdist and the wheel through setuptools' default
+    license-file patterns in both.
+    """
+    major = int(setuptools.__version__.split(".", 1)[0])
+    return {"license_expression" if major >= 77 else "license": "Apache-2.0"}
 
 
 class BuildNativeFirst(build_ext):
@@ -58,6 +72,7 @@ class BuildNativeFirst(build_ext):
 
 
 setup(
+    **license_metadata(),
     cffi_modules=[f"build_ffi.py:{target}_builder" for target in TARGETS],
     cmdclass={"build_ext": BuildNativeFirst},
     # The bridges use only the stable ABI (cffi builds them with Py_LIMITED_API),
