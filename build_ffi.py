@@ -33,7 +33,9 @@ Extra build variables: ``DINGOFS_NATIVE_BUILD`` (directory holding the
 engine's ``libdingofs.a``), ``DINGOFS_EXTRA_LIBS`` (more ``-l`` flags of the
 bundled build), ``DINGOFS_LDFLAGS`` (extra linker flags of every bridge),
 ``DINGOFS_SYSTEM_VERSION`` (version recorded for the system library when
-pkg-config does not give one), ``PKG_CONFIG`` (the pkg-config program).
+pkg-config does not give one), ``PKG_CONFIG`` (the pkg-config program),
+``DINGOFS_REPRO_FLAGS`` (replaces the ``-ffile-prefix-map`` that keeps the
+build directory out of the bridges).
 """
 
 from __future__ import annotations
@@ -545,6 +547,18 @@ def _c_string(text: str) -> str:
     return f'"{safe}"'
 
 
+def _reproducible_flags() -> list[str]:
+    """Keep the source tree's location out of the module (its debug information).
+
+    Two checkouts of one commit in different directories then build
+    byte-identical bridges; ``DINGOFS_REPRO_FLAGS`` replaces these flags.
+    """
+    given = os.environ.get("DINGOFS_REPRO_FLAGS")
+    if given is not None:
+        return shlex.split(given)
+    return [f"-ffile-prefix-map={HERE}=."]
+
+
 def make_builder(target: str = "bundled") -> FFI:
     """Return the :class:`cffi.FFI` builder of ``target`` (``bundled`` or ``system``)."""
     if target not in MODULES:
@@ -559,7 +573,7 @@ def make_builder(target: str = "bundled") -> FFI:
     ffi.set_source(
         MODULES[target],
         _preamble(),
-        extra_compile_args=["-O2", "-Wno-unused-function"],
+        extra_compile_args=["-O2", "-Wno-unused-function", *_reproducible_flags()],
         define_macros=[("DFX_BUILT_VERSION", _c_string(from_version))],
         **opts,
     )
