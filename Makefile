@@ -7,7 +7,7 @@ NATIVE   := native
 
 .PHONY: help native dev run test test-native test-crash test-python lint bench \
         upstream abi-check abi-cross fuzz fuzz-replay fuzz-long test-asan test-tsan soak \
-        system wheel install clean
+        system wheel dist dist-check install clean
 
 help:
 	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
@@ -24,6 +24,8 @@ help:
 	@echo "make upstream     fetch the upstream prebuilt libdingofs into .upstream/"
 	@echo "make system       build against the upstream prebuilt library and run its no-cluster tier"
 	@echo "make wheel        build a binary wheel (auditwheel-repaired) into wheelhouse/"
+	@echo "make dist         sdist and wheel (built from the sdist) into dist/, then twine check and scripts/check_dist.py"
+	@echo "make dist-check   the packaging checks of CI: sdist installs, staged distro build + tests, reproducibility"
 	@echo "make clean        remove build products"
 
 native:
@@ -101,6 +103,25 @@ system: upstream $(VPY)
 
 wheel: $(VPY)
 	PYTHON=$(PYTHON) bash scripts/build_wheel.sh
+
+# The sdist and a wheel built from it, for the package index. SOURCE_DATE_EPOCH
+# (default: the commit's time) fixes the wheel's timestamps; the wheel always
+# bundles the engine (a system library configured in the environment is ignored).
+dist: $(VPY)
+	$(VPY) -m pip install -q build twine
+	rm -rf dist
+	SOURCE_DATE_EPOCH="$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 315532800)}" \
+	  env -u DINGOFS_PREFIX -u DINGOFS_INCLUDE_DIR -u DINGOFS_LIBRARY_DIR DINGOFS_USE_SYSTEM=0 \
+	  $(VPY) -m build --outdir dist .
+	$(VPY) -m twine check --strict dist/*
+	$(VPY) scripts/check_dist.py dist
+
+# From clean clones of HEAD: make dist twice in two directories (identical
+# engine and bridge), the sdist installed in a fresh venv (README quick start),
+# the staged distro build (make install DESTDIR, setuptools 66, the system
+# library) running the test suite. See scripts/check_packaging.sh.
+dist-check:
+	PYTHON=$(PYTHON) bash scripts/check_packaging.sh
 
 install:
 	$(MAKE) -C $(NATIVE) install

@@ -47,7 +47,15 @@ BUILD_INPUTS = [
 ]
 
 
-def tracked_files() -> set[str]:
+def tracked_files() -> set[str] | None:
+    """The tracked files, or ``None`` outside a git checkout (an unpacked sdist)."""
+    try:
+        top = subprocess.run(["git", "-C", ROOT, "rev-parse", "--show-toplevel"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    if os.path.realpath(top) != os.path.realpath(ROOT):
+        return None
     out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], check=True,
                          capture_output=True, text=True).stdout
     return {p for p in out.split("\0") if p}
@@ -117,6 +125,9 @@ def main(argv: list[str]) -> int:
     sdist = os.path.join(dist, sdists[0])
     shipped, pkg_info = sdist_files(sdist)
     tracked = tracked_files()
+    if tracked is None:
+        print("check_dist: not a git checkout: the sdist is not compared with tracked files")
+        tracked = set(shipped)
     missing = sorted(p for p in tracked - shipped if not matches(p, NOT_SHIPPED))
     missing += sorted(p for p in BUILD_INPUTS if p not in shipped and p not in missing)
     extra = sorted(p for p in shipped - tracked if not matches(p, GENERATED))
