@@ -27,6 +27,52 @@ def perm(mode: int) -> int:
     return stat_mod.S_IMODE(mode)
 
 
+#: Why a test of the bundled bridge is skipped in an installation without it.
+SKIP_NO_BUNDLED = (
+    "the bundled bridge dingofs._bridge is not installed (the package was built with "
+    "DINGOFS_USE_SYSTEM=1: only the system bridge dingofs._bridge_sys)"
+)
+
+
+def bundled_backend() -> Any:
+    """The loaded bundled bridge (``dingofs._ffi.Backend`` named ``"bundled"``).
+
+    Skips the calling test when the installation has no bundled bridge (a
+    ``DINGOFS_USE_SYSTEM=1`` build) or ``DINGOFS_DISABLE_BUNDLED`` hides it; an
+    installed bundled bridge that is not loaded is a failure.
+    """
+    import importlib.util
+
+    import pytest
+
+    from dingofs import _ffi
+
+    for backend in _ffi.backends():
+        if backend.name == "bundled":
+            return backend
+    if importlib.util.find_spec("dingofs._bridge") is None:
+        pytest.skip(SKIP_NO_BUNDLED)
+    if os.environ.get("DINGOFS_DISABLE_BUNDLED", "").strip().lower() in ("1", "true", "yes",
+                                                                          "on"):
+        pytest.skip("DINGOFS_DISABLE_BUNDLED hides the bundled bridge")
+    raise AssertionError("dingofs._bridge is installed but not loaded: "
+                         f"{_ffi.library_info()['unavailable']}")
+
+
+def engine_backend() -> Any:
+    """The loaded bridge that serves ``local://`` addresses: the embedded engine,
+    bundled or (in a ``DINGOFS_USE_SYSTEM=1`` build against this project's own
+    library) the system bridge. Skips the calling test when no bridge has it."""
+    import pytest
+
+    from dingofs import _ffi
+
+    try:
+        return _ffi.backend_for("local://")
+    except OSError as exc:
+        pytest.skip(f"no loaded bridge serves local:// addresses: {exc}")
+
+
 class ChildFailed(AssertionError):
     pass
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from helpers import local_url, run_in_child
+from helpers import engine_backend, local_url, run_in_child
 
 import dingofs
 from dingofs import _ffi
@@ -38,21 +38,24 @@ SET_MODE_OWNER_TIME = (dingofs.SET_ATTR_SIZE | dingofs.SET_ATTR_MODE | dingofs.S
                        | dingofs.SET_ATTR_GID | dingofs.SET_ATTR_MTIME)
 
 
-def _bundled() -> _ffi.Backend:
-    return next(b for b in _ffi.backends() if b.name == "bundled")
+def _engine() -> _ffi.Backend:
+    """The bridge that serves ``local://``: the bundled engine, or the system bridge
+    when its library is this project's engine (skips when there is none)."""
+    backend: _ffi.Backend = engine_backend()
+    return backend
 
 
 def _need_extensions() -> None:
-    missing = SAME_TXN - _bundled().extensions
+    missing = SAME_TXN - _engine().extensions
     if missing:
         pytest.skip(f"the loaded engine lacks {sorted(missing)}")
 
 
 @contextlib.contextmanager
 def _upstream_like(names: frozenset[str] = SAME_TXN) -> Iterator[None]:
-    """Clients built inside see the bundled library without the extensions ``names``
+    """Clients built inside see the engine's library without the extensions ``names``
     (as with the upstream library); every call still goes to the real engine."""
-    backend = _bundled()
+    backend = _engine()
     saved = backend.extensions
     backend.extensions = saved - names
     try:
@@ -415,7 +418,7 @@ def test_last_attr_is_per_thread_and_per_change(factory):
 # (e) a failed mount says why
 # --------------------------------------------------------------------------
 def test_mount_error_carries_engine_explanation(tmp_path):
-    if not _bundled().has("last_error"):
+    if not _engine().has("last_error"):
         pytest.skip("the loaded engine lacks x_last_error")
     url = local_url(tmp_path / "dfs", "right")
     with pytest.raises(dingofs.DingofsError) as ei:
@@ -474,7 +477,7 @@ def fuse_view() -> Iterator[Path]:
 
 
 def test_base_on_fuse_is_refused_unless_unsafe_fs(fuse_view, tmp_path):
-    if not _bundled().has("last_error"):
+    if not _engine().has("last_error"):
         pytest.skip("the loaded engine lacks x_last_error")
     base = fuse_view / "base"
     with pytest.raises(dingofs.DingofsError) as ei:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import bundled_backend
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ROOT / "native" / "include" / "dingofs" / "libdingofs.h"
@@ -116,9 +117,7 @@ def test_package_extension_names_match_header():
 def test_bundled_backend_has_every_extension():
     import dingofs
     from dingofs import _ffi
-    bundled = [b for b in _ffi.backends() if b.name == "bundled"]
-    assert bundled, "the bundled engine bridge is not loaded"
-    b = bundled[0]
+    b = bundled_backend()
     assert b.embedded is True
     assert b.version == dingofs.__version__
     assert set(b.extensions) == set(_ffi.EXTENSIONS)
@@ -129,12 +128,32 @@ def test_bundled_bridge_links_no_shared_libdingofs():
     """The engine is static inside the bridge: no libdingofs.so.1 is mapped unless a
     system bridge is loaded too."""
     from dingofs import _ffi
+    bundled = bundled_backend()
     maps = Path("/proc/self/maps").read_text()
     names = {b.name for b in _ffi.backends()}
     if "system" not in names:
         assert "libdingofs.so" not in maps
-    bundled = next(b for b in _ffi.backends() if b.name == "bundled")
     assert bundled.module_file and os.path.basename(bundled.module_file) in maps
+
+
+def test_system_bridge_on_the_engine_has_every_extension():
+    """A system bridge built against this project's own libdingofs.so.1 (a distro
+    build: ``make -C native install``, then ``DINGOFS_USE_SYSTEM=1``) has the whole
+    engine: every extension, the package's version, from the mapped shared library."""
+    import dingofs
+    from dingofs import _ffi
+    system = [b for b in _ffi.backends() if b.name == "system"]
+    if not system:
+        pytest.skip("no system bridge (dingofs._bridge_sys) is loaded")
+    b = system[0]
+    if b.implementation != "embedded":
+        pytest.skip(f"the system library is not this project's engine ({b.implementation})")
+    assert b.kind == "system" and b.embedded is True
+    assert b.version == dingofs.__version__
+    assert set(b.extensions) == set(_ffi.EXTENSIONS)
+    assert os.path.basename(b.library_path).startswith("libdingofs.so")
+    assert b.library_path != os.path.realpath(b.module_file)
+    assert b.library_path in Path("/proc/self/maps").read_text()
 
 
 # --------------------------------------------------------------------------
