@@ -8,12 +8,14 @@ and reads back one JSON result.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,33 @@ def have_bundled_bridge() -> bool:
 SKIP_NO_SYSTEM = (
     "the system bridge dingofs._bridge_sys is not installed: build the package with "
     "DINGOFS_USE_SYSTEM=both (or 1) and DINGOFS_PREFIX=DIR, e.g. `tox -e system`"
+)
+
+
+def system_implementation() -> str:
+    """What the installed system library is, as ``library_info()`` says in a child
+    that loads only the system bridge: ``"upstream"`` (e.g. the DingoFS client),
+    ``"embedded"`` (this project's engine installed as ``libdingofs.so.1``, the
+    distro build), or ``""`` when no system bridge is installed or it does not load."""
+    return _system_implementation() if have_system_bridge() else ""
+
+
+@functools.cache
+def _system_implementation() -> str:
+    with tempfile.TemporaryDirectory(prefix="dingofs-sysimpl-") as tmp:
+        found, _ = run_child("""
+            import dingofs
+            libs = dingofs.library_info()["libraries"]
+            result([lib["implementation"] for lib in libs if lib["name"] == "system"])
+        """, Path(tmp), disable=("bundled",), timeout=60)
+    return found[0] if found else ""
+
+
+#: Why the upstream tier skips on a system library that is this project's engine.
+SKIP_SYSTEM_IS_ENGINE = (
+    "the installed system libdingofs is this project's engine (implementation "
+    "'embedded'), not upstream's client: the upstream tier needs upstream's library "
+    "(`make system`)"
 )
 
 

@@ -31,6 +31,13 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def _with_build_ffi(code: str) -> list[str]:
+    """``-c`` arguments running ``code`` with the source tree's build_ffi importable
+    (named, not taken from the current directory: with ``PYTHONSAFEPATH`` set, as when
+    the tests of an sdist run against an installation, ``-c`` does not add it)."""
+    return ["-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); {code}"]
+
+
 @pytest.mark.parametrize("env", [
     {},
     {"DINGOFS_PREFIX": "/nonexistent/dingofs-prefix"},
@@ -53,7 +60,7 @@ def test_setup_stops_before_compiling_when_nothing_is_found():
 
 
 def test_unknown_use_system_value_is_rejected():
-    proc = _run(["-c", "import build_ffi; build_ffi.selected_targets()"],
+    proc = _run(_with_build_ffi("import build_ffi; build_ffi.selected_targets()"),
                 _clean_env(DINGOFS_USE_SYSTEM="sometimes"))
     assert proc.returncode != 0 and "DINGOFS_USE_SYSTEM" in proc.stderr
 
@@ -67,7 +74,7 @@ def test_unknown_use_system_value_is_rejected():
     ({"DINGOFS_INCLUDE_DIR": "/i", "DINGOFS_LIBRARY_DIR": "/l"}, "bundled,system"),
 ], ids=["default", "system-only", "both", "off", "prefix-configured", "dirs-configured"])
 def test_selected_targets(env, targets):
-    proc = _run(["-c", "import build_ffi; print(','.join(build_ffi.selected_targets()))"],
+    proc = _run(_with_build_ffi("import build_ffi; print(','.join(build_ffi.selected_targets()))"),
                 _clean_env(**env))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == targets

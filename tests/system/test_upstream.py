@@ -8,13 +8,30 @@ from __future__ import annotations
 import errno
 
 import pytest
-from sysutil import SKIP_NO_SYSTEM, TUNABLE, expect_result, have_system_bridge, run_child
+from sysutil import (
+    SKIP_NO_SYSTEM,
+    SKIP_SYSTEM_IS_ENGINE,
+    TUNABLE,
+    expect_result,
+    have_system_bridge,
+    run_child,
+    system_implementation,
+)
 
 pytestmark = [
     pytest.mark.system,
     pytest.mark.upstream,
     pytest.mark.skipif(not have_system_bridge(), reason=SKIP_NO_SYSTEM),
 ]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _upstream_library() -> None:
+    """Skip when the system library is this project's engine (a distro build against
+    ``make -C native install``); any other outcome, a load failure included, is
+    left to the tests."""
+    if system_implementation() == "embedded":
+        pytest.skip(SKIP_SYSTEM_IS_ENGINE)
 
 SYSTEM_ONLY = ("bundled",)
 
