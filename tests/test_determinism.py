@@ -21,7 +21,6 @@ hypothesis = pytest.importorskip("hypothesis")
 from _profiles import DEFAULT_PROFILE, PROFILE_ENV, PROFILES, selected_profile  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
 
 #: Environments in which the default profile must be the same.
 ENVIRONMENTS = {
@@ -87,11 +86,17 @@ _PROBE = textwrap.dedent("""
 """)
 
 
-def _probe(extra: dict[str, str], *modules: str, path: str = str(TESTS)) -> dict:
-    """Run _PROBE; ``modules`` are ``before=NAME`` or ``after=NAME``."""
+def _probe(extra: dict[str, str], *modules: str, cwd: Path, path: str = str(TESTS)) -> dict:
+    """Run _PROBE in the directory ``cwd``; ``modules`` are ``before=NAME`` or
+    ``after=NAME``.
+
+    ``cwd`` must not be the source tree: ``python -c`` puts the current directory
+    first on ``sys.path``, and the probe would import the checkout's ``dingofs``
+    instead of the one under test (an installed package without the compiled
+    bridge in the source tree fails to import)."""
     proc = subprocess.run([sys.executable, "-c", _PROBE, path, *modules],
                           capture_output=True,
-                          text=True, env=_environment(extra), cwd=ROOT, timeout=120)
+                          text=True, env=_environment(extra), cwd=cwd, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -128,7 +133,9 @@ def test_ci_profile_is_derandomized_without_database() -> None:
 
 
 def test_default_profile_is_the_same_in_and_out_of_ci(tmp_path: Path) -> None:
-    reports = {label: _probe(extra) for label, extra in ENVIRONMENTS.items()}
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    reports = {label: _probe(extra, cwd=cwd) for label, extra in ENVIRONMENTS.items()}
     # local modules imported before or after the profiles change nothing: not
     # dingofs modules a previous test imported, nor other local code full of
     # literals that hypothesis could otherwise draw (see tests/_profiles.py;
@@ -137,7 +144,7 @@ def test_default_profile_is_the_same_in_and_out_of_ci(tmp_path: Path) -> None:
         "VALUES = [" + ", ".join(f"{n}, {str(n)!r}" for n in range(7919, 8119)) + "]\n")
     reports["other-imports"] = _probe(
         {}, "before=dingofs.cli", "before=dingofs.path", "after=local_literals",
-        path=f"{TESTS}:{tmp_path}")
+        cwd=cwd, path=f"{TESTS}:{tmp_path}")
     for label, report in reports.items():
         assert report["name"] == report["current"] == "ci", label
         assert report["derandomize"] is True, label
