@@ -15,7 +15,8 @@
 #      DINGOFS_PREFIX=stage/usr) offline (`--no-index --no-build-isolation`) with
 #      Debian 12's setuptools 66, wheel 0.38 and cffi 1.15; the quick start, then
 #      the test suite of the unpacked sdist (minus the slow and cluster marks)
-#      against that installation (scripts/pytest_installed_guard.py proves it).
+#      against that installation, with PYTHONSAFEPATH=1 so that no Python of the
+#      run imports the unpacked source (scripts/pytest_installed_guard.py proves it).
 #
 # Every step runs under `timeout`; the time of each is printed at the end.
 # Environment: PYTHON (default python3), DINGOFS_MAKE_JOBS (default 2),
@@ -32,13 +33,25 @@ export DINGOFS_MAKE_JOBS="$JOBS"
 unset DINGOFS_USE_SYSTEM DINGOFS_PREFIX DINGOFS_INCLUDE_DIR DINGOFS_LIBRARY_DIR
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dingofs-packaging.XXXXXX")"
-cleanup() { [ "${KEEP_WORK:-0}" = 1 ] && echo "check_packaging: kept $WORK" || rm -rf "$WORK"; }
+TIMES=()
+# On every exit: the time of each step run so far (a failed one included), then
+# the scratch directory removed unless KEEP_WORK=1.
+cleanup() {
+  if [ ${#TIMES[@]} -gt 0 ]; then
+    echo "check_packaging: times:"
+    printf '  %s\n' "${TIMES[@]}"
+  fi
+  [ "${KEEP_WORK:-0}" = 1 ] && echo "check_packaging: kept $WORK" || rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 say() { echo "check_packaging: $*"; }
 die() { echo "check_packaging: FAILED: $*" >&2; exit 1; }
 
-TIMES=()
+# python -P and PYTHONSAFEPATH, which keep the unpacked sdist off sys.path, are 3.11's.
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+  die "$PYTHON is older than 3.11 (the checks run the installed package with python -P)"
+
 # step NAME SECONDS CMD...: run CMD under timeout and record how long it took.
 step() {
   local name="$1" limit="$2" start=$SECONDS rc=0
@@ -142,7 +155,7 @@ debian_build() {
   (cd "$WORK" && "$DEB/bin/python" -P "$A/scripts/run_quickstart.py" "$A/README.md")
 }
 
-debian_tests() {
+debian_test_deps() {
   # The test extra, as the installed metadata lists it.
   "$DEB/bin/python" - > "$WORK/test-requirements.txt" <<'PY'
 import importlib.metadata as m
@@ -152,20 +165,26 @@ for req in m.requires("dingofs") or []:
         print(name.strip())
 PY
   "$DEB/bin/python" -m pip install -q -r "$WORK/test-requirements.txt"
+}
+
+debian_tests() {
   mkdir -p "$WORK/unpacked"
   tar -xzf "$SDIST" -C "$WORK/unpacked"
   local src
   src="$(echo "$WORK"/unpacked/dingofs-*)"
-  # python -P: the unpacked tree is not on sys.path; the guard plugin fails the
-  # run unless dingofs comes from site-packages and runs on the staged library.
-  (cd "$src" && PYTHONPATH="$src/scripts" \
+  # PYTHONSAFEPATH=1 (python -P, inherited by every child Python the tests start:
+  # `python -m dingofs`, `python -c`): the unpacked tree is never on sys.path. The
+  # guard plugin fails the run unless dingofs comes from site-packages and runs on
+  # the staged library, in pytest and in a child started as the tests start theirs.
+  (cd "$src" && PYTHONSAFEPATH=1 PYTHONPATH="$src/scripts" \
     DINGOFS_GUARD_SOURCE="$src" DINGOFS_GUARD_LIBRARY_DIR="$STAGE/usr/lib" \
-    "$DEB/bin/python" -P -m pytest -p pytest_installed_guard -n "$JOBS" -q \
+    "$DEB/bin/python" -m pytest -p pytest_installed_guard -n "$JOBS" -q -rs \
       -m "not slow and not cluster" -p no:cacheprovider)
 }
 
 export ROOT PYTHON JOBS DEBIAN_PINS WORK A B TOOLS STAGE DEB SDIST
-export -f say setup_clones build_clone compare sdist_venv stage_install debian_build debian_tests
+export -f say setup_clones build_clone compare sdist_venv stage_install debian_build \
+  debian_test_deps debian_tests
 
 step "clones of HEAD, tools venv"                 120 setup_clones
 step "clone 1: make native, make dist"            300 build_clone "$A"
@@ -176,9 +195,8 @@ export SDIST
 step "sdist into a fresh venv, quick start"       300 sdist_venv
 step "make install DESTDIR (staged /usr)"          60 stage_install
 step "setuptools 66 offline build on the stage"   180 debian_build
+step "test requirements into the stage venv"     180 debian_test_deps
 step "test suite from the sdist on the stage"     300 debian_tests
 
 say "sdist: $(basename "$SDIST"): $(tar -tzf "$SDIST" | grep -vc '/$') files, $(($(stat -c %s "$SDIST") / 1024)) KiB"
-say "times:"
-printf '  %s\n' "${TIMES[@]}"
 say "all packaging checks passed"
