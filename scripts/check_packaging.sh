@@ -178,7 +178,7 @@ debian_tests() {
   # the staged library, in pytest and in a child started as the tests start theirs.
   (cd "$src" && PYTHONSAFEPATH=1 PYTHONPATH="$src/scripts" \
     DINGOFS_GUARD_SOURCE="$src" DINGOFS_GUARD_LIBRARY_DIR="$STAGE/usr/lib" \
-    "$DEB/bin/python" -m pytest -p pytest_installed_guard -n "$JOBS" -q -rs \
+    "$DEB/bin/python" -m pytest -p pytest_installed_guard -n "$JOBS" -q -rs --durations=10 \
       -m "not slow and not cluster" -p no:cacheprovider)
 }
 
