@@ -74,6 +74,11 @@ int Checker::Run(const Address& a) {
   if (access(dbfile.c_str(), F_OK) != 0) return -ENOENT;
   std::string lockfile = meta_dir + "/lock";
   probefd_ = open(lockfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  bool media_ro = false;
+  if (probefd_ < 0 && errno == EROFS && !repair_) {
+    media_ro = true;  // read-only media: nothing can change it while we look
+    probefd_ = open(lockfile.c_str(), O_RDONLY | O_CLOEXEC);
+  }
   if (probefd_ < 0) return -errno;
   struct Closer {
     int fd;
@@ -81,7 +86,7 @@ int Checker::Run(const Address& a) {
   } closer{probefd_};
   // Offline when the exclusive mount lock is free; held until the end so no
   // mount can start meanwhile (a mount waits for it).
-  offline_ = OfdLock(probefd_, kMountLockOff, F_WRLCK, false) == 0;
+  offline_ = media_ro || OfdLock(probefd_, kMountLockOff, F_WRLCK, false) == 0;
   if (repair_ && !offline_) return -EBUSY;
   int rc = db_.Open(dbfile, true, false, nullptr);
   if (rc != 0) return rc;

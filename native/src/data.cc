@@ -1,6 +1,7 @@
 // Data file helpers.
 #include "data.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +17,25 @@ std::string DataPath(const std::string& dir, uint64_t ino) {
   char sub[8];
   snprintf(sub, sizeof sub, "%02x", static_cast<unsigned>(ino & 0xff));
   return dir + "/" + sub + "/" + std::to_string(ino);
+}
+
+bool HasDataFiles(const std::string& dir) {
+  for (int i = 0; i < 256; i++) {
+    char sub[8];
+    snprintf(sub, sizeof sub, "%02x", i);
+    DIR* d = opendir((dir + "/" + sub).c_str());
+    if (d == nullptr) continue;
+    bool any = false;
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') {
+        any = true;
+        break;
+      }
+    }
+    closedir(d);
+    if (any) return true;
+  }
+  return false;
 }
 
 int PrepareDataDir(const std::string& dir) {
@@ -55,7 +75,7 @@ ssize_t FullPread(int fd, void* buf, size_t n, off_t off) {
     ssize_t r = pread(fd, static_cast<char*>(buf) + done, n - done, off + done);
     if (r < 0) {
       if (errno == EINTR) continue;
-      return done > 0 ? static_cast<ssize_t>(done) : -errno;
+      return -errno;  // an error, even after some bytes: never a short read
     }
     if (r == 0) break;
     done += r;

@@ -12,6 +12,8 @@ namespace dingofs {
 
 // <dir>/<xx>/<ino>, xx = low byte of the inode number in hex.
 std::string DataPath(const std::string& dir, uint64_t ino);
+// True when the data directory holds at least one data file.
+bool HasDataFiles(const std::string& dir);
 // Creates the 256 fan-out directories. Returns 0 or -errno.
 int PrepareDataDir(const std::string& dir);
 
@@ -27,7 +29,9 @@ int OfdLock(int fd, off_t off, short type, bool wait);
 // Allocated bytes of an open host file (st_blocks * 512), 0 on error.
 int64_t AllocatedBytes(int fd);
 
-// pread/pwrite loops; return bytes moved or -errno.
+// pread/pwrite loops. FullPread returns the bytes read (short only at the end
+// of the file) or -errno; FullPwrite the bytes written, short when an error
+// came after some of them, or -errno.
 ssize_t FullPread(int fd, void* buf, size_t n, off_t off);
 ssize_t FullPwrite(int fd, const void* buf, size_t n, off_t off);
 

@@ -35,6 +35,7 @@ int Fs::EnsureHostFd(OpenInode* oi) {
   std::string path = DataPath(data_dir_, oi->ino);
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0 && errno == ENOENT) {
+    if (DataDirGone()) return -EIO;
     std::string dir = path.substr(0, path.rfind('/'));
     MakeDirs(dir);
     fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -75,6 +76,15 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
       std::string path = DataPath(data_dir_, n.ino);
       oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
       oi->hostfd_rw = oi->hostfd >= 0 && !read_only_;
+      if (oi->hostfd < 0 && errno != ENOENT) {
+        int e = errno;  // the data file is there but cannot be opened
+        OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
+        Fail(e);
+      }
+      if (oi->hostfd < 0 && errno == ENOENT && fresh.size > 0 && DataDirGone()) {
+        OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
+        Fail(EIO);
+      }
       if (oi->hostfd < 0 && errno == ENOENT && fresh.size > 0) {
         // Every file with data has a data file, so another handle freed this
         // inode (its probe ran before our opener lock) after the snapshot we
@@ -116,7 +126,7 @@ void Fs::Release(const std::shared_ptr<OpenInode>& oi) {
   Inode n;
   if (db_.is_open() && Find(oi->ino, &n) && n.nlink == 0 && !read_only_) {
     try {
-      Txn([&] { TryReclaim(oi->ino); });
+      Txn([&] { TryReclaim(oi->ino); }, true);
     } catch (const FsError& e) {
       log_->Log(kWarning, "cannot reclaim inode %llu now: %s",
                 static_cast<unsigned long long>(oi->ino), strerror(e.err));
@@ -143,7 +153,12 @@ void Fs::CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint
   if (!dirty && !data_synced) return;
   bool synced = data_synced && wg == gen;
   if (!synced && opts_.data_sync_always && fd >= 0) {
-    if (fdatasync(fd) != 0) Fail(EIO);
+    if (SyncFailed(oi->ino)) Fail(EIO);
+    if (fdatasync(fd) != 0) {
+      int e = errno;
+      SetSyncFailed(oi->ino);
+      Fail(e);
+    }
     synced = true;
   }
   Inode n;
@@ -352,6 +367,8 @@ ssize_t Fs::Read(int fd, void* buf, size_t count, off_t off, bool use_pos) {
         std::string path = DataPath(data_dir_, oi->ino);
         oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
         oi->hostfd_rw = oi->hostfd >= 0 && !read_only_;
+        if (oi->hostfd < 0 && errno != ENOENT) Fail(errno);  // no data file is a hole
+        if (oi->hostfd < 0 && DataDirGone()) Fail(EIO);
       }
       struct stat st;
       if (oi->hostfd >= 0 && fstat(oi->hostfd, &st) == 0 && st.st_size > size) {
@@ -534,8 +551,14 @@ void Fs::Fsync(int fd, bool datasync) {
     gen = oi->write_gen;
     hfd = oi->hostfd;
   }
+  if (SyncFailed(oi->ino)) Fail(EIO);
+  if (hfd >= 0 && !read_only_ && DataDirGone()) Fail(EIO);  // it would sync a removed file
   if (hfd >= 0 && !read_only_) {
-    if ((datasync ? fdatasync(hfd) : fsync(hfd)) != 0) Fail(EIO);
+    if ((datasync ? fdatasync(hfd) : fsync(hfd)) != 0) {
+      int e = errno;  // EIO, or what the disk says (ENOSPC, EDQUOT, EROFS)
+      SetSyncFailed(oi->ino);
+      Fail(e);
+    }
   }
   if (read_only_) {
     ReadOp([] {});
@@ -547,6 +570,18 @@ void Fs::Fsync(int fd, bool datasync) {
     auto it = unsynced_.find(oi->ino);
     if (it != unsynced_.end()) unsynced_.erase(it);
   });
+}
+
+bool Fs::SyncFailed(uint64_t ino) {
+  std::lock_guard<std::mutex> g(sync_failed_mu_);
+  return !sync_failed_.empty() && sync_failed_.count(ino) != 0;
+}
+
+void Fs::SetSyncFailed(uint64_t ino) {
+  log_->Log(kError, "data sync of inode %llu failed: its later syncs fail until a remount",
+            static_cast<unsigned long long>(ino));
+  std::lock_guard<std::mutex> g(sync_failed_mu_);
+  sync_failed_.insert(ino);
 }
 
 void Fs::Close(int fd) {
@@ -647,7 +682,7 @@ void Fs::Truncate(const char* path, int fd, off_t length) {
       it->second->write_gen++;
     }
     Remember(ino);
-  });
+  }, true);
 }
 
 ssize_t Fs::CopyFileRange(int fd_in, off_t* off_in, int fd_out, off_t* off_out, size_t len) {

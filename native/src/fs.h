@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "address.h"
@@ -194,10 +195,13 @@ class Fs {
 
   template <class F>
   auto ReadOp(F f) -> decltype(f());
+  // frees: a change that frees space (a removal, a rename over a name, a
+  // truncate) or that mounting and unmounting need; it may use the space
+  // reserve when the disk is full.
   template <class F>
-  auto WriteOp(F f) -> decltype(f());
+  auto WriteOp(F f, bool frees = false) -> decltype(f());
   template <class F>
-  auto Txn(F f) -> decltype(f());  // mu_ held, no liveness check
+  auto Txn(F f, bool frees = false) -> decltype(f());  // mu_ held, no liveness check
   bool durable_next_ = false;       // the next Txn commit must be durable
 
   // ---- path resolution (path.cc) ----
@@ -234,6 +238,28 @@ class Fs {
   void MapSequence();
   void CloseLockFiles();
 
+  // ---- space reserve (mount.cc) ----
+  // A preallocated file next to the store. When a change that frees space
+  // cannot be stored because the disk is full, the reserve is given back to
+  // the disk and the change tried once more; the reserve is taken back, as
+  // far as the disk allows, as soon as the change has freed what it frees.
+  void OpenReserve();
+  bool ReleaseReserve();  // true when it gave space back
+  void RefillReserve();
+  // After a change that used the reserve (or while it is short): copies the
+  // journal back into the database, so that the journal starts over instead
+  // of growing, and only then takes the reserve back.
+  void AfterFreeing() noexcept;
+  // The last resort of a change that frees space on a full disk: the inodes
+  // it removes become orphans first (a few rows), and their xattrs, which may
+  // fill many pages of the store, go afterwards in small transactions.
+  void ReclaimLeanOrphans() noexcept;
+  // After changes that free space: once the store holds more than
+  // kShrinkAbove free pages, gives them back to the disk in small
+  // transactions (checked every kShrinkEvery such changes, and after each
+  // that needed the reserve).
+  void MaybeShrink(bool now) noexcept;
+
   Address addr_;
   GlobalOptions opts_;
   std::shared_ptr<Logger> log_;
@@ -254,7 +280,31 @@ class Fs {
   std::unordered_map<std::string, uint64_t> dcache_;  // key: 8-byte parent + name
   std::unordered_map<uint64_t, std::shared_ptr<OpenInode>> open_inodes_;
   std::map<uint64_t, int64_t> unsynced_;  // ino -> data size at its last sync
+  // Inodes whose data sync failed: their later fsync calls fail with EIO
+  // until the filesystem is mounted again (the kernel may have dropped the
+  // pages the failed sync covered and report the next sync as a success).
+  std::mutex sync_failed_mu_;
+  std::unordered_set<uint64_t> sync_failed_;
+  // Data files of removed inodes whose unlink failed: tried again at umount,
+  // else left to the next mount's recovery (the shutdown is not marked clean).
+  std::vector<std::string> leftovers_;
+  bool umount_eio_ = false;  // something umount had to make durable did not get there
+  bool SyncFailed(uint64_t ino);
+  void SetSyncFailed(uint64_t ino);
   std::vector<std::function<void()>> post_;
+  int reserve_fd_ = -1;
+  int64_t reserve_size_ = 0;   // bytes the reserve holds when full
+  bool reserve_short_ = false; // the last refill could not take it all back
+  bool lean_ = false;                  // see ReclaimLeanOrphans
+  bool lean_reclaiming_ = false;       // ReclaimLeanOrphans is running
+  bool shrinking_ = false;             // MaybeShrink is running
+  int frees_unchecked_ = 0;            // changes that freed since MaybeShrink looked
+  std::vector<uint64_t> lean_orphans_;  // removed by the lean change in progress
+  std::vector<uint64_t> orphans_later_;  // lean orphans not reclaimed yet (disk still full)
+  int datadir_fd_ = -1;  // O_PATH of the data directory
+  // True (and logged) when the data directory was removed while mounted: a
+  // data file that is not there then means EIO, and nothing is recreated.
+  bool DataDirGone();
   int lockfd_ = -1;   // shared locks: mount, openers
   int probefd_ = -1;  // exclusive probes
   std::atomic<int64_t> committed_used_{0};
@@ -357,25 +407,40 @@ auto Fs::ReadOp(F f) -> decltype(f()) {
 // Metadata transaction (BEGIN IMMEDIATE ... COMMIT). A busy store is retried
 // up to vfs_meta_rpc_retry_times times within vfs_meta_rpc_timeout_ms.
 template <class F>
-auto Fs::WriteOp(F f) -> decltype(f()) {
+auto Fs::WriteOp(F f, bool frees) -> decltype(f()) {
   if (t_txn_owner == this) return f();  // a part of a larger transaction
   StoreSection section;
   std::lock_guard<std::mutex> g(mu_);
   CheckLive();
   CheckWritable();
-  return Txn(f);
+  return Txn(f, frees);
 }
 
 template <class F>
-auto Fs::Txn(F f) -> decltype(f()) {
+auto Fs::Txn(F f, bool frees) -> decltype(f()) {
   int attempts = opts_.meta_retry_times + 1;
   int64_t start = MonoMs();
   int64_t end = start + opts_.meta_timeout_ms;
+  bool released = false;  // this change gave the reserve back to the disk
+  struct Refill {
+    Fs* fs;
+    const bool& released;
+    bool frees;
+    ~Refill() {
+      fs->lean_ = false;
+      if (!fs->lean_reclaiming_ &&
+          (!fs->lean_orphans_.empty() || (frees && !fs->orphans_later_.empty())))
+        fs->ReclaimLeanOrphans();
+      if (released || (frees && fs->reserve_short_)) fs->AfterFreeing();
+      if (frees) fs->MaybeShrink(released);
+    }
+  } refill{this, released, frees};
   for (int a = 1;; a++) {
     int64_t now = MonoMs();
     int64_t slice = (end - now) / (attempts - a + 1);
     db_.SetDeadline(now + (slice > 0 ? slice : 0));
     post_.clear();
+    lean_orphans_.clear();
     uint64_t seq = 0;
     TxnOwner owner(this);
     try {
@@ -405,6 +470,17 @@ auto Fs::Txn(F f) -> decltype(f()) {
       SeqEnd(seq, false);
       ClearCache();
       post_.clear();
+      lean_orphans_.clear();
+      if (e.err == ENOSPC && frees && !released && ReleaseReserve()) {
+        released = true;  // the disk is full: once more, with the reserve's space
+        a--;
+        continue;
+      }
+      if (e.err == ENOSPC && frees && !lean_ && !lean_reclaiming_) {
+        lean_ = true;  // still full: once more, leaving the bulk for later
+        a--;
+        continue;
+      }
       bool busy = e.err == ETIMEDOUT || e.err == kRetry;
       if (!busy || MonoMs() >= end) {
         if (e.err == kRetry) Fail(ETIMEDOUT);
@@ -423,6 +499,7 @@ auto Fs::Txn(F f) -> decltype(f()) {
       SeqEnd(seq, false);
       ClearCache();
       post_.clear();
+      lean_orphans_.clear();
       throw;
     }
   }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -247,6 +248,22 @@ int MetaDb::CheckpointPassive() {
   return wal_frames_;
 }
 
+bool MetaDb::HasFileData() {
+  Q q(this, "SELECT 1 FROM inodes WHERE size > 0 AND (mode & 61440) = 32768 LIMIT 1");
+  return q.Row();
+}
+
+int64_t MetaDb::FreePages() {
+  Q q(this, "PRAGMA freelist_count");
+  return q.Row() ? q.Int(0) : 0;
+}
+
+void MetaDb::IncrementalVacuum() {
+  Q q(this, "PRAGMA incremental_vacuum(256)");
+  while (q.Row()) {
+  }
+}
+
 int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger* log) {
   StoreSection section;
   log_ = log;
@@ -271,7 +288,23 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
   }
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (read_only) flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+  // Read-only media: nobody can change the store, and SQLite could not make
+  // its shared-memory file there, so it is opened as immutable (no locks).
+  struct statvfs sv;
+  immutable_ = read_only && statvfs(file.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
+  std::string name = file;
+  if (immutable_) {
+    flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    name = "file:";
+    for (char ch : file) {  // a URI path: '%', '?' and '#' are escaped
+      if (ch == '%') name += "%25";
+      else if (ch == '?') name += "%3f";
+      else if (ch == '#') name += "%23";
+      else name += ch;
+    }
+    name += "?immutable=1";
+  }
+  int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     int e = sqlite3_system_errno(db_);
     if (log_) log_->Log(kError, "cannot open metadata %s: %s", file.c_str(), sqlite3_errmsg(db_));
@@ -286,12 +319,23 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
   // two syncs) inside whichever commit crosses the threshold.
   sqlite3_wal_hook(db_, &MetaDb::WalHook, this);
   deadline_ms_ = MonoMs() + 10000;
+  if (immutable_) {
+    Exec("PRAGMA cache_size=-16384");
+    return 0;
+  }
   try {
     // New stores use 1 KiB pages: a namespace change rewrites 3-4 pages, and
     // every page written costs a WAL frame (copy + checksum + write). No
     // effect on an existing store.
     Exec("PRAGMA page_size=1024");
+    // Pages freed by removals can be given back to the disk (see
+    // IncrementalVacuum): deleting metadata must free disk space. Takes effect
+    // only on a new store.
+    Exec("PRAGMA auto_vacuum=INCREMENTAL");
     Exec("PRAGMA journal_mode=WAL");
+    // When the journal starts over it is cut back to this size: a burst of
+    // changes (a mass removal) must not keep its space after it is copied back.
+    Exec("PRAGMA journal_size_limit=2097152");
     Exec(sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     Exec("PRAGMA foreign_keys=OFF");
     Exec("PRAGMA cache_size=-16384");
@@ -302,9 +346,30 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
   return 0;
 }
 
+int MetaDb::FileErrno() {
+  // SQLite's sqlite3_system_errno() reads errno after the fact; the files
+  // themselves keep the errno of their last failed call.
+  int e = 0;
+  sqlite3_file* wal = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK &&
+      wal != nullptr && wal->pMethods != nullptr &&
+      wal->pMethods->xFileControl(wal, SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK && e != 0)
+    return e;
+  e = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK && e != 0)
+    return e;
+  return sqlite3_system_errno(db_);
+}
+
 void MetaDb::Check(int rc) {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+  if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC) sync_failed_ = true;
   int e = MapSqlite(rc);
+  if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) {
+    // The disk's own answer where it tells more than "I/O error".
+    int se = FileErrno();
+    if (se == EROFS || se == ENOSPC || se == EDQUOT || se == EACCES) e = se;
+  }
   if (log_ && e != ETIMEDOUT) log_->Log(kError, "metadata store error %d: %s", rc, sqlite3_errmsg(db_));
   Fail(e);
 }
@@ -354,6 +419,14 @@ void MetaDb::EndRead() noexcept {
 }
 
 void MetaDb::Begin() {
+  // A store removed or replaced under the mount takes no more changes: they
+  // would go to a file nobody will ever open again (one stat per change).
+  int moved = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved) {
+    if (log_) log_->Log(kError, "the metadata store %s was removed or replaced while in use",
+                        file_.c_str());
+    Fail(EIO);
+  }
   Q q(this, "BEGIN IMMEDIATE");
   q.Run();
   in_txn_ = true;
@@ -375,10 +448,12 @@ void MetaDb::Commit(bool durable) {
       rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
       if (rc != SQLITE_OK) {
         if (log_) log_->Log(kError, "metadata store: syncing the WAL failed (%d)", rc);
-        Fail(EIO);
+        sync_failed_ = true;
       }
     }
   }
+  // Committed, but not durable: the caller asked for durability and hears EIO.
+  if (durable && sync_failed_) Fail(EIO);
 }
 
 void MetaDb::Rollback() noexcept {
@@ -686,6 +761,14 @@ bool MetaDb::DelXattr(uint64_t ino, const std::string& name) {
 void MetaDb::DelXattrs(uint64_t ino) {
   Q q(this, "DELETE FROM xattrs WHERE ino=?");
   q.I(1, ino).Run();
+}
+
+bool MetaDb::DelSomeXattrs(uint64_t ino, int count) {
+  Q q(this,
+      "DELETE FROM xattrs WHERE ino=?1 AND name IN"
+      " (SELECT name FROM xattrs WHERE ino=?1 ORDER BY name LIMIT ?2)");
+  q.I(1, ino).I(2, count).Run();
+  return sqlite3_changes(db_) > 0;
 }
 
 std::vector<std::string> MetaDb::ListXattr(uint64_t ino) {

@@ -153,6 +153,7 @@ class MetaDb {
   void SetXattr(uint64_t ino, const std::string& name, const std::string& value, bool exists);
   bool DelXattr(uint64_t ino, const std::string& name);
   void DelXattrs(uint64_t ino);
+  bool DelSomeXattrs(uint64_t ino, int count);  // false when none was left
   std::vector<std::string> ListXattr(uint64_t ino);
 
   std::vector<uint64_t> DirtyInodes();
@@ -160,9 +161,20 @@ class MetaDb {
   // WAL size in frames after the last commit of this connection (automatic
   // checkpoints are off: the owner checkpoints, normally from another thread).
   int wal_frames() const { return wal_frames_; }
+  bool sync_failed() const { return sync_failed_; }
+  // errno of the last failed system call on the store's files (0: none known).
+  int FileErrno();
   // PASSIVE checkpoint: copies what it can without waiting for anyone.
   // Returns the frames still in the WAL afterwards, or -1 on error.
   int CheckpointPassive();
+  // Free pages inside the database file (stores made by this version give
+  // them back to the disk with IncrementalVacuum; older ones keep them for
+  // their own reuse).
+  int64_t FreePages();
+  bool HasFileData();  // some regular file has a size above 0
+  // In a transaction: gives up to 256 free pages back to the disk (the file
+  // shrinks when the journal is copied back).
+  void IncrementalVacuum();
 
   // Runs a statement with no result rows (schema work, pragmas).
   void Exec(const char* sql);
@@ -181,6 +193,11 @@ class MetaDb {
   int64_t deadline_ms_ = 0;
   int wal_frames_ = 0;
   bool in_txn_ = false;
+  // A sync of the store failed: what it covered may never reach the disk, so
+  // no later commit is reported as durable (Commit(true) fails with EIO)
+  // until the store is opened again.
+  bool sync_failed_ = false;
+  bool immutable_ = false;  // opened read-only on read-only media
   bool in_read_ = false;
   void (*first_fn_)(void*) = nullptr;
   void* first_arg_ = nullptr;

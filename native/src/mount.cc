@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -13,6 +14,14 @@
 #include "fs.h"
 
 namespace dingofs {
+
+namespace {
+constexpr int64_t kReserveMin = 512 << 10;
+constexpr int64_t kReserveMax = 16 << 20;
+constexpr int kShrinkEvery = 32;
+constexpr int64_t kShrinkAbove = 2048;  // pages (1 KiB on stores made by this version)
+constexpr int64_t kShrinkKeep = 512;    // kept for the store's own reuse
+}  // namespace
 
 Fs::~Fs() {
   if (generation_ != ProcessGeneration()) {
@@ -26,7 +35,7 @@ void Fs::Abandon() {
   // Forked child: the connection, files and threads belong to the parent.
   db_.Leak();
   ckpt_db_.Leak();
-  lockfd_ = probefd_ = -1;
+  lockfd_ = probefd_ = reserve_fd_ = datadir_fd_ = -1;
   if (flusher_.joinable()) flusher_.detach();
   if (ckpt_.joinable()) ckpt_.detach();
   (void)bg_.release();  // deliberately leaked, see BgSync
@@ -51,7 +60,135 @@ void Fs::CloseLockFiles() {
   seq_valid_ = false;
   if (lockfd_ >= 0) close(lockfd_);
   if (probefd_ >= 0) close(probefd_);
-  lockfd_ = probefd_ = -1;
+  if (reserve_fd_ >= 0) close(reserve_fd_);
+  if (datadir_fd_ >= 0) close(datadir_fd_);
+  lockfd_ = probefd_ = reserve_fd_ = datadir_fd_ = -1;
+}
+
+bool Fs::DataDirGone() {
+  struct stat st;
+  if (datadir_fd_ < 0 || fstat(datadir_fd_, &st) != 0 || st.st_nlink != 0) return false;
+  log_->Log(kError, "the data directory %s was removed while mounted", data_dir_.c_str());
+  return true;
+}
+
+void Fs::OpenReserve() {
+  std::string path = addr_.meta_dir() + "/reserve";
+  reserve_fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (reserve_fd_ < 0) {
+    log_->Log(kWarning, "no space reserve (%s: %s): removals may fail on a full disk",
+              path.c_str(), strerror(errno));
+    return;
+  }
+  // 1/32 of the disk, at least 512 KiB and at most 16 MiB: room for the
+  // store's journal to take a run of removals on a full disk, and for the
+  // database to take in what the journal holds.
+  struct statvfs sv;
+  int64_t disk = fstatvfs(reserve_fd_, &sv) == 0
+                     ? static_cast<int64_t>(sv.f_blocks) * static_cast<int64_t>(sv.f_frsize)
+                     : 0;
+  reserve_size_ = disk / 32;
+  if (reserve_size_ < kReserveMin) reserve_size_ = kReserveMin;
+  if (reserve_size_ > kReserveMax) reserve_size_ = kReserveMax;
+  RefillReserve();
+}
+
+bool Fs::ReleaseReserve() {
+  if (reserve_fd_ < 0) return false;
+  struct stat st;
+  if (fstat(reserve_fd_, &st) != 0 || st.st_blocks == 0) return false;
+  if (ftruncate(reserve_fd_, 0) != 0) return false;
+  log_->Log(kWarning, "disk full: the space reserve is used for a change that frees space");
+  reserve_short_ = true;
+  return true;
+}
+
+void Fs::AfterFreeing() noexcept {
+  if (reserve_fd_ < 0 || !db_.is_open() || db_.in_txn()) return;
+  // The journal only starts over once everything in it is in the database,
+  // and the database may have to grow for that: the space the change freed
+  // goes to that first. The reserve is taken back once the journal can start
+  // over (until then, further removals keep adding to the free space).
+  if (db_.CheckpointPassive() == 0) {
+    RefillReserve();
+  } else {
+    reserve_short_ = true;
+  }
+}
+
+void Fs::ReclaimLeanOrphans() noexcept {
+  std::vector<uint64_t> list;
+  list.swap(lean_orphans_);
+  list.insert(list.end(), orphans_later_.begin(), orphans_later_.end());
+  orphans_later_.clear();
+  lean_reclaiming_ = true;
+  for (uint64_t ino : list) {
+    try {
+      // A few xattrs per transaction, the journal started over after each.
+      while (Txn([&] { return db_.DelSomeXattrs(ino, 8); }, true)) AfterFreeing();
+      Txn([&] { TryReclaim(ino); }, true);
+    } catch (const FsError& e) {
+      // Still an orphan: tried again after the next change that frees space,
+      // and at the last unmount or the next mount at the latest.
+      orphans_later_.push_back(ino);
+      log_->Log(kWarning, "cannot reclaim inode %llu now: %s",
+                static_cast<unsigned long long>(ino), strerror(e.err));
+    } catch (...) {
+      orphans_later_.push_back(ino);
+    }
+  }
+  lean_reclaiming_ = false;
+}
+
+void Fs::MaybeShrink(bool now) noexcept {
+  if (shrinking_ || read_only_ || !db_.is_open() || db_.in_txn()) return;
+  if (!now && ++frees_unchecked_ < kShrinkEvery) return;
+  frees_unchecked_ = 0;
+  shrinking_ = true;
+  try {
+    int64_t free = db_.FreePages();
+    if (free > (now ? kShrinkKeep : kShrinkAbove)) {
+      while (free > kShrinkKeep) {
+        Txn([&] { db_.IncrementalVacuum(); }, true);
+        int64_t left = db_.FreePages();
+        if (left >= free) break;  // a store without incremental vacuum
+        free = left;
+      }
+      AfterFreeing();  // the file shrinks when the journal is copied back
+    }
+  } catch (const FsError& e) {
+    log_->Log(kWarning, "cannot give free store pages back now: %s", strerror(e.err));
+  } catch (...) {
+  }
+  shrinking_ = false;
+}
+
+void Fs::RefillReserve() {
+  if (reserve_fd_ < 0) return;
+  // All of it if the disk allows, else as much as it allows (a removal that
+  // freed nothing leaves the reserve smaller by what its journal took).
+  for (int64_t want = reserve_size_; want >= 4096; want /= 2) {
+    if (fallocate(reserve_fd_, 0, 0, want) == 0) {
+      reserve_short_ = want < reserve_size_;
+      return;
+    }
+    if (errno == EOPNOTSUPP) {
+      // No fallocate on this filesystem: write the blocks.
+      static const char zeros[65536] = {};
+      int64_t off = 0;
+      while (off < reserve_size_) {
+        int64_t n = reserve_size_ - off < static_cast<int64_t>(sizeof zeros)
+                        ? reserve_size_ - off
+                        : static_cast<int64_t>(sizeof zeros);
+        if (FullPwrite(reserve_fd_, zeros, static_cast<size_t>(n), off) != n) break;
+        off += n;
+      }
+      reserve_short_ = off < reserve_size_;
+      return;
+    }
+    if (errno != ENOSPC && errno != EDQUOT) break;
+  }
+  reserve_short_ = true;
 }
 
 void Fs::RequestCheckpoint() {
@@ -128,6 +265,17 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     *why = "no filesystem " + addr.name + " under " + addr.base;
     return -ENOENT;
   }
+  if (!exists) {
+    // A data directory with data files but no store: the store was removed
+    // or moved, and a new empty filesystem would silently hide that data.
+    std::string dd = addr.data_dir.empty() ? addr.default_data_dir() : addr.data_dir;
+    if (HasDataFiles(dd)) {
+      *why = "the data directory " + dd + " holds data files but there is no metadata store " +
+             dbfile + " (removed or moved?): restore it, or remove the data directory to start "
+             "afresh";
+      return -EEXIST;
+    }
+  }
   int rc = MakeDirs(meta_dir);
   if (rc != 0) {
     *why = "cannot create " + meta_dir;
@@ -148,11 +296,19 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     }
   }
   std::string lockfile = meta_dir + "/lock";
+  int lockmode = O_RDWR;
   lockfd_ = open(lockfile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  probefd_ = lockfd_ >= 0 ? open(lockfile.c_str(), O_RDWR | O_CLOEXEC) : -1;
+  if (lockfd_ < 0 && read_only_ && (errno == EROFS || errno == EACCES)) {
+    // Read-only media (or no write permission): shared locks need only read
+    // access; the exclusive probes then fail, as if someone else had it mounted.
+    lockmode = O_RDONLY;
+    lockfd_ = open(lockfile.c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  probefd_ = lockfd_ >= 0 ? open(lockfile.c_str(), lockmode | O_CLOEXEC) : -1;
   if (lockfd_ < 0 || probefd_ < 0) {
     rc = -errno;
     *why = "cannot open " + lockfile;
+    if (rc == -EROFS) *why += ": the filesystem holding it is read-only (mount with ro=1)";
     return rc;
   }
   MapSequence();
@@ -161,11 +317,12 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     rc = OfdLock(lockfd_, kMountLockOff, F_RDLCK, true);
     if (rc != 0) return rc;
   }
-  rc = db_.Open(dbfile, false, opts_.meta_sync_full, log_.get());
+  rc = db_.Open(dbfile, read_only_, opts_.meta_sync_full, log_.get());
   if (rc != 0) {
     *why = "cannot open the metadata store";
     return rc;
   }
+  if (!read_only_) OpenReserve();  // before the first change: the disk may be full
   std::string data_dir = addr.data_dir.empty() ? addr.default_data_dir() : addr.data_dir;
   try {
     db_.SetDeadline(MonoMs() + opts_.meta_timeout_ms);
@@ -179,6 +336,13 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     }
     capacity_ = atoll(db_.GetMeta("capacity", "0").c_str());
     inode_limit_ = atoll(db_.GetMeta("inodes", "0").c_str());
+    struct stat dst;
+    if (exists && stat(data_dir_.c_str(), &dst) != 0 && errno == ENOENT && db_.HasFileData()) {
+      *why = "the data directory " + data_dir_ + " is missing, but the metadata store " +
+             dbfile + " has files with data in it (removed or moved?)";
+      log_->Log(kError, "%s", why->c_str());
+      return -EIO;
+    }
     if (!read_only_) {
       rc = PrepareDataDir(data_dir_);
       if (rc != 0) {
@@ -186,6 +350,8 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
         return rc;
       }
     }
+    // Held to notice the data directory being removed while mounted.
+    datadir_fd_ = open(data_dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     std::lock_guard<std::mutex> g(mu_);
     if (alone && !read_only_) Recover();
     if (!read_only_) {
@@ -195,9 +361,10 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
         db_.SetMeta("clean", "0");
         int64_t m = alone ? 0 : atoll(db_.GetMeta("mounts", "0").c_str());
         db_.SetMeta("mounts", std::to_string(m + 1));
-      });
+      }, true);  // a full disk must not keep anyone from mounting to free space
     }
     committed_used_ = db_.GetUsage().used_bytes;
+    if (!read_only_) MaybeShrink(true);  // free pages an earlier session could not give back
   } catch (const FsError& e) {
     *why = std::string("metadata store: ") + strerror(e.err);
     return -e.err;
@@ -303,7 +470,7 @@ void Fs::Recover() {
       log_->Log(kWarning, "recovery: %lld sizes clamped, %lld orphans reclaimed",
                 static_cast<long long>(fixed), static_cast<long long>(reclaimed));
     durable_next_ = true;
-  });
+  }, true);
 }
 
 void Fs::LeaveMounts() {
@@ -340,6 +507,14 @@ void Fs::CloseAll() {
 
 void Fs::DurableUmount() {
   if (read_only_) return;
+  std::vector<std::string> left;
+  for (auto& path : leftovers_) {
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) left.push_back(path);
+  }
+  leftovers_.swap(left);
+  if (!leftovers_.empty())
+    log_->Log(kWarning, "umount: %zu data files of removed inodes could not be freed; the next "
+              "mount's recovery frees them", leftovers_.size());
   std::vector<std::pair<uint64_t, int64_t>> list(unsynced_.begin(), unsynced_.end());
   unsynced_.clear();
   if (fault_drop_unsynced_) {
@@ -349,7 +524,7 @@ void Fs::DurableUmount() {
       Txn([&] {
         LeaveMounts();
         durable_next_ = true;
-      });
+      }, true);
     } catch (...) {
     }
     for (auto& p : list) {
@@ -370,7 +545,13 @@ void Fs::DurableUmount() {
       if (errno == ENOENT) synced.push_back(p.first);
       continue;
     }
-    if (fdatasync(fd) == 0) synced.push_back(p.first);
+    if (fdatasync(fd) == 0) {
+      synced.push_back(p.first);
+    } else {
+      umount_eio_ = true;  // stays marked dirty: recovery clamps it to what is there
+      log_->Log(kError, "umount: data sync of inode %llu failed: %s",
+                static_cast<unsigned long long>(p.first), strerror(errno));
+    }
     close(fd);
   }
   try {
@@ -385,8 +566,9 @@ void Fs::DurableUmount() {
       }
       LeaveMounts();
       durable_next_ = true;
-    });
+    }, true);
   } catch (const FsError& e) {
+    umount_eio_ = true;
     log_->Log(kError, "umount: final commit failed: %s", strerror(e.err));
   }
 }
@@ -434,19 +616,29 @@ int Fs::Umount() {
       Txn([&] {
         for (uint64_t ino : db_.Orphans()) TryReclaim(ino);
         db_.SetMeta("mounts", "0");
-        db_.SetMeta("clean", "1");
+        db_.SetMeta("clean", leftovers_.empty() ? "1" : "0");
         durable_next_ = true;
-      });
+      }, true);
+      MaybeShrink(true);  // the last one out leaves no free pages behind
       db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch (const FsError& e) {
+      if (e.err == EIO) umount_eio_ = true;
       log_->Log(kWarning, "umount: final cleanup failed: %s", strerror(e.err));
     }
     OfdLock(probefd_, kMountLockOff, F_UNLCK, false);
   }
+  // Unmounted either way; EIO tells that not everything is known to be on
+  // the disk (a sync failed now or earlier in this mount).
+  bool eio = umount_eio_ || db_.sync_failed() || DataDirGone();
+  {
+    std::lock_guard<std::mutex> sg(sync_failed_mu_);
+    if (!sync_failed_.empty()) eio = true;
+  }
   db_.Close();
   CloseLockFiles();
-  log_->Log(kInfo, "unmounted %s", addr_.name.c_str());
-  return 0;
+  log_->Log(eio ? kError : kInfo, "unmounted %s%s", addr_.name.c_str(),
+            eio ? " (some data may not be on the disk: a sync failed)" : "");
+  return eio ? -EIO : 0;
 }
 
 }  // namespace dingofs

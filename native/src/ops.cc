@@ -146,7 +146,7 @@ void Fs::SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_
       Cred c = Cred::Current();
       Remember(ResolveIno(path, follow, c));
     }
-  });
+  }, (mask & DINGOFS_X_SET_SIZE) != 0);
 }
 
 void Fs::CheckLive() {
@@ -340,8 +340,16 @@ bool Fs::Reclaim(const Inode& n, bool listed) {
     int pfd = probefd_;
     uint64_t ino = n.ino;
     Post([pfd, ino] { OfdLock(pfd, OpenLockOff(ino), F_UNLCK, false); });
-    std::string path = DataPath(data_dir_, ino);
-    Post([path] { unlink(path.c_str()); });
+  }
+  if (lean_) {
+    lean_orphans_.push_back(n.ino);  // an orphan for now, see ReclaimLeanOrphans
+    return false;
+  }
+  if (S_ISREG(n.mode)) {
+    std::string path = DataPath(data_dir_, n.ino);
+    Post([this, path] {
+      if (unlink(path.c_str()) != 0 && errno != ENOENT) leftovers_.push_back(path);
+    });
   }
   db_.DeleteInode(n.ino, listed);
   db_.AddUsage(-1, -n.alloc);
@@ -567,6 +575,11 @@ void Fs::Statfs(dingofs_statfs_t* st) {
       struct statvfs sv;
       if (statvfs(data_dir_.c_str(), &sv) != 0) Fail(errno);
       st->total_bytes = static_cast<int64_t>(sv.f_blocks) * static_cast<int64_t>(sv.f_frsize);
+      // The space reserve of the store is not there for data.
+      struct stat ds, rs;
+      if (reserve_fd_ >= 0 && fstat(reserve_fd_, &rs) == 0 && stat(data_dir_.c_str(), &ds) == 0 &&
+          ds.st_dev == rs.st_dev)
+        st->total_bytes -= reserve_size_;
     }
     st->total_inodes = inode_limit_ > 0 ? inode_limit_ : (int64_t{1} << 40);
   });
@@ -651,14 +664,22 @@ void Fs::Rmdir(const char* path) {
     if (!db_.DirEmpty(n.ino)) Fail(ENOTEMPTY);
     int64_t now = NowNs();
     DelEntry(l.parent, l.name);
-    db_.DeleteInode(n.ino);
-    db_.AddUsage(-1, 0);
-    icache_.erase(n.ino);
+    if (lean_) {
+      n.nlink = 0;  // an orphan for now, see ReclaimLeanOrphans
+      n.ctime = now;
+      PutInode(n);
+      db_.AddOrphan(n.ino);
+      lean_orphans_.push_back(n.ino);
+    } else {
+      db_.DeleteInode(n.ino);
+      db_.AddUsage(-1, 0);
+      icache_.erase(n.ino);
+    }
     p = Get(l.parent);
     if (p.nlink > 2) p.nlink--;
     p.mtime = p.ctime = now;
     PutInode(p);
-  });
+  }, true);
 }
 
 void Fs::Unlink(const char* path) {
@@ -676,7 +697,7 @@ void Fs::Unlink(const char* path) {
     DelEntry(l.parent, l.name);
     DropLink(n, now);
     TouchDir(l.parent, now);
-  });
+  }, true);
 }
 
 void Fs::Link(const char* oldpath, const char* newpath) {
@@ -879,7 +900,7 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
       dp.mtime = dp.ctime = now;
       PutInode(dp);
     }
-  });
+  }, true);
 }
 
 // ---------------------------------------------------------------- xattrs
@@ -1012,7 +1033,7 @@ void Fs::RemoveXattr(const char* path, const char* name) {
     if (!db_.DelXattr(ino, name)) Fail(ENODATA);
     n.ctime = NowNs();
     PutInode(n);
-  });
+  }, true);
 }
 
 // ---------------------------------------------------------------- ioctl

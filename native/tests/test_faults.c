@@ -1,0 +1,511 @@
+/*
+ * I/O-error injection, in the manner of SQLite's own tests: the N-th call of
+ * the workload thread to a libc function that can fail (open, openat, read,
+ * pread, write, pwrite, fsync, fdatasync, ftruncate, fallocate, rename,
+ * unlink, mkdir) fails with EIO (or ENOSPC), for N = 1, 2, 3, ... until the
+ * workload runs through without reaching N. After every run:
+ *
+ *   - a fault that hit a data path (write, sync) was reported by the call
+ *     of the workload that made it;
+ *   - a failed fsync stays failed: the next fsync of the same file fails too;
+ *   - a new handle mounts, fsck finds nothing, and every file whose last
+ *     change was followed by a successful fsync reads back exactly.
+ *
+ * The functions are interposed by defining them in this program (linked with
+ * -rdynamic, so the SQLite library binds to them as well); the real ones come
+ * from dlsym(RTLD_NEXT). Only the thread that runs the workload counts calls,
+ * so a sweep is repeatable whatever the engine's background threads do.
+ *
+ * DINGOFS_FAULT_SWEEP=full runs every N of every mode; the default runs every
+ * N up to 60 and every 7th after that (the whole range is still covered);
+ * =short (the sanitizer build) every N up to 30 and every 17th after that.
+ * DINGOFS_FAULT_START=N starts the sweep at N, DINGOFS_FAULT_N=N ends it
+ * there, DINGOFS_FAULT_TRACE=1 prints a backtrace of each injected fault.
+ */
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <stdarg.h>
+
+#include "helpers.h"
+
+/* ------------------------------------------------------------ injection */
+
+static __thread int fi_armed;
+static long fi_target;  /* 1-based call number to fail; 0 = never */
+static long fi_count;   /* calls counted in this run */
+static int fi_errno = EIO;
+static int fi_persist;  /* 1: every call from the target on fails (a dead disk) */
+static int fi_fired;
+static char fi_what[48];
+static char fi_during[48];
+static const char* cur_op = "";
+static int fi_only_space;  /* count only calls that can report ENOSPC */
+static int fi_only_writes; /* count only calls that change the disk */
+
+/* kind: 1 = can report ENOSPC, 2 = changes the disk. */
+static int fi_hit(const char* name, int kind) {
+  if (!fi_armed || fi_target == 0) return 0;
+  if (fi_only_space && !(kind & 1)) return 0;
+  if (fi_only_writes && !(kind & 2)) return 0;
+  fi_count++;
+  if (fi_count == fi_target || (fi_persist && fi_count > fi_target)) {
+    if (fi_fired++ == 0) {
+      snprintf(fi_what, sizeof fi_what, "%s", name);
+      snprintf(fi_during, sizeof fi_during, "%s", cur_op);
+      if (getenv("DINGOFS_FAULT_TRACE") != NULL) {
+        void* frames[32];
+        backtrace_symbols_fd(frames, backtrace(frames, 32), 2);
+      }
+    }
+    errno = fi_errno;
+    return 1;
+  }
+  return 0;
+}
+
+#define REAL(name) \
+  static __typeof__(name)* real_fn; \
+  if (real_fn == NULL) real_fn = (__typeof__(name)*)dlsym(RTLD_NEXT, #name)
+
+static mode_t open_mode(int flags, va_list ap) {
+  return (flags & (O_CREAT | __O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+}
+
+static int open_kind(int flags) {
+  return ((flags & O_CREAT) ? 1 : 0) | ((flags & O_ACCMODE) != O_RDONLY ? 2 : 0) |
+         ((flags & (O_CREAT | O_TRUNC)) ? 2 : 0);
+}
+
+int open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t m = open_mode(flags, ap);
+  va_end(ap);
+  REAL(open);
+  if (fi_hit("open", open_kind(flags))) return -1;
+  return real_fn(path, flags, m);
+}
+
+int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t m = open_mode(flags, ap);
+  va_end(ap);
+  REAL(open64);
+  if (fi_hit("open64", open_kind(flags))) return -1;
+  return real_fn(path, flags, m);
+}
+
+int openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t m = open_mode(flags, ap);
+  va_end(ap);
+  REAL(openat);
+  if (fi_hit("openat", open_kind(flags))) return -1;
+  return real_fn(dirfd, path, flags, m);
+}
+
+ssize_t read(int fd, void* buf, size_t n) {
+  REAL(read);
+  if (fi_hit("read", 0)) return -1;
+  return real_fn(fd, buf, n);
+}
+
+ssize_t pread(int fd, void* buf, size_t n, off_t off) {
+  REAL(pread);
+  if (fi_hit("pread", 0)) return -1;
+  return real_fn(fd, buf, n, off);
+}
+
+ssize_t pread64(int fd, void* buf, size_t n, off_t off) {
+  REAL(pread64);
+  if (fi_hit("pread64", 0)) return -1;
+  return real_fn(fd, buf, n, off);
+}
+
+ssize_t write(int fd, const void* buf, size_t n) {
+  REAL(write);
+  if (fi_hit("write", 3)) return -1;
+  return real_fn(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
+  REAL(pwrite);
+  if (fi_hit("pwrite", 3)) return -1;
+  return real_fn(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void* buf, size_t n, off_t off) {
+  REAL(pwrite64);
+  if (fi_hit("pwrite64", 3)) return -1;
+  return real_fn(fd, buf, n, off);
+}
+
+/* SQLite syncs a directory after creating a file in it and ignores a
+ * failure there on purpose (not every filesystem can): named apart. */
+static const char* sync_name(int fd, const char* name, const char* dir_name) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? dir_name : name;
+}
+
+int fsync(int fd) {
+  REAL(fsync);
+  if (fi_hit(sync_name(fd, "fsync", "fsync of a directory"), 3)) return -1;
+  return real_fn(fd);
+}
+
+int fdatasync(int fd) {
+  REAL(fdatasync);
+  if (fi_hit(sync_name(fd, "fdatasync", "fdatasync of a directory"), 3)) return -1;
+  return real_fn(fd);
+}
+
+int ftruncate(int fd, off_t len) {
+  REAL(ftruncate);
+  if (fi_hit("ftruncate", 3)) return -1;
+  return real_fn(fd, len);
+}
+
+int ftruncate64(int fd, off_t len) {
+  REAL(ftruncate64);
+  if (fi_hit("ftruncate64", 3)) return -1;
+  return real_fn(fd, len);
+}
+
+int fallocate(int fd, int mode, off_t off, off_t len) {
+  REAL(fallocate);
+  if (fi_hit("fallocate", 3)) return -1;
+  return real_fn(fd, mode, off, len);
+}
+
+int fallocate64(int fd, int mode, off_t off, off_t len) {
+  REAL(fallocate64);
+  if (fi_hit("fallocate64", 3)) return -1;
+  return real_fn(fd, mode, off, len);
+}
+
+int rename(const char* a, const char* b) {
+  REAL(rename);
+  if (fi_hit("rename", 3)) return -1;
+  return real_fn(a, b);
+}
+
+int renameat(int da, const char* a, int db, const char* b) {
+  REAL(renameat);
+  if (fi_hit("renameat", 3)) return -1;
+  return real_fn(da, a, db, b);
+}
+
+int unlink(const char* path) {
+  REAL(unlink);
+  if (fi_hit("unlink", 2)) return -1;
+  return real_fn(path);
+}
+
+int mkdir(const char* path, mode_t mode) {
+  REAL(mkdir);
+  if (fi_hit("mkdir", 3)) return -1;
+  return real_fn(path, mode);
+}
+
+/* ------------------------------------------------------------ the model */
+
+#define NFILES 6
+
+/* What a file must hold after a remount, when it is known. */
+struct expect {
+  const char* path;
+  int known;  /* 1: its last change was followed by a successful fsync */
+  unsigned char data[90000];
+  size_t len;
+};
+
+static struct expect model[NFILES] = {
+    {"/w/a", 0, {0}, 0}, {"/w/b", 0, {0}, 0}, {"/w/c", 0, {0}, 0},
+    {"/w/d", 0, {0}, 0}, {"/w/e", 0, {0}, 0}, {"/w/big", 0, {0}, 0},
+};
+
+struct run {
+  int errors;          /* workload calls that returned an error */
+  int data_errors;     /* ... of them write, pwrite, fsync, truncate */
+  int not_sticky;      /* an fsync that succeeded right after one failed */
+  int bad_reads;       /* a read that succeeded with wrong bytes */
+  long first_err;      /* the first error a workload call returned (-errno) */
+};
+
+static int fail_if(struct run* r, long rc, int data) {
+  if (rc >= 0) return 0;
+  if (r->errors == 0) r->first_err = rc;
+  r->errors++;
+  if (data) r->data_errors++;
+  return 1;
+}
+
+/* fsync fd; on failure, a second fsync must fail as well. */
+static int sync_file(uintptr_t h, int fd, struct run* r) {
+  int rc = dingofs_fsync(h, fd, 1);
+  if (fail_if(r, rc, 1)) {
+    if (dingofs_fsync(h, fd, 1) == 0 || dingofs_fsync(h, fd, 0) == 0) r->not_sticky++;
+    return -1;
+  }
+  return 0;
+}
+
+/* Creates (or rewrites) model[i] with len bytes of seed, fsyncs it. */
+static void put(uintptr_t h, int i, size_t len, unsigned seed, int do_sync, struct run* r) {
+  struct expect* e = &model[i];
+  cur_op = e->path;
+  e->known = 0;
+  int fd = dingofs_open(h, e->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (fail_if(r, fd, 0)) return;
+  fill_pattern(e->data, len, seed);
+  size_t done = 0;
+  int ok = 1;
+  while (done < len) {
+    size_t n = len - done > 16384 ? 16384 : len - done;
+    ssize_t w = dingofs_write(h, fd, e->data + done, n);
+    if (w <= 0) {
+      fail_if(r, w < 0 ? (long)w : -1, 1);
+      ok = 0;
+      break;
+    }
+    done += (size_t)w;
+  }
+  e->len = len;
+  if (ok && do_sync && sync_file(h, fd, r) == 0) e->known = 1;
+  if (fail_if(r, dingofs_close(h, fd), 0)) e->known = 0;
+}
+
+/* Changes bytes in the middle of model[i] and fsyncs. */
+static void patch(uintptr_t h, int i, size_t off, size_t len, unsigned seed, struct run* r) {
+  struct expect* e = &model[i];
+  int was = e->known;
+  e->known = 0;
+  if (!was || off + len > e->len) return;
+  cur_op = "patch";
+  int fd = dingofs_open(h, e->path, O_RDWR, 0);
+  if (fail_if(r, fd, 0)) return;
+  unsigned char buf[8192];
+  fill_pattern(buf, len, seed);
+  ssize_t w = dingofs_pwrite(h, fd, buf, len, (off_t)off);
+  if (w == (ssize_t)len) {
+    memcpy(e->data + off, buf, len);
+    if (sync_file(h, fd, r) == 0) e->known = 1;
+  } else {
+    fail_if(r, w < 0 ? (long)w : -1, 1);
+  }
+  if (fail_if(r, dingofs_close(h, fd), 0)) e->known = 0;
+}
+
+/* Reads model[i] back through h: a read that succeeds returns the model. */
+static void check_read(uintptr_t h, int i, struct run* r) {
+  struct expect* e = &model[i];
+  if (!e->known) return;
+  cur_op = "read";
+  static unsigned char buf[90000];
+  ssize_t n = get_file(h, e->path, buf, sizeof buf);
+  if (fail_if(r, n, 0)) return;
+  if ((size_t)n != e->len || memcmp(buf, e->data, e->len) != 0) r->bad_reads++;
+}
+
+static void workload(uintptr_t h, struct run* r) {
+  cur_op = "namespace";
+  fail_if(r, dingofs_mkdir(h, "/w", 0755), 0);
+  put(h, 0, 10000, 1, 1, r);
+  put(h, 1, 3000, 2, 0, r);
+  cur_op = "namespace";
+  fail_if(r, dingofs_setxattr(h, "/w/a", "user.k", "value", 5, 0), 0);
+  fail_if(r, dingofs_rename(h, "/w/b", "/w/b2"), 0);
+  put(h, 2, 70000, 3, 1, r);
+  put(h, 5, 85000, 4, 1, r);
+  patch(h, 0, 100, 5000, 5, r);
+  check_read(h, 0, r);
+  cur_op = "namespace";
+  fail_if(r, dingofs_truncate(h, "/w/c", 5000), 1);
+  model[2].known = 0; /* truncated without a sync of its own */
+  fail_if(r, dingofs_unlink(h, "/w/b2"), 0);
+  fail_if(r, dingofs_mkdir(h, "/w/sub", 0755), 0);
+  fail_if(r, dingofs_symlink(h, "a", "/w/sub/ln"), 0);
+  fail_if(r, dingofs_link(h, "/w/a", "/w/sub/hard"), 0);
+  put(h, 3, 1, 6, 1, r);
+  cur_op = "namespace";
+  fail_if(r, dingofs_removexattr(h, "/w/a", "user.k"), 0);
+  put(h, 4, 20000, 7, 1, r);
+  cur_op = "namespace";
+  if (!fail_if(r, dingofs_rename(h, "/w/e", "/w/d"), 0)) { /* over an existing name */
+    model[3] = model[4];
+    model[3].path = "/w/d";
+    model[4].known = 0;
+  }
+  if (!fail_if(r, dingofs_unlink(h, "/w/big"), 0)) model[5].known = 0;
+  (void)dingofs_rmdir(h, "/w/sub"); /* not empty, unless the link calls failed */
+  check_read(h, 2, r);
+  check_read(h, 3, r);
+  patch(h, 3, 10, 100, 8, r);
+  check_read(h, 3, r);
+}
+
+/* ------------------------------------------------------------ the sweep */
+
+struct mode {
+  const char* name;
+  int err;
+  int persist;
+  int only_space;
+  int only_writes;
+};
+
+static const struct mode kModes[] = {
+    {"EIO, one call", EIO, 0, 0, 0},
+    {"ENOSPC, one call", ENOSPC, 0, 1, 0},
+    {"EIO from the call on (a dead disk)", EIO, 1, 0, 0},
+    /* What a filesystem remounted read-only after an error does (a tmpfs
+     * or ext4 cannot be remounted read-only while files are open for
+     * writing, so this is how the test gets there). */
+    {"EROFS for every change from the call on (storage turned read-only)", EROFS, 1, 0, 1},
+};
+
+/* The step from one N to the next: 1 for the full sweep, else 1 up to 60
+ * and 7 after that (DINGOFS_FAULT_SWEEP=short: 1 up to 30, then 17). */
+static long sweep_step(long n) {
+  const char* s = getenv("DINGOFS_FAULT_SWEEP");
+  if (s != NULL && strcmp(s, "full") == 0) return 1;
+  if (s != NULL && strcmp(s, "short") == 0) return n < 30 ? 1 : 17;
+  return n < 60 ? 1 : 7;
+}
+
+/* One run with the fault at call n; returns 1 when the fault fired. */
+static int one_run(const struct mode* m, long n, int* failures) {
+  char name[32];
+  snprintf(name, sizeof name, "f%ld%c", n,
+           m->only_writes ? 'r' : m->persist ? 'p' : m->only_space ? 's' : 'e');
+  for (int i = 0; i < NFILES; i++) model[i].known = 0;
+  model[3].path = "/w/d";
+  model[4].path = "/w/e";
+
+  struct run r;
+  memset(&r, 0, sizeof r);
+  fi_errno = m->err;
+  fi_persist = m->persist;
+  fi_only_space = m->only_space;
+  fi_only_writes = m->only_writes;
+  fi_target = n;
+  fi_count = 0;
+  fi_fired = 0;
+  fi_what[0] = '\0';
+  fi_during[0] = '\0';
+
+  uintptr_t h = dingofs_new();
+  fi_armed = 1;
+  cur_op = "mount";
+  int mounted = fs_try_mount(h, name, NULL) == 0;
+  if (mounted) workload(h, &r);
+  cur_op = "umount";
+  int urc = mounted ? dingofs_umount(h) : 0;
+  fi_armed = 0;
+  dingofs_delete(h);
+  int fired = fi_fired > 0;
+  int bad = 0;
+
+  /* Only a failed sync must stay failed: a failed write of the journal
+   * loses nothing acknowledged, and the next fsync rightly succeeds. */
+  if (r.not_sticky && strstr(fi_what, "sync") != NULL && strstr(fi_what, "directory") == NULL) {
+    fprintf(stderr, "  [%s] N=%ld (%s during %s): an fsync succeeded right after one failed\n",
+            m->name, n, fi_what, fi_during);
+    bad = 1;
+  }
+  if (r.bad_reads) {
+    fprintf(stderr, "  [%s] N=%ld (%s): a read returned wrong bytes without an error\n", m->name,
+            n, fi_what);
+    bad = 1;
+  }
+  /* A fault in a call that moves file data must reach the caller. */
+  if (fired && !m->persist && mounted &&
+      strstr(fi_what, "sync") != NULL && strstr(fi_what, "directory") == NULL &&
+      r.data_errors == 0 && urc == 0) {
+    fprintf(stderr, "  [%s] N=%ld: the failed %s during %s was not reported\n", m->name, n,
+            fi_what, fi_during);
+    bad = 1;
+  }
+
+  /* A fault in the workload reaches one of its calls, unless the engine
+   * rightly gets past it: ENOSPC in a change that frees space (it retries
+   * with the space reserve) or in an access-time update (best effort), and
+   * the unlink of a removed file's data after the removal committed (tried
+   * again at umount, else by the next mount's recovery; fsck below checks). */
+  if (fired && !m->persist && mounted && r.errors == 0 && strcmp(fi_during, "mount") != 0 &&
+      strcmp(fi_during, "umount") != 0 && m->err != ENOSPC && strcmp(fi_what, "unlink") != 0) {
+    fprintf(stderr, "  [%s] N=%ld: %s during %s: no call reported an error\n", m->name, n,
+            fi_what, fi_during);
+    bad = 1;
+  }
+
+  /* Storage turned read-only: the first call to hear of it gets EROFS. */
+  if (fired && m->err == EROFS && mounted && r.errors > 0 && r.first_err != -EROFS &&
+      r.first_err != -1) {
+    fprintf(stderr, "  [%s] N=%ld: %s during %s: the first error was %ld, not -EROFS\n",
+            m->name, n, fi_what, fi_during, r.first_err);
+    bad = 1;
+  }
+
+  /* Afterwards, without faults: mount, check, read back. */
+  uintptr_t h2 = dingofs_new();
+  int rc = fs_try_mount(h2, name, NULL);
+  if (rc != 0) {
+    fprintf(stderr, "  [%s] N=%ld (%s): the remount failed: %d\n", m->name, n, fi_what, rc);
+    bad = 1;
+  } else {
+    struct run r2;
+    memset(&r2, 0, sizeof r2);
+    for (int i = 0; i < NFILES; i++) check_read(h2, i, &r2);
+    if (r2.errors || r2.bad_reads) {
+      fprintf(stderr, "  [%s] N=%ld (%s): an fsync'ed file does not read back (%d errors, %d bad)\n",
+              m->name, n, fi_what, r2.errors, r2.bad_reads);
+      bad = 1;
+    }
+    if (dingofs_umount(h2) != 0) {
+      fprintf(stderr, "  [%s] N=%ld: the clean umount failed\n", m->name, n);
+      bad = 1;
+    }
+  }
+  dingofs_delete(h2);
+  char addr[1024];
+  fs_addr(addr, sizeof addr, name, NULL);
+  char* report = NULL;
+  int problems = dingofs_x_fsck(addr, 0, &report);
+  if (problems != 0) {
+    fprintf(stderr, "  [%s] N=%ld (%s): fsck: %d\n%s\n", m->name, n, fi_what, problems,
+                report ? report : "");
+    bad = 1;
+  }
+  dingofs_x_free(report);
+  if (bad) (*failures)++;
+  return fired;
+}
+
+static void sweep(const struct mode* m) {
+  int failures = 0;
+  long n = getenv("DINGOFS_FAULT_START") ? atol(getenv("DINGOFS_FAULT_START")) : 1;
+  long runs = 0, fired_runs = 0;
+  /* A run without a fault first: the calls a process makes only once (SQLite
+   * setting itself up) are out of the way, and run N is the same every time. */
+  one_run(m, 0, &failures);
+  for (;; runs++) {
+    int fired = one_run(m, n, &failures);
+    if (!fired) break;
+    fired_runs++;
+    if (failures > 5) break;
+    n += sweep_step(n);
+    if (getenv("DINGOFS_FAULT_N") != NULL && n > atol(getenv("DINGOFS_FAULT_N"))) break;
+  }
+  fprintf(stderr, "  %s: %ld runs, faults at calls 1..%ld, %d failed\n", m->name, runs + 1, n - 1,
+          failures);
+  CHECK_EQ_INT(failures, 0);
+  CHECK(fired_runs > 10); /* the workload does reach the disk */
+}
+
+TEST(faults_eio_at_every_call) { sweep(&kModes[0]); }
+TEST(faults_enospc_at_every_call) { sweep(&kModes[1]); }
+TEST(faults_dead_disk_from_every_call) { sweep(&kModes[2]); }
+TEST(faults_read_only_from_every_change) { sweep(&kModes[3]); }
