@@ -243,6 +243,11 @@ int MetaDb::CheckpointPassive() {
   if (db_ == nullptr) return -1;
   int log = 0, done = 0;
   int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  if (rc == SQLITE_IOERR_FSYNC) {
+    // The journal's sync failed: what it held may never reach the disk.
+    if (log_) log_->Log(kError, "metadata store: a checkpoint's sync failed");
+    *sync_failed_ = true;
+  }
   if (rc != SQLITE_OK) return -1;
   wal_frames_ = log > done ? log - done : 0;
   return wal_frames_;
@@ -363,7 +368,7 @@ int MetaDb::FileErrno() {
 
 void MetaDb::Check(int rc) {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
-  if (rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_DIR_FSYNC) sync_failed_ = true;
+  if (rc == SQLITE_IOERR_FSYNC) *sync_failed_ = true;
   int e = MapSqlite(rc);
   if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) {
     // The disk's own answer where it tells more than "I/O error".
@@ -448,12 +453,12 @@ void MetaDb::Commit(bool durable) {
       rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
       if (rc != SQLITE_OK) {
         if (log_) log_->Log(kError, "metadata store: syncing the WAL failed (%d)", rc);
-        sync_failed_ = true;
+        *sync_failed_ = true;
       }
     }
   }
   // Committed, but not durable: the caller asked for durability and hears EIO.
-  if (durable && sync_failed_) Fail(EIO);
+  if (durable && *sync_failed_) Fail(EIO);
 }
 
 void MetaDb::Rollback() noexcept {

@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -161,7 +163,10 @@ class MetaDb {
   // WAL size in frames after the last commit of this connection (automatic
   // checkpoints are off: the owner checkpoints, normally from another thread).
   int wal_frames() const { return wal_frames_; }
-  bool sync_failed() const { return sync_failed_; }
+  bool sync_failed() const { return sync_failed_->load(); }
+  // Connections of one mount share the flag: a sync that failed in the
+  // checkpointer's connection covered the journal the main one commits to.
+  void ShareSyncState(const MetaDb& other) { sync_failed_ = other.sync_failed_; }
   // errno of the last failed system call on the store's files (0: none known).
   int FileErrno();
   // PASSIVE checkpoint: copies what it can without waiting for anyone.
@@ -196,7 +201,7 @@ class MetaDb {
   // A sync of the store failed: what it covered may never reach the disk, so
   // no later commit is reported as durable (Commit(true) fails with EIO)
   // until the store is opened again.
-  bool sync_failed_ = false;
+  std::shared_ptr<std::atomic<bool>> sync_failed_ = std::make_shared<std::atomic<bool>>(false);
   bool immutable_ = false;  // opened read-only on read-only media
   bool in_read_ = false;
   void (*first_fn_)(void*) = nullptr;

@@ -373,6 +373,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     // The checkpointer's connection is opened now, not at its first use:
     // the handle's descriptors must not change while it is in use.
     rc = ckpt_db_.Open(dbfile, false, opts_.meta_sync_full, nullptr);
+    ckpt_db_.ShareSyncState(db_);
     if (rc != 0) {
       *why = "cannot open the metadata store (checkpoint connection)";
       return rc;

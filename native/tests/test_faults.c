@@ -142,6 +142,21 @@ ssize_t pwrite64(int fd, const void* buf, size_t n, off_t off) {
   return real_fn(fd, buf, n, off);
 }
 
+/* Background faults: every data sync of a thread other than the workload's
+ * fails while fi_other is set. */
+static __thread int fi_is_workload;
+static int fi_other;
+static int fi_other_fired;
+
+static int fi_other_hit(int fd) {
+  struct stat st;
+  if (!__atomic_load_n(&fi_other, __ATOMIC_SEQ_CST) || fi_is_workload) return 0;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  __atomic_add_fetch(&fi_other_fired, 1, __ATOMIC_SEQ_CST);
+  errno = EIO;
+  return 1;
+}
+
 /* SQLite syncs a directory after creating a file in it and ignores a
  * failure there on purpose (not every filesystem can): named apart. */
 static const char* sync_name(int fd, const char* name, const char* dir_name) {
@@ -151,12 +166,14 @@ static const char* sync_name(int fd, const char* name, const char* dir_name) {
 
 int fsync(int fd) {
   REAL(fsync);
+  if (fi_other_hit(fd)) return -1;
   if (fi_hit(sync_name(fd, "fsync", "fsync of a directory"), 3)) return -1;
   return real_fn(fd);
 }
 
 int fdatasync(int fd) {
   REAL(fdatasync);
+  if (fi_other_hit(fd)) return -1;
   if (fi_hit(sync_name(fd, "fdatasync", "fdatasync of a directory"), 3)) return -1;
   return real_fn(fd);
 }
@@ -509,3 +526,42 @@ TEST(faults_eio_at_every_call) { sweep(&kModes[0]); }
 TEST(faults_enospc_at_every_call) { sweep(&kModes[1]); }
 TEST(faults_dead_disk_from_every_call) { sweep(&kModes[2]); }
 TEST(faults_read_only_from_every_change) { sweep(&kModes[3]); }
+
+/* A sync that fails in the background checkpointer (its own connection, its
+ * own thread) covered the journal every commit goes to: the next fsync of the
+ * workload fails, and so does the umount, and nothing is damaged. */
+TEST(faults_checkpointer_sync_failure_reaches_the_next_fsync) {
+  uintptr_t h = fs_open("ckpt", NULL);
+  int fd = dingofs_open(h, "/f", O_RDWR | O_CREAT, 0644);
+  REQUIRE(fd >= 0);
+  char buf[4096];
+  fill_pattern(buf, sizeof buf, 9);
+  REQUIRE_EQ_INT(dingofs_write(h, fd, buf, sizeof buf), sizeof buf);
+  REQUIRE_EQ_INT(dingofs_fsync(h, fd, 0), 0);
+  fi_is_workload = 1;
+  __atomic_store_n(&fi_other, 1, __ATOMIC_SEQ_CST);
+  /* Commits until the journal asks for a background checkpoint. */
+  for (int i = 0; i < 20000 && __atomic_load_n(&fi_other_fired, __ATOMIC_SEQ_CST) == 0; i++) {
+    char p[32];
+    snprintf(p, sizeof p, "/x%d", i);
+    REQUIRE_EQ_INT(dingofs_mkdir(h, p, 0755), 0);
+    if (i % 200 == 199) usleep(20000);
+  }
+  for (int i = 0; i < 500 && __atomic_load_n(&fi_other_fired, __ATOMIC_SEQ_CST) == 0; i++)
+    usleep(10000);
+  __atomic_store_n(&fi_other, 0, __ATOMIC_SEQ_CST);
+  REQUIRE(__atomic_load_n(&fi_other_fired, __ATOMIC_SEQ_CST) > 0);
+  CHECK_EQ_INT(dingofs_fsync(h, fd, 0), -EIO);
+  CHECK_EQ_INT(dingofs_fsync(h, fd, 1), -EIO);
+  CHECK_EQ_INT(dingofs_close(h, fd), 0);
+  CHECK_EQ_INT(dingofs_umount(h), -EIO);
+  dingofs_delete(h);
+  fi_is_workload = 0;
+  uintptr_t h2 = fs_open("ckpt", NULL);
+  CHECK(file_equals(h2, "/f", buf, sizeof buf));
+  CHECK(path_exists(h2, "/x0"));
+  fs_close(h2);
+  char addr[1024];
+  fs_addr(addr, sizeof addr, "ckpt", NULL);
+  CHECK_EQ_INT(dingofs_x_fsck(addr, 0, NULL), 0);
+}
