@@ -454,6 +454,9 @@ void MetaDb::Commit(bool durable) {
       if (rc != SQLITE_OK) {
         if (log_) log_->Log(kError, "metadata store: syncing the WAL failed (%d)", rc);
         *sync_failed_ = true;
+        int se = FileErrno();  // what the disk said, where it says more than EIO
+        if (se == EROFS || se == ENOSPC || se == EDQUOT) Fail(se);
+        Fail(EIO);
       }
     }
   }
