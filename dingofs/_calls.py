@@ -464,6 +464,14 @@ class Session:
         """``dingofs_mount`` (``dingofs_mount_nolog`` without ``log``). A failure's
         exception carries the library's explanation (:func:`last_error`) as its
         ``detail`` when the library gives one."""
+        cpu = getattr(self.backend, "cpu_problem", None)
+        why = cpu() if cpu is not None else ""
+        if why:
+            op = "dingofs_mount" if log else "dingofs_mount_nolog"
+            self.ops[op] += 1
+            exc = self.fail(-_errno.ENOEXEC, op, shown)
+            exc.detail = why
+            raise exc
         if log:
             op = "dingofs_mount"
             rc = self.lib.dingofs_mount(self.h, addrs, fsname, mountpoint)

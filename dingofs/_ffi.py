@@ -80,6 +80,26 @@ class Backend:
         self.kind = "system" if name == "system" else "embedded"
         self.implementation = "embedded" if self.embedded else "upstream"
 
+    def cpu_problem(self) -> str:
+        """Why this machine's processor cannot run the library, or "".
+
+        The prebuilt upstream client (the ``dingofs`` 5.2.0 wheel) is compiled for
+        x86-64 processors with AVX-512: on one without, mounting stops the whole
+        process with ``SIGILL``. An upstream library built for older processors
+        (e.g. by a distribution) is let through with ``DINGOFS_SKIP_CPU_CHECK=1``.
+        """
+        if self.implementation != "upstream" or os.environ.get("DINGOFS_SKIP_CPU_CHECK") == "1":
+            return ""
+        missing = missing_cpu_features()
+        if not missing:
+            return ""
+        return (
+            f"this processor lacks {', '.join(missing)} (AVX-512), which the upstream DingoFS "
+            f"client library {self.library_path} is built for: mounting would stop the process "
+            "with SIGILL; use a machine with AVX-512, or a libdingofs built for this processor "
+            "(then set DINGOFS_SKIP_CPU_CHECK=1)"
+        )
+
     def has(self, ext: str) -> bool:
         """Whether the extension ``ext`` (e.g. ``"readdirplus"``) is present."""
         return ext in self.extensions
@@ -118,6 +138,29 @@ class Backend:
     def __repr__(self) -> str:
         return (f"<dingofs Backend {self.name} kind={self.kind} "
                 f"implementation={self.implementation} version={self.version!r}>")
+
+
+#: The AVX-512 features the prebuilt upstream client executes at mount.
+UPSTREAM_CPU_FEATURES = ("avx512f", "avx512vl")
+
+
+def missing_cpu_features(cpuinfo: str | None = None) -> list[str]:
+    """The features of :data:`UPSTREAM_CPU_FEATURES` this x86-64 processor lacks
+    (from ``/proc/cpuinfo``, or the text given); [] elsewhere or when unknown."""
+    if cpuinfo is None:
+        if os.uname().machine not in ("x86_64", "amd64"):
+            return []
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return []
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            flags = set(value.split())
+            return [f for f in UPSTREAM_CPU_FEATURES if f not in flags]
+    return []
 
 
 def _cstr(ffi: Any, lib: Any, func: str) -> str:

@@ -14,6 +14,8 @@ import os
 import pytest
 from system.sysutil import SKIP_NO_SYSTEM, expect_result, have_bundled_bridge, have_system_bridge
 
+from dingofs._ffi import missing_cpu_features
+
 pytestmark = pytest.mark.system
 
 needs_both = pytest.mark.skipif(not (have_system_bridge() and have_bundled_bridge()),
@@ -93,6 +95,11 @@ def test_both_bridges_use_the_library_they_claim(tmp_path):
     # wrote its logs into the log directory it was given.
     assert found["cluster_backend"] == "system"
     assert found["cluster_error"] is not None
+    if missing_cpu_features():
+        # The prebuilt client needs AVX-512: refused with a clear error, not SIGILL.
+        assert found["cluster_error"][0] == errno.ENOEXEC, found["cluster_error"]
+        assert "AVX-512" in found["cluster_error"][1]
+        return
     assert found["cluster_error"][0] == errno.EIO, found["cluster_error"]
     assert found["cluster_error"][0] != errno.EPROTONOSUPPORT
     assert found["cluster_logs"], "the upstream client wrote no logs"
