@@ -7,7 +7,7 @@ NATIVE   := native
 
 .PHONY: help native dev run test test-native test-crash test-python lint bench \
         upstream abi-check abi-cross fuzz fuzz-replay fuzz-long test-asan test-tsan soak \
-        system wheel dist dist-check install clean
+        fault-sweep system wheel dist dist-check install clean
 
 help:
 	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-tsan    multi-threaded C tests under ThreadSanitizer"
 	@echo "make fuzz         libFuzzer session on the C ABI (FUZZ_ABI_SECONDS, default 1800)"
 	@echo "make soak         several processes and threads for SOAK_SECONDS, then fsck and verification"
+	@echo "make fault-sweep  the whole I/O-error injection sweep of the engine (make test runs a bounded one)"
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff and mypy --strict on the package"
@@ -30,6 +31,9 @@ help:
 
 native:
 	$(MAKE) -C $(NATIVE)
+
+fault-sweep:
+	$(MAKE) -C $(NATIVE) check-faults
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
