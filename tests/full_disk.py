@@ -197,6 +197,10 @@ class Full:
             self.verify(fresh, "after a fresh mount")
         finally:
             fresh.stop()
+        # Nobody has it mounted now: nothing may be left for later.
+        problems, report = self.dingofs.Client.fsck(self.addr)
+        if problems:
+            self.problem(f"offline fsck at the end: {problems} problem(s): {report[:1500]}")
         return self.problems
 
 

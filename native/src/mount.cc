@@ -124,8 +124,12 @@ void Fs::ReclaimLeanOrphans() noexcept {
   lean_reclaiming_ = true;
   for (uint64_t ino : list) {
     try {
-      // A few xattrs per transaction, the journal started over after each.
-      while (Txn([&] { return db_.DelSomeXattrs(ino, 8); }, true)) AfterFreeing();
+      // A few xattrs per transaction; after each, the pages they held go back
+      // to the disk and the journal starts over, so the next one has room.
+      while (Txn([&] { return db_.DelSomeXattrs(ino, 8); }, true)) {
+        MaybeShrink(true);
+        AfterFreeing();
+      }
       Txn([&] { TryReclaim(ino); }, true);
     } catch (const FsError& e) {
       // Still an orphan: tried again after the next change that frees space,
@@ -508,6 +512,9 @@ void Fs::CloseAll() {
 
 void Fs::DurableUmount() {
   if (read_only_) return;
+  // Orphans a full disk kept this handle from reclaiming: once more now (what
+  // still cannot go is reclaimed by the last umount or the next mount).
+  if (!orphans_later_.empty()) ReclaimLeanOrphans();
   std::vector<std::string> left;
   for (auto& path : leftovers_) {
     if (unlink(path.c_str()) != 0 && errno != ENOENT) left.push_back(path);
