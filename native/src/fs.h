@@ -472,12 +472,14 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
       post_.clear();
       lean_orphans_.clear();
       if (e.err == ENOSPC && frees && !released && ReleaseReserve()) {
-        released = true;  // the disk is full: once more, with the reserve's space
+        released = true;  // the disk is full: once more, with the reserve's space,
+        db_.CheckpointPassive();  // and with the journal copied back so it can start over
         a--;
         continue;
       }
       if (e.err == ENOSPC && frees && !lean_ && !lean_reclaiming_) {
         lean_ = true;  // still full: once more, leaving the bulk for later
+        db_.CheckpointPassive();
         a--;
         continue;
       }

@@ -351,6 +351,13 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
   return 0;
 }
 
+bool MetaDb::NoRoom() const {
+  struct statvfs sv;
+  if (file_.empty() || statvfs(file_.c_str(), &sv) != 0) return false;
+  uint64_t blocks = geteuid() == 0 ? sv.f_bfree : sv.f_bavail;
+  return blocks * sv.f_frsize < kNoRoomBytes;
+}
+
 int MetaDb::FileErrno() {
   // SQLite's sqlite3_system_errno() reads errno after the fact; the files
   // themselves keep the errno of their last failed call.
@@ -373,7 +380,14 @@ void MetaDb::Check(int rc) {
   if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) {
     // The disk's own answer where it tells more than "I/O error".
     int se = FileErrno();
-    if (se == EROFS || se == ENOSPC || se == EDQUOT || se == EACCES) e = se;
+    if (se == EROFS || se == ENOSPC || se == EDQUOT || se == EACCES) {
+      e = se;
+    } else if (rc == SQLITE_IOERR_SHMSIZE && NoRoom()) {
+      // Growing the journal's index file found no room (its errno is gone
+      // by now): a full disk, like SQLITE_FULL, so the caller's ways of
+      // freeing space apply.
+      e = ENOSPC;
+    }
   }
   if (log_ && e != ETIMEDOUT) log_->Log(kError, "metadata store error %d: %s", rc, sqlite3_errmsg(db_));
   Fail(e);

@@ -169,6 +169,10 @@ class MetaDb {
   void ShareSyncState(const MetaDb& other) { sync_failed_ = other.sync_failed_; }
   // errno of the last failed system call on the store's files (0: none known).
   int FileErrno();
+  // The disk holding the store has less than kNoRoomBytes left (the index
+  // of a journal grows 32 KiB at a time).
+  bool NoRoom() const;
+  static constexpr uint64_t kNoRoomBytes = 64 * 1024;
   // PASSIVE checkpoint: copies what it can without waiting for anyone.
   // Returns the frames still in the WAL afterwards, or -1 on error.
   int CheckpointPassive();
