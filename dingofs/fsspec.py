@@ -55,6 +55,17 @@ def _has_magic(path: str) -> bool:
     return any(c in path for c in "*?[")
 
 
+class _StripProtocol:
+    """``DingoFileSystem._strip_protocol``: :meth:`DingoFileSystem._strip_url`
+    when looked up on the class, :meth:`DingoFileSystem._strip_own` (which also
+    checks the filesystem name of a URL) on an instance."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return owner._strip_url
+        return obj._strip_own
+
+
 class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  # untyped base
     """A DingoFS filesystem as an fsspec ``AbstractFileSystem``.
 
@@ -154,18 +165,49 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
 
     # -- paths -------------------------------------------------------------
     @classmethod
-    def _strip_protocol(cls, path: Any) -> Any:
+    def _strip_url(cls, path: Any) -> Any:
+        """The path part of ``dingofs://NAME/path`` (or of a list of them), with
+        no check of ``NAME``."""
         if isinstance(path, list):
-            return [cls._strip_protocol(p) for p in path]
+            return [cls._strip_url(p) for p in path]
+        _, path = cls._split(path)
+        return path
+
+    @staticmethod
+    def _split(path: Any) -> tuple[str | None, str]:
         path = stringify_path(path)
         if path.startswith(URL_SCHEME + "::"):
             path = path[len(URL_SCHEME) + 2:]
-        _, path = split_url(path)
+        name, path = split_url(path)
         while "//" in path:
             path = path.replace("//", "/")
         if len(path) > 1:
             path = path.rstrip("/") or "/"
-        return path
+        return name, path
+
+    def _strip_own(self, path: Any) -> Any:
+        """:meth:`_strip_url`, also checking that a URL names this instance's
+        filesystem.
+
+        :raises ValueError: if ``path`` is a ``dingofs://`` URL of another
+            filesystem.
+        """
+        if isinstance(path, list):
+            return [self._strip_own(p) for p in path]
+        name, stripped = self._split(path)
+        if name is not None and name != self.fs_name:
+            raise ValueError(
+                f"{stringify_path(path)!r} names filesystem {name!r}, but this "
+                f"{type(self).__name__} serves {self.fs_name!r} (use "
+                f"fsspec.url_to_fs or DingoFileSystem({name!r}) for it)"
+            )
+        return stripped
+
+    #: fsspec's ``_strip_protocol``: on the class (as :func:`fsspec.core.url_to_fs`
+    #: calls it) the path part of a URL; on an instance, the same after checking
+    #: that a URL's ``NAME`` is this instance's filesystem (:class:`ValueError`
+    #: otherwise), so a URL of another filesystem is never served by this one.
+    _strip_protocol = _StripProtocol()
 
     @staticmethod
     def _get_kwargs_from_urls(path: str) -> dict[str, Any]:
@@ -173,9 +215,23 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         return {"fs_name": name} if name else {}
 
     def unstrip_protocol(self, name: str) -> str:
-        """The full URL of a path of this filesystem."""
-        path = self._strip_protocol(name)
+        """The full URL (``dingofs://NAME/path``) of a path of this filesystem;
+        the inverse of ``_strip_protocol``.
+
+        :param name: a path of this filesystem, or a URL of it.
+        :returns: the URL naming this instance's filesystem.
+        :raises ValueError: if ``name`` is a URL of another filesystem.
+        """
+        path = self._strip_own(name)
         return f"{URL_SCHEME}://{self.fs_name}{path}"
+
+    def exists(self, path: Any, **kwargs: Any) -> bool:
+        """Whether ``path`` exists (a broken symlink counts, as in fsspec).
+
+        :raises ValueError: if ``path`` is a URL of another filesystem.
+        """
+        path = self._strip_own(path)
+        return bool(super().exists(path, **kwargs))
 
     # -- metadata ----------------------------------------------------------
     def _info_from(self, path: str, attr: Attr, follow: Attr | None = None) -> Info:
