@@ -2,6 +2,10 @@
 round trip of paths and URLs, files fsspec helpers can use, clean exits."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 fsspec = pytest.importorskip("fsspec")
@@ -60,3 +64,54 @@ def test_url_to_fs_selects_by_name(factory):
     finally:
         a.close()
         DingoFileSystem.clear_instance_cache()
+
+
+# -- universal-pathlib ---------------------------------------------------------------
+def _upath():
+    return pytest.importorskip("upath")
+
+
+def test_upath_url_round_trips(factory):
+    upath = _upath()
+    from dingofs.upath import DingoUPath
+
+    so = {"mds_addrs": factory.url("up")}
+    try:
+        p = upath.UPath("dingofs://up/data/a.txt", **so)
+        assert isinstance(p, DingoUPath)
+        assert str(p) == "dingofs://up/data/a.txt"
+        assert p.path == "/data/a.txt"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("hello")
+        again = upath.UPath(str(p), **so)
+        assert again == p and again.read_text() == "hello"
+        assert str(p.parent) == "dingofs://up/data"
+        assert str(p.with_name("b.txt")) == "dingofs://up/data/b.txt"
+        assert str(upath.UPath("dingofs://up/", **so) / "data" / "a.txt") == str(p)
+        assert [str(c) for c in p.parent.iterdir()] == [str(p)]
+        assert p.fs.fs_name == "up"
+    finally:
+        DingoFileSystem.clear_instance_cache()
+
+
+def test_upath_registered_by_entry_point(tmp_path):
+    """A fresh interpreter that never imported dingofs gets DingoUPath, with
+    no warning about an unimplemented filesystem."""
+    _upath()
+    from importlib import metadata
+
+    try:
+        metadata.distribution("dingofs")
+    except metadata.PackageNotFoundError:
+        pytest.skip("dingofs is not installed as a distribution")
+    code = textwrap.dedent("""
+        import sys, warnings
+        warnings.simplefilter("error")
+        from upath import UPath
+        p = UPath("dingofs://up/x/y.txt", mds_addrs="local://up?base=" + sys.argv[1])
+        print(type(p).__module__, type(p).__name__, str(p))
+    """)
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.stdout.split() == ["dingofs.upath", "DingoUPath", "dingofs://up/x/y.txt"]
+    assert out.stderr == ""
