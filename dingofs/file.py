@@ -838,9 +838,19 @@ class DingoFile(io.RawIOBase):
         with contextlib.suppress(Exception):  # never raise from here
             self.close()
 
+    #: Whether a file dropped while still open warns (:class:`ResourceWarning`),
+    #: as builtin files do. Files handed out by the fsspec layer close quietly,
+    #: as fsspec's own files do, since readers such as pyarrow leave them to
+    #: the garbage collector.
+    _warn_unclosed = True
+
     def __del__(self) -> None:
         gate = getattr(self, "_gate", None)
         if gate is None or gate.closed:
+            return
+        if not self._warn_unclosed:
+            with contextlib.suppress(Exception):  # never raise from here
+                self.close()
             return
         warnings.warn(f"unclosed file {self!r}", ResourceWarning, stacklevel=2, source=self)
         with contextlib.suppress(Exception):  # never raise from here

@@ -19,6 +19,7 @@ default true, as object stores behave).
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime
 import errno
@@ -28,6 +29,7 @@ import posixpath
 import stat as stat_mod
 import threading
 import uuid
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from fsspec.callbacks import DEFAULT_CALLBACK, Callback
@@ -53,6 +55,32 @@ Info = dict[str, Any]
 
 def _has_magic(path: str) -> bool:
     return any(c in path for c in "*?[")
+
+
+#: Instances that built a client in this process (stopped at exit).
+_built: weakref.WeakSet[DingoFileSystem] = weakref.WeakSet()
+_exit_hook_pid: int | None = None
+
+
+def _stop_at_exit(fs: DingoFileSystem) -> None:
+    """Stop ``fs``'s client when the interpreter exits: fsspec caches
+    instances and nobody closes them, and a client left running would warn
+    that it was not stopped.
+
+    The hook is registered after the client exists, so it runs before the
+    clients' own safety net (exit hooks run in reverse order).
+    """
+    global _exit_hook_pid
+    _built.add(fs)
+    if _exit_hook_pid != os.getpid():
+        _exit_hook_pid = os.getpid()
+        atexit.register(_close_built)
+
+
+def _close_built() -> None:
+    for fs in list(_built):
+        with contextlib.suppress(Exception):  # never raise at exit
+            fs.close()
 
 
 class _StripProtocol:
@@ -147,6 +175,7 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
                 )
             self._client = self.settings.connect()
             self._client_pid = pid
+            _stop_at_exit(self)
             return self._client
 
     def close(self) -> None:
@@ -597,12 +626,19 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
                     cache_type=ctype,
                     cache_options=cache_options,
                 )
-            return client.open(path, mode)
+            f = _fsspec_file(client.open(path, mode))
+            try:
+                # fsspec's files know their size (fs.read_block and others use it).
+                f.size = int(f.stat().st_size)
+            except BaseException:
+                f.close()
+                raise
+            return f
         if "r" not in mode:
             self._ensure_parent(path)
         if not autocommit and mode in ("wb", "xb"):
             return _DeferredFile(client, path, mode)
-        return client.open(path, mode)
+        return _fsspec_file(client.open(path, mode))
 
 
 class DingoBufferedFile(AbstractBufferedFile):  # type: ignore[misc,unused-ignore]  # untyped base
@@ -611,7 +647,7 @@ class DingoBufferedFile(AbstractBufferedFile):  # type: ignore[misc,unused-ignor
     open :class:`dingofs.DingoFile`."""
 
     def __init__(self, fs: DingoFileSystem, path: str, **kwargs: Any) -> None:
-        self._raw = fs.client.open(path, "rb")
+        self._raw = _fsspec_file(fs.client.open(path, "rb"))
         try:
             super().__init__(fs, path, **kwargs)
         except BaseException:
@@ -648,7 +684,7 @@ class _DeferredFile(io.BufferedWriter):
         if self._exclusive and client.exists(path):
             raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
         self._tmp = posixpath.join(directory, f".{base}.{uuid.uuid4().hex}.tmp")
-        super().__init__(client.open(self._tmp, "xb"))
+        super().__init__(_fsspec_file(client.open(self._tmp, "xb")))
 
     def commit(self) -> None:
         """Publish the data under the target name."""
@@ -663,6 +699,13 @@ class _DeferredFile(io.BufferedWriter):
         self.close()
         with contextlib.suppress(FileNotFoundError):
             self._client.unlink(self._tmp)
+
+
+def _fsspec_file(f: Any) -> Any:
+    """``f`` (a :class:`dingofs.DingoFile`), made to close quietly when dropped
+    open, as fsspec's own files do."""
+    f._warn_unclosed = False
+    return f
 
 
 def _copy_within(client: Client, src: str, dst: str) -> None:

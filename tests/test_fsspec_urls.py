@@ -115,3 +115,51 @@ def test_upath_registered_by_entry_point(tmp_path):
                          capture_output=True, text=True)
     assert out.stdout.split() == ["dingofs.upath", "DingoUPath", "dingofs://up/x/y.txt"]
     assert out.stderr == ""
+
+
+# -- files from fs.open -------------------------------------------------------------
+def test_opened_file_has_size_and_read_block_works(fs):
+    fs.pipe("/lines", b"one\ntwo\nthree\nfour\n")
+    with fs.open("/lines", "rb") as f:
+        assert f.size == 19
+    assert fs.read_block("/lines", 5, 6, delimiter=b"\n") == b"three\n"
+    assert fs.read_block("/lines", 0, 4) == b"one\n"
+
+
+def test_dropped_files_close_quietly(fs, recwarn):
+    """pyarrow and compression wrappers leave files to the garbage collector;
+    fsspec's own files close quietly then, and so do these."""
+    import gc
+
+    fs.pipe("/f", b"data")
+    for mode in ("rb", "wb", "ab"):
+        f = fs.open("/f", mode)
+        del f
+    gc.collect()
+    assert [w for w in recwarn if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_no_warning_with_compression_pyarrow_and_at_exit(tmp_path):
+    """Under -W error, fsspec use through compression, pandas and pyarrow ends
+    with no ResourceWarning, and the cached client is stopped at exit."""
+    pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    code = textwrap.dedent("""
+        import gc, sys
+        import fsspec, pandas as pd
+        so = {"mds_addrs": "local://w?base=" + sys.argv[1]}
+        with fsspec.open("dingofs://w/a.csv.gz", "wt", compression="gzip", **so) as f:
+            f.write("a,b\\n1,2\\n")
+        with fsspec.open("dingofs://w/a.csv.gz", "rt", compression="infer", **so) as f:
+            assert f.readline() == "a,b\\n"
+        assert pd.read_csv("dingofs://w/a.csv.gz", storage_options=so).shape == (1, 2)
+        pd.DataFrame({"a": [1, 2]}).to_parquet("dingofs://w/x.parquet", storage_options=so)
+        df = pd.read_parquet("dingofs://w/x.parquet", storage_options=so)
+        assert list(df["a"]) == [1, 2]
+        gc.collect()
+        print("ok")
+    """)
+    out = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", code, str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path)
+    assert (out.returncode, out.stdout, out.stderr) == (0, "ok\n", "")
