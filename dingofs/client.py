@@ -1394,6 +1394,19 @@ class Client:
             else:
                 self._s.rename(ps, pd, src, dst)
 
+    def replace(self, src: Path, dst: Path) -> None:
+        """Rename ``src`` to ``dst``, replacing ``dst`` if it exists, like
+        :func:`os.replace` (the same as :meth:`rename`).
+
+        :param src: the existing name.
+        :param dst: the new name.
+        :raises FileNotFoundError: if ``src`` does not exist.
+        :raises IsADirectoryError: if ``dst`` is a directory and ``src`` is not.
+        :raises OSError: ``ENOTEMPTY`` for a non-empty directory ``dst``, and the
+            other errors of :func:`os.replace`.
+        """
+        self.rename(src, dst)
+
     def exchange(self, a: Path, b: Path) -> None:
         """Swap two existing names atomically (needs the engine's rename extension)."""
         pa = fspath(a)

@@ -328,6 +328,16 @@ class DingoPath:
         return self._pure.anchor
 
     @property
+    def root(self) -> str:
+        """Always ``/`` (DingoFS paths are absolute; there is no drive)."""
+        return self._pure.root
+
+    @property
+    def drive(self) -> str:
+        """Always ``""``."""
+        return self._pure.drive
+
+    @property
     def parent(self) -> DingoPath:
         """The logical parent (the root is its own parent)."""
         return self._new(self._pure.parent)
@@ -628,11 +638,94 @@ class DingoPath:
         """Change the permission bits."""
         self._client.chmod(self.path, mode)
 
-    def readlink(self) -> DingoPath:
-        """The target of this symbolic link (a relative target is taken from the
-        link's directory)."""
-        target = PurePosixPath(str(self._client.readlink(self.path)))
-        return self._new(self._pure.parent / target)
+    def readlink(self) -> PurePosixPath:
+        """The target of this symbolic link, verbatim, like
+        :meth:`pathlib.Path.readlink` (a relative target stays relative).
+
+        ``link.parent / link.readlink()`` is the :class:`DingoPath` it points to.
+
+        :returns: the target as a pure path.
+        :raises OSError: ``EINVAL`` if this is not a symbolic link,
+            :class:`FileNotFoundError` if it does not exist.
+        """
+        return PurePosixPath(str(self._client.readlink(self.path)))
+
+    def resolve(self, strict: bool = False) -> DingoPath:
+        """This path with every symbolic link and ``..`` resolved, like
+        :meth:`pathlib.Path.resolve` (``..`` above the root stays at the root).
+
+        :param strict: raise if a component is missing or a link loops; else
+            missing components are kept as written.
+        :returns: the resolved path on the same client.
+        :raises FileNotFoundError: with ``strict=True``, for a missing component.
+        :raises OSError: with ``strict=True``, ``ELOOP`` for a symlink loop.
+        """
+        path, _ = self._join_real("/", self.path, strict, {})
+        return self._new(PurePosixPath(path))
+
+    def _join_real(self, path: str, rest: str, strict: bool,
+                   seen: dict[str, str | None]) -> tuple[str, bool]:
+        """:func:`os.path.realpath`'s walk: ``rest`` resolved below ``path``;
+        the flag is False when a loop stopped it (non-strict)."""
+        client = self._client
+        if rest.startswith("/"):
+            rest, path = rest[1:], "/"
+        while rest:
+            name, _, rest = rest.partition("/")
+            if not name or name == ".":
+                continue
+            if name == "..":
+                path = os.path.dirname(path) if path != "/" else "/"
+                continue
+            newpath = path.rstrip("/") + "/" + name
+            try:
+                is_link = stat_mod.S_ISLNK(client.lstat(newpath).st_mode)
+            except OSError:
+                if strict:
+                    raise
+                is_link = False
+            if not is_link:
+                path = newpath
+                continue
+            if newpath in seen:
+                known = seen[newpath]
+                if known is not None:
+                    path = known
+                    continue
+                if strict:
+                    client.stat(newpath)  # the library reports the loop (ELOOP)
+                    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), newpath)
+                return (newpath + "/" + rest).rstrip("/") if rest else newpath, False
+            seen[newpath] = None
+            path, ok = self._join_real(path, str(client.readlink(newpath)), strict, seen)
+            if not ok:
+                return (path + "/" + rest).rstrip("/") if rest else path, False
+            seen[newpath] = path
+        return path, True
+
+    def owner(self, *, follow_symlinks: bool = True) -> str:
+        """The name of the file's owner, like :meth:`pathlib.Path.owner`.
+
+        :param follow_symlinks: look at a final symlink's target (default) or
+            at the link itself.
+        :returns: the user name of ``st_uid`` on this machine.
+        :raises KeyError: if this machine has no user with that id.
+        """
+        import pwd
+
+        return pwd.getpwuid(self.stat(follow_symlinks=follow_symlinks).st_uid).pw_name
+
+    def group(self, *, follow_symlinks: bool = True) -> str:
+        """The name of the file's group, like :meth:`pathlib.Path.group`.
+
+        :param follow_symlinks: look at a final symlink's target (default) or
+            at the link itself.
+        :returns: the group name of ``st_gid`` on this machine.
+        :raises KeyError: if this machine has no group with that id.
+        """
+        import grp
+
+        return grp.getgrgid(self.stat(follow_symlinks=follow_symlinks).st_gid).gr_name
 
     def symlink_to(self, target: str | DingoPath, target_is_directory: bool = False) -> None:
         """Make this path a symbolic link to ``target`` (stored verbatim)."""

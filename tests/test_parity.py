@@ -1,0 +1,121 @@
+"""Where DingoPath and Client follow pathlib and os conventions that users
+bring with them: each case runs the same steps on a local directory and on
+DingoFS and compares."""
+from __future__ import annotations
+
+import errno
+import grp
+import os
+import pwd
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+import dingofs
+from dingofs.path import DingoPath
+
+
+def _links(make_dir, make_link) -> None:
+    make_dir("d")
+    make_dir("d/sub")
+    make_link("d/rel", "sub")
+    make_link("d/abs", "/d/sub")
+    make_link("d/up", "../d/sub/../sub")
+    make_link("d/chain", "rel")
+    make_link("d/dangling", "nowhere/x")
+    make_link("d/loop1", "loop2")
+    make_link("d/loop2", "loop1")
+
+
+@pytest.fixture
+def trees(client, tmp_path):
+    """(DingoPath root, local root) with the same directories and symlinks;
+    local absolute targets are rewritten under the local root."""
+    local = tmp_path / "local"
+    local.mkdir()
+    _links(lambda p: client.mkdir("/" + p),
+           lambda p, t: client.symlink(t, "/" + p))
+    _links(lambda p: (local / p).mkdir(),
+           lambda p, t: os.symlink(str(local) + t if t.startswith("/") else t, local / p))
+    return DingoPath(client, "/"), local
+
+
+# -- readlink, resolve, root, owner, group ------------------------------------------
+@pytest.mark.parametrize("name", ["d/rel", "d/up", "d/chain", "d/dangling"])
+def test_readlink_is_verbatim(trees, name):
+    d, local = trees
+    assert d.joinpath(name).readlink() == PurePosixPath((local / name).readlink())
+    assert str(d.joinpath(name).readlink()) == os.readlink(local / name)
+
+
+def _inside(local_result: str, local: Path) -> str:
+    rel = os.path.relpath(local_result, local)
+    return "/" if rel == "." else "/" + rel
+
+
+@pytest.mark.parametrize("name", [
+    "d/rel", "d/abs", "d/up", "d/chain", "d/dangling", "d/sub/../rel", "d/missing/../x",
+    "d/loop1", "d/chain/x", "d/sub/..", "d",
+])
+def test_resolve_matches_realpath(trees, name):
+    d, local = trees
+    got = d.joinpath(name).resolve()
+    assert isinstance(got, DingoPath)
+    assert str(got) == _inside(os.path.realpath(local / name), local)
+
+
+def test_resolve_dotdot_stays_at_root(trees):
+    d, _ = trees
+    assert str(d.joinpath("../../d/rel").resolve()) == "/d/sub"
+    assert str(d.joinpath("..").resolve()) == "/"
+
+
+@pytest.mark.parametrize("name", ["d/dangling", "d/missing"])
+def test_resolve_strict_missing(trees, name):
+    d, local = trees
+    with pytest.raises(FileNotFoundError):
+        os.path.realpath(local / name, strict=True)
+    with pytest.raises(FileNotFoundError):
+        d.joinpath(name).resolve(strict=True)
+
+
+def test_resolve_strict_loop(trees):
+    d, local = trees
+    with pytest.raises(OSError) as want:
+        os.path.realpath(local / "d/loop1", strict=True)
+    with pytest.raises(OSError) as got:
+        d.joinpath("d/loop1").resolve(strict=True)
+    assert got.value.errno == want.value.errno == errno.ELOOP
+
+
+def test_root_drive_owner_group(client):
+    p = DingoPath(client, "/f")
+    p.write_bytes(b"")
+    assert (p.root, p.drive, p.anchor) == (Path("/f").root, Path("/f").drive, "/")
+    st = p.stat()
+    assert p.owner() == pwd.getpwuid(st.st_uid).pw_name
+    assert p.group() == grp.getgrgid(st.st_gid).gr_name
+    client.symlink("/f", "/l")
+    assert DingoPath(client, "/l").owner(follow_symlinks=False) == p.owner()
+    if os.geteuid() == 0:  # an owner this machine has no name for
+        client.chown("/f", 4_000_000_000 - 7, -1)
+        with pytest.raises(KeyError):
+            p.owner()
+
+
+def test_client_replace_like_os_replace(client, tmp_path):
+    client.write_bytes("/a", b"A")
+    client.write_bytes("/b", b"B")
+    client.replace("/a", "/b")
+    assert client.read_bytes("/b") == b"A" and not client.exists("/a")
+    client.mkdir("/dir")
+    (tmp_path / "a").write_bytes(b"")
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(OSError) as want:
+        os.replace(tmp_path / "a", tmp_path / "dir")
+    client.write_bytes("/a", b"")
+    with pytest.raises(OSError) as got:
+        client.replace("/a", "/dir")
+    assert got.value.errno == want.value.errno
+    assert isinstance(got.value, type(want.value))
+    assert isinstance(got.value, dingofs.DingofsError)
