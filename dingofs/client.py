@@ -963,7 +963,10 @@ class Client:
         return a is not None and a.is_symlink()
 
     def _probe(self, path: Path, follow: bool) -> Attr | None:
-        p = fspath(path)
+        try:
+            p = fspath(path)
+        except ValueError:  # an embedded NUL names nothing (os.path.exists: False)
+            return None
         gate = self._gate
         calls = gate.calls
         try:

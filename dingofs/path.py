@@ -414,6 +414,8 @@ class DingoPath:
             if exc.errno in _IGNORED_ERRNOS:
                 return None
             raise
+        except ValueError:  # an embedded NUL names nothing (pathlib: False)
+            return None
 
     def exists(self, *, follow_symlinks: bool = True) -> bool:
         """Whether the path exists."""

@@ -119,3 +119,25 @@ def test_client_replace_like_os_replace(client, tmp_path):
     assert got.value.errno == want.value.errno
     assert isinstance(got.value, type(want.value))
     assert isinstance(got.value, dingofs.DingofsError)
+
+
+# -- a NUL byte names nothing ------------------------------------------------------
+@pytest.mark.parametrize("query", ["exists", "isfile", "isdir", "islink"])
+@pytest.mark.parametrize("path", ["/a\0b", b"/a\0b"], ids=["str", "bytes"])
+def test_nul_byte_queries_are_false_like_os_path(client, tmp_path, query, path):
+    local = os.fsencode(tmp_path) + b"/a\0b" if isinstance(path, bytes) else f"{tmp_path}/a\0b"
+    assert getattr(os.path, query)(local) is False
+    assert getattr(client, query)(path) is False
+
+
+@pytest.mark.parametrize("query", ["exists", "is_file", "is_dir", "is_symlink"])
+def test_nul_byte_path_queries_are_false_like_pathlib(client, tmp_path, query):
+    assert getattr(tmp_path / "a\0b", query)() is False
+    assert getattr(DingoPath(client, "/a\0b"), query)() is False
+
+
+def test_nul_byte_elsewhere_still_raises(client):
+    with pytest.raises(ValueError, match="null"):
+        client.stat("/a\0b")
+    with pytest.raises(ValueError, match="null"):
+        client.open("/a\0b", "wb")
