@@ -617,7 +617,13 @@ class Client:
             return self._changed(p, path, True, lambda: self._partial_attr(mode=mode))
 
     def _id(self, value: Any, what: str) -> int:
-        v = int_arg(value, what, -1, 0xFFFF_FFFF)
+        """A uid or gid as :func:`os.chown` takes it: ``-1`` (or ``0xFFFFFFFF``)
+        keeps the field; outside ``[-1, 0xFFFFFFFF]`` is :class:`OverflowError`."""
+        v = int_arg(value, what)
+        if v < -1:
+            raise OverflowError(f"{what} is less than minimum")
+        if v > 0xFFFF_FFFF:
+            raise OverflowError(f"{what} is greater than maximum")
         return 0xFFFF_FFFF if v == -1 else v
 
     def _owner_known(self, u: int, g: int) -> Attr:
@@ -657,9 +663,18 @@ class Client:
             return self._changed(p, path, False, lambda: self._owner_known(u, g))
 
     def truncate(self, path: Path, length: int) -> None:
-        """Set the size of a file."""
+        """Set the size of a file, like :func:`os.truncate`.
+
+        :param path: the file.
+        :param length: the new size in bytes.
+        :raises OSError: ``EINVAL`` for a negative ``length`` (as the kernel
+            answers), and the errors of :func:`os.truncate`.
+        :raises TypeError: if ``length`` is not an integer.
+        """
         p = fspath(path)
-        length = int_arg(length, "length", 0)
+        length = int_arg(length, "length")
+        if length < 0:
+            raise error_from_errno(_errno.EINVAL, "dingofs_truncate", path)
         with self._use("dingofs_truncate", path):
             self._s.truncate(p, length, path)
 
@@ -708,10 +723,8 @@ class Client:
             raise ValueError("utime: you may specify either 'times' or 'ns' but not both")
         pair: tuple[int, int] | None = None
         if times is not None:
-            if not isinstance(times, tuple):
+            if not isinstance(times, tuple) or len(times) != 2:
                 raise TypeError("utime: 'times' must be either a tuple of two numbers or None")
-            if len(times) != 2:
-                raise ValueError("utime: 'times' must be a tuple of two numbers")
             vals = []
             for t in times:
                 if isinstance(t, bool) or not isinstance(t, (int, float)):
@@ -721,10 +734,8 @@ class Client:
                 vals.append(t * _NS if isinstance(t, int) else _float_to_ns(t))
             pair = (vals[0], vals[1])
         elif ns is not None:
-            if not isinstance(ns, tuple):
+            if not isinstance(ns, tuple) or len(ns) != 2:
                 raise TypeError("utime: 'ns' must be a tuple of two ints")
-            if len(ns) != 2:
-                raise ValueError("utime: 'ns' must be a tuple of two ints")
             pair = (int_arg(ns[0], "ns"), int_arg(ns[1], "ns"))
         with self._use("dingofs_utimes", path):
             if pair is None:
@@ -1036,9 +1047,13 @@ class Client:
         p = fspath(path)
         self._call("dingofs_rmdir", path, self._s.rmdir, p, path)
 
-    def scandir(self, path: Path = "/") -> ScandirIterator:
-        """A lazy iterator of :class:`DirEntry` (64 entries per C call)."""
-        return self._scandir(path, None, _SCANDIR_BATCH)
+    def scandir(self, path: Path | None = "/") -> ScandirIterator:
+        """A lazy iterator of :class:`DirEntry` (64 entries per C call).
+
+        ``None`` is the root, as :func:`os.scandir` takes it for the current
+        directory (a client's current directory is ``/``).
+        """
+        return self._scandir("/" if path is None else path, None, _SCANDIR_BATCH)
 
     def _scandir(self, path: Path, plus: bool | None, batch: int) -> ScandirIterator:
         """scandir reading ``batch`` entries per C call; ``plus``: prefetch every
@@ -1059,9 +1074,12 @@ class Client:
             self._iters[id(it)] = weakref.ref(it)
         return it
 
-    def listdir(self, path: Path = "/") -> list[DirEntry]:
+    def listdir(self, path: Path | None = "/") -> list[DirEntry]:
         """Every entry of a directory at once (each with ``name`` and ``ino``; ``attr``
-        and ``stat()`` are fetched on first use)."""
+        and ``stat()`` are fetched on first use). ``None`` is the root, as
+        :func:`os.listdir` takes it for the current directory."""
+        if path is None:
+            path = "/"
         with self._scandir(path, False, _LISTDIR_BATCH) as it:
             return it._drain()
 

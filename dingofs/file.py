@@ -915,7 +915,7 @@ def check_open_args(m: _Mode, buffering: Any, encoding: Any, errors: Any,
     if text and buffering == 0:
         raise ValueError("can't have unbuffered text I/O")
     if buffering < -1:
-        raise ValueError("invalid buffering size")
+        buffering = -1  # any negative value is the default, as io.open takes it
     return buffering
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import grp
+import io
 import os
 import pwd
 from pathlib import Path, PurePosixPath
@@ -141,3 +142,57 @@ def test_nul_byte_elsewhere_still_raises(client):
         client.stat("/a\0b")
     with pytest.raises(ValueError, match="null"):
         client.open("/a\0b", "wb")
+
+
+# -- argument errors of the same type as os raises -----------------------------------
+def _same_error(local_call, dingo_call) -> None:
+    with pytest.raises(Exception) as want:
+        local_call()
+    with pytest.raises(Exception) as got:
+        dingo_call()
+    assert isinstance(got.value, type(want.value)), (got.value, want.value)
+    if isinstance(want.value, OSError):
+        assert got.value.errno == want.value.errno
+
+
+ARG_CASES = {
+    "truncate(-1)": (lambda p: os.truncate(p, -1), lambda c: c.truncate("/f", -1)),
+    "utime((1,))": (lambda p: os.utime(p, (1,)), lambda c: c.utime("/f", (1,))),
+    "utime((1,2,3))": (lambda p: os.utime(p, (1, 2, 3)), lambda c: c.utime("/f", (1, 2, 3))),
+    "utime(ns=(1,))": (lambda p: os.utime(p, ns=(1,)), lambda c: c.utime("/f", ns=(1,))),
+    "chown(-5, 0)": (lambda p: os.chown(p, -5, 0), lambda c: c.chown("/f", -5, 0)),
+    "chown(0, -5)": (lambda p: os.chown(p, 0, -5), lambda c: c.chown("/f", 0, -5)),
+    "chown(2**32, 0)": (lambda p: os.chown(p, 2**32, 0), lambda c: c.chown("/f", 2**32, 0)),
+    "lchown(-5, 0)": (lambda p: os.lchown(p, -5, 0), lambda c: c.lchown("/f", -5, 0)),
+    "chown('a', 0)": (lambda p: os.chown(p, "a", 0), lambda c: c.chown("/f", "a", 0)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ARG_CASES))
+def test_argument_errors_match_os(client, tmp_path, case):
+    local_call, dingo_call = ARG_CASES[case]
+    (tmp_path / "f").write_bytes(b"data")
+    client.write_bytes("/f", b"data")
+    _same_error(lambda: local_call(tmp_path / "f"), lambda: dingo_call(client))
+    assert client.read_bytes("/f") == b"data"
+
+
+@pytest.mark.parametrize("mode", ["rb", "rt", "wb", "wt", "rb+"])
+def test_negative_buffering_is_the_default_like_io(client, tmp_path, mode):
+    (tmp_path / "f").write_bytes(b"data")
+    client.write_bytes("/f", b"data")
+    with open(tmp_path / "f", mode, buffering=-2) as want, \
+            client.open("/f", mode, buffering=-2) as got:
+        assert isinstance(got, io.TextIOBase) == isinstance(want, io.TextIOBase)
+        if "r" in mode:
+            assert got.read() == want.read()
+
+
+def test_listdir_and_scandir_none_list_the_root(client):
+    client.mkdir("/d")
+    client.write_bytes("/f", b"")
+    names = sorted(e.name for e in client.listdir(None))
+    assert names == ["d", "f"] and all(isinstance(n, str) for n in names)
+    with client.scandir(None) as it:
+        assert sorted((e.name, e.path) for e in it) == [("d", "/d"), ("f", "/f")]
+    assert sorted(os.listdir(None)) == sorted(os.listdir("."))  # what os does
