@@ -914,9 +914,8 @@ def check_open_args(m: _Mode, buffering: Any, encoding: Any, errors: Any,
     check_text_args(encoding, errors, newline)
     if text and buffering == 0:
         raise ValueError("can't have unbuffered text I/O")
-    if buffering < -1:
-        buffering = -1  # any negative value is the default, as io.open takes it
-    return buffering
+    # any negative value is the default, as io.open takes it
+    return -1 if buffering < -1 else int(buffering)
 
 
 def isdir_error(path: Any) -> BaseException:
