@@ -405,6 +405,14 @@ class Client:
         return self._gate.closed
 
     def __enter__(self) -> Client:
+        """Use the client in a ``with`` block; :meth:`stop` runs at its end.
+
+        :returns: this client.
+        :raises ClientStoppedError: if the client was already stopped (or was
+            inherited through ``fork()``), as ``with`` on a closed file raises.
+        """
+        if self._gate.closed:
+            raise self._gate.refused("__enter__")
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -1225,25 +1233,43 @@ class Client:
                      overwrite: bool = True) -> Iterator[IO[Any]]:
         """Write a file all or nothing: a temporary name, fsync, then rename.
 
-        ``mode`` is ``"wb"`` (default), ``"w"`` (binary, as upstream) or
-        ``"wt"``. On an exception inside the block the temporary file is
-        removed and ``path`` is untouched. With ``overwrite=False`` an existing
-        ``path`` raises :class:`FileExistsError` at the end.
+        An existing ``path`` keeps its permission bits, owner and group (where
+        this process may set them) and extended attributes: they are copied
+        to the new file before the rename.
+
+        :param path: the file to write.
+        :param mode: ``"wb"`` (default), ``"wt"``, or ``"w"``: binary as upstream
+            has it, text when ``encoding``, ``errors`` or ``newline`` is given
+            (as :meth:`open` decides).
+        :param encoding: text encoding (text mode).
+        :param errors: text error handler (text mode).
+        :param newline: newline translation (text mode).
+        :param overwrite: replace an existing ``path`` (default); with False an
+            existing ``path`` raises at the end and the data are dropped.
+        :returns: a context manager giving the open file; on an exception
+            inside the block the temporary file is removed and ``path`` is
+            untouched.
+        :raises ValueError: for another ``mode``, or text keywords with ``"wb"``.
+        :raises FileExistsError: with ``overwrite=False`` when ``path`` exists.
         """
         if mode not in ("w", "wb", "wt"):
             raise ValueError(f"atomic_write mode must be 'w', 'wb' or 'wt', not {mode!r}")
+        text = mode == "wt" or mode == "w" and (
+            encoding is not None or errors is not None or newline is not None)
         p = fspath(path)
         head, _, tail = p.rpartition(b"/")
         tmp_raw = (head + b"/" if _ else b"") + b"." + tail + b".tmp-" + \
             uuid.uuid4().hex[:12].encode()
         tmp: Any = tmp_raw if isinstance(path, bytes) else os.fsdecode(tmp_raw)
-        xmode = "xt" if mode == "wt" else "xb"
-        f = self.open(tmp, xmode, -1 if xmode == "xb" else 65536, encoding=encoding,
+        xmode = "xt" if text else "xb"
+        f = self.open(tmp, xmode, 65536 if text else -1, encoding=encoding,
                       errors=errors, newline=newline)
         ok = False
         try:
             yield f
             f.flush()
+            if overwrite:
+                self._keep_metadata(path, tmp)
             raw = f if isinstance(f, DingoFile) else getattr(f, "buffer", f)
             raw = getattr(raw, "raw", raw)
             raw.fsync()
@@ -1259,6 +1285,32 @@ class Client:
                     f.close()
                 with contextlib.suppress(Exception):
                     self.unlink(tmp)
+
+    def _keep_metadata(self, path: Any, tmp: Any) -> None:
+        """Give ``tmp`` the mode, owner and xattrs of the file ``path`` names
+        (following a symlink), if it exists; an owner this process may not set
+        is left as it is."""
+        try:
+            old = self.stat(path)
+        except FileNotFoundError:
+            return
+        if not _stat.S_ISREG(old.st_mode):
+            return
+        new = self.stat(tmp)
+        if (new.st_uid, new.st_gid) != (old.st_uid, old.st_gid):
+            try:
+                self.chown(tmp, old.st_uid, old.st_gid)
+            except PermissionError:
+                with contextlib.suppress(PermissionError):  # the group alone may be ours
+                    self.chown(tmp, -1, old.st_gid)
+        # After chown, which clears set-id bits.
+        self.chmod(tmp, _stat.S_IMODE(old.st_mode))
+        for name in self.listxattr(path):
+            try:
+                self.setxattr(tmp, name, self.getxattr(path, name, as_bytes=True))
+            except OSError as exc:  # a namespace this process may not write
+                if exc.errno not in (_errno.EPERM, _errno.EACCES, _errno.EOPNOTSUPP):
+                    raise
 
     def copy(self, src: Any, dst: Any, *, src_local: bool = False,
              dst_local: bool = False) -> int:

@@ -8,6 +8,7 @@ import grp
 import io
 import os
 import pwd
+import stat as stat_mod
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -196,3 +197,54 @@ def test_listdir_and_scandir_none_list_the_root(client):
     with client.scandir(None) as it:
         assert sorted((e.name, e.path) for e in it) == [("d", "/d"), ("f", "/f")]
     assert sorted(os.listdir(None)) == sorted(os.listdir("."))  # what os does
+
+
+# -- a client's with block, atomic_write -----------------------------------------------
+def test_with_after_stop_raises(factory):
+    c = factory()
+    c.stop()
+    with pytest.raises(dingofs.ClientStoppedError, match="stopped"), c:
+        pass
+    f = open(os.devnull, "rb")  # what a closed file does
+    f.close()
+    with pytest.raises(ValueError), f:
+        pass
+
+
+def test_atomic_write_keeps_mode_owner_and_xattrs(client):
+    client.write_bytes("/f", b"old")
+    client.chmod("/f", 0o600)
+    client.setxattr("/f", "user.tag", b"kept")
+    if os.geteuid() == 0:
+        client.chown("/f", 1234, 5678)
+    with client.atomic_write("/f") as f:
+        f.write(b"new")
+    st = client.stat("/f")
+    assert client.read_bytes("/f") == b"new"
+    assert stat_mod.S_IMODE(st.st_mode) == 0o600
+    assert client.getxattr("/f", "user.tag") == "kept"
+    if os.geteuid() == 0:
+        assert (st.st_uid, st.st_gid) == (1234, 5678)
+
+
+def test_atomic_write_new_file_gets_default_mode(client, proc_umask):
+    proc_umask(0o022)
+    with client.atomic_write("/new") as f:
+        f.write(b"x")
+    assert stat_mod.S_IMODE(client.stat("/new").st_mode) == 0o644
+    assert client.listxattr("/new") == []
+
+
+@pytest.mark.parametrize("mode", ["w", "wt"])
+def test_atomic_write_text_with_encoding(client, mode):
+    with client.atomic_write("/t", mode, encoding="utf-16", newline="\r\n") as f:
+        assert isinstance(f, io.TextIOBase)
+        f.write("é\n")
+    assert client.read_bytes("/t") == "é\r\n".encode("utf-16")
+
+
+def test_atomic_write_binary_refuses_encoding(client):
+    with pytest.raises(ValueError, match="encoding"), \
+            client.atomic_write("/b", "wb", encoding="utf-8"):
+        pass
+    assert not client.exists("/b")
