@@ -171,7 +171,9 @@ def _check_conf_file(conf_file: Any) -> bytes | None:
     if conf_file is None or conf_file == "" or conf_file == b"":
         return None
     raw = fspath(conf_file, "conf_file")
-    with open(raw, "rb") as f:
+    # Opened by the name as given, so a FileNotFoundError's filename is that name
+    # (str for a str path), as open() reports it.
+    with open(os.fspath(conf_file), "rb") as f:
         for lineno, line in enumerate(f, 1):
             text = line.strip()
             if not text or text.startswith(b"#"):

@@ -248,3 +248,15 @@ def test_atomic_write_binary_refuses_encoding(client):
             client.atomic_write("/b", "wb", encoding="utf-8"):
         pass
     assert not client.exists("/b")
+
+
+@pytest.mark.parametrize("kind", [str, bytes, Path])
+def test_missing_conf_file_error_names_it_as_given(tmp_path, kind):
+    missing = tmp_path / "missing.conf"
+    arg = kind(os.fsencode(missing)) if kind is bytes else kind(missing)
+    with pytest.raises(FileNotFoundError) as want:
+        open(arg, "rb")
+    with pytest.raises(FileNotFoundError) as got:
+        dingofs.Client.build(f"local://c?base={tmp_path}", "c", "/mnt/c", conf_file=arg)
+    assert got.value.filename == want.value.filename
+    assert type(got.value.filename) is type(want.value.filename)
