@@ -1,19 +1,26 @@
 """The ``dingofs`` command-line tool (also ``python -m dingofs``).
 
 Paths inside DingoFS are written ``/dir/file`` (the filesystem is chosen with
-``--fs-name`` or ``$DINGOFS_FS_NAME``) or as URLs ``dingofs://NAME/dir/file``.
-Exit status: 0 on success, 1 when an operation failed, 2 on a usage error.
+``--fs-name`` or ``$DINGOFS_FS_NAME``) or as URLs ``dingofs://NAME/dir/file``;
+``-`` as a local file of ``put``/``get`` is standard input/output.
+Commands that only read never create an embedded filesystem; commands that
+write create a missing one only with ``--create``.
+Exit status: 0 on success, 1 when an operation failed, 2 on a usage error; a
+closed output pipe ends the command as ``SIGPIPE`` ends coreutils (status 141
+in the shell).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime
 import errno
 import json
 import os
 import posixpath
 import shutil
+import signal
 import stat as stat_mod
 import sys
 import time
@@ -51,8 +58,19 @@ class OpError(Exception):
 
 
 def _reason(exc: BaseException) -> str:
+    """The error text of ``exc``: the errno's message, with the library's
+    explanation (e.g. why a cluster address cannot be served) when it has one.
+
+    A :class:`BrokenPipeError` (the reader of our output went away) is not
+    reported per file: it is raised again, to end the command as ``SIGPIPE``
+    ends coreutils.
+    """
+    if isinstance(exc, BrokenPipeError):
+        raise exc
     if isinstance(exc, OSError) and exc.errno is not None:
-        return os.strerror(exc.errno)
+        detail = getattr(exc, "detail", "")
+        text = os.strerror(exc.errno)
+        return f"{text} ({detail})" if detail else text
     return str(exc) or type(exc).__name__
 
 
@@ -119,21 +137,33 @@ class Context:
     _client: Client | None = None
 
     def remote(self, arg: str) -> str:
-        """The in-filesystem path of a DingoFS argument (URL or path)."""
+        """The in-filesystem path of a DingoFS argument (URL or path).
+
+        :raises UsageError: if URLs name two filesystems, or a URL names
+            another filesystem than ``--fs-name``.
+        """
         name, path = split_url(arg)
         if name is not None:
             if self.fs_name is not None and self.fs_name != name:
                 raise UsageError(
                     f"paths name two filesystems ('{self.fs_name}' and '{name}')"
                 )
+            flag = getattr(self.args, "fs_name", None)
+            if flag is not None and flag != name:
+                raise UsageError(
+                    f"'{arg}' names filesystem '{name}' but --fs-name is '{flag}'"
+                )
             if self._client is None:
                 self.fs_name = name
         return path
 
     def settings(self) -> ConnectionSettings:
+        """The connection settings; an embedded filesystem is opened with
+        ``create=0`` unless the command writes and ``--create`` was given (or
+        the address says ``create=`` itself)."""
         a = self.args
         try:
-            return ConnectionSettings.resolve(
+            settings = ConnectionSettings.resolve(
                 self.fs_name or getattr(a, "fs_name", None),
                 getattr(a, "mds_addrs", None),
                 getattr(a, "mount_point", None),
@@ -143,13 +173,33 @@ class Context:
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
+        addrs = settings.mds_addrs
+        if settings.is_local and not getattr(a, "create", False) and not _has_param(
+                addrs, "create"):
+            addrs += ("&" if "?" in addrs else "?") + "create=0"
+            settings = dataclasses.replace(settings, mds_addrs=addrs)
+        return settings
 
     @property
     def client(self) -> Client:
+        """The mounted client (built on first use).
+
+        :raises OpError: if the filesystem cannot be mounted; for a missing
+            embedded filesystem the message says how to create it.
+        """
         if self._client is None:
             settings = self.settings()
             try:
                 self._client = settings.connect()
+            except FileNotFoundError as exc:
+                if not settings.is_local:
+                    raise _fail("mount", settings.mds_addrs, exc) from exc
+                hint = ("; add --create to make it" if hasattr(self.args, "create")
+                        else "; a command that writes makes it with --create")
+                raise OpError(
+                    f"cannot mount '{settings.fs_name}': no such filesystem "
+                    f"under '{_local_base(settings.mds_addrs)}'{hint}"
+                ) from exc
             except OSError as exc:
                 raise _fail("mount", settings.mds_addrs, exc) from exc
         return self._client
@@ -159,6 +209,33 @@ class Context:
             client, self._client = self._client, None
             with contextlib.suppress(OSError):
                 client.stop()
+
+
+def _has_param(addrs: str, key: str) -> bool:
+    """Whether the ``local://NAME?...`` address sets ``key``."""
+    _, _, query = addrs.partition("?")
+    return any(item.split("=", 1)[0] == key for item in query.split("&") if item)
+
+
+def _local_base(addrs: str) -> str:
+    """The base directory a ``local://`` address names (or the default)."""
+    _, _, query = addrs.partition("?")
+    for item in query.split("&"):
+        key, _, value = item.partition("=")
+        if key == "base" and value:
+            return value
+    return default_base_dir()
+
+
+def _write_all(out: Any, data: Any) -> None:
+    """Write all of ``data`` to the binary stream ``out``, which may take only
+    part of it per call (standard output is a raw file under ``python -u``)."""
+    view = memoryview(data).cast("B")
+    while view.nbytes:
+        n = out.write(view)
+        if n is None:
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        view = view[n:]
 
 
 def _resolve_args(ctx: Context, paths: Sequence[str]) -> list[tuple[str, str]]:
@@ -333,7 +410,7 @@ def cmd_cat(ctx: Context, a: argparse.Namespace) -> int:
                     data = f.read(CHUNK)
                     if not data:
                         break
-                    out.write(data)
+                    _write_all(out, data)
         except OSError as exc:
             out.flush()
             print(f"{PROG}: {_fail('read', shown, exc)}", file=sys.stderr)
@@ -476,9 +553,14 @@ def cmd_put(ctx: Context, a: argparse.Namespace) -> int:
     into = len(sources) > 1 or dest_arg.endswith("/") or dest_is_dir
     if len(sources) > 1 and not dest_is_dir:
         raise OpError(f"target '{dest_arg}' is not a directory")
+    if "-" in sources and into:
+        raise UsageError("put from standard input ('-') needs a file name as destination")
     status = 0
     jobs: list[_Job] = []
     for src in sources:
+        if src == "-":
+            jobs.append(_Job(src, dest, "file"))
+            continue
         try:
             target = _target_for(src, dest, into, os.path.basename, posixpath.join)
             jobs.extend(_local_jobs(src, target, a.recursive))
@@ -488,8 +570,20 @@ def cmd_put(ctx: Context, a: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"{PROG}: {_fail('stat', src, exc)}", file=sys.stderr)
             status = 1
+
+    def open_local(path: str, mode: str) -> Any:
+        if path == "-":
+            return contextlib.nullcontext(sys.stdin.buffer)
+        return open(path, mode)
+
+    def open_remote(path: str, mode: str) -> Any:
+        # Written under a temporary name and renamed into place at the end, so an
+        # interrupted or failed put leaves no partial file (an existing file keeps
+        # its mode, owner and extended attributes).
+        return client.atomic_write(path, mode)
+
     return _run_jobs(jobs, a, "put", status, client.makedirs, client.symlink,
-                     open, client.open)
+                     open_local, open_remote)
 
 
 def cmd_get(ctx: Context, a: argparse.Namespace) -> int:
@@ -497,6 +591,8 @@ def cmd_get(ctx: Context, a: argparse.Namespace) -> int:
         raise UsageError("get needs at least one DingoFS source and a local destination")
     *sources, dest = a.paths
     resolved = _resolve_args(ctx, sources)
+    if dest == "-":
+        return _get_to_stdout(ctx, a, resolved)
     client = ctx.client
     dest_is_dir = os.path.isdir(dest)
     into = len(sources) > 1 or dest.endswith("/") or dest_is_dir
@@ -515,6 +611,31 @@ def cmd_get(ctx: Context, a: argparse.Namespace) -> int:
             print(f"{PROG}: {_fail('stat', shown, exc)}", file=sys.stderr)
             status = 1
     return _run_jobs(jobs, a, "get", status, os.makedirs, os.symlink, client.open, open)
+
+
+def _get_to_stdout(ctx: Context, a: argparse.Namespace,
+                   resolved: list[tuple[str, str]]) -> int:
+    """``get SRC... -``: the files' contents on standard output, one after another."""
+    client = ctx.client
+    out = sys.stdout.buffer
+    status = 0
+    for shown, src in resolved:
+        try:
+            if client.isdir(src):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), src)
+            with client.open(src, "rb") as f:
+                size = int(f.stat().st_size)
+                progress = Progress(size, _show_progress(a, size), "get")
+                _pump(f, lambda view: _write_all(out, view), progress)
+                progress.finish()
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            out.flush()
+            print(f"{PROG}: {_fail('copy', shown, exc)}", file=sys.stderr)
+            status = 1
+    out.flush()
+    return status
 
 
 def _copy_file(client: Client, src: str, dst: str, progress: Progress) -> None:
@@ -670,6 +791,8 @@ def cmd_du(ctx: Context, a: argparse.Namespace) -> int:
 
 
 def cmd_df(ctx: Context, a: argparse.Namespace) -> int:
+    if a.path is not None:
+        ctx.remote(a.path)  # a dingofs://NAME/ URL chooses the filesystem
     client = ctx.client
     st = client.statfs()
     total, used = int(st.max_bytes), int(st.used_bytes)
@@ -740,7 +863,7 @@ def cmd_xattr(ctx: Context, a: argparse.Namespace) -> int:
         if a.xop == "get":
             value = client.getxattr(path, a.name, as_bytes=True)
             raw = value if isinstance(value, bytes) else os.fsencode(value)
-            sys.stdout.buffer.write(raw + b"\n")
+            _write_all(sys.stdout.buffer, raw + b"\n")
             sys.stdout.buffer.flush()
         elif a.xop == "set":
             client.setxattr(path, a.name, os.fsencode(a.value))
@@ -996,10 +1119,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
+    create = _Parser(add_help=False)
+    create.add_argument("--create", action="store_true", default=False,
+                        help="create the embedded filesystem if it does not exist")
+
     def add(name: str, func: Callable[[Context, argparse.Namespace], int], help_: str,
-            ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[conn], help=help_, description=help_)
-        p.set_defaults(func=func)
+            writes: bool = False) -> argparse.ArgumentParser:
+        parents = [conn, create] if writes else [conn]
+        p = sub.add_parser(name, parents=parents, help=help_, description=help_)
+        p.set_defaults(func=func, usage_parser=p)
         return p
 
     def progress_flags(p: argparse.ArgumentParser) -> None:
@@ -1022,7 +1150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("cat", cmd_cat, "write files to standard output")
     p.add_argument("paths", nargs="+", metavar="PATH")
 
-    p = add("put", cmd_put, "copy local files into DingoFS")
+    p = add("put", cmd_put, "copy local files into DingoFS", writes=True)
     p.add_argument("-r", "-R", dest="recursive", action="store_true", help="copy directories")
     progress_flags(p)
     p.add_argument("paths", nargs="+", metavar="LOCAL... DEST")
@@ -1032,20 +1160,20 @@ def build_parser() -> argparse.ArgumentParser:
     progress_flags(p)
     p.add_argument("paths", nargs="+", metavar="SRC... LOCAL")
 
-    p = add("cp", cmd_cp, "copy files inside DingoFS")
+    p = add("cp", cmd_cp, "copy files inside DingoFS", writes=True)
     p.add_argument("-r", "-R", dest="recursive", action="store_true", help="copy directories")
     progress_flags(p)
     p.add_argument("paths", nargs="+", metavar="SRC... DEST")
 
-    p = add("mv", cmd_mv, "move (rename) files inside DingoFS")
+    p = add("mv", cmd_mv, "move (rename) files inside DingoFS", writes=True)
     p.add_argument("paths", nargs="+", metavar="SRC... DEST")
 
-    p = add("rm", cmd_rm, "remove files or directories")
+    p = add("rm", cmd_rm, "remove files or directories", writes=True)
     p.add_argument("-r", "-R", dest="recursive", action="store_true", help="remove directories")
     p.add_argument("-f", dest="force", action="store_true", help="ignore missing files")
     p.add_argument("paths", nargs="+", metavar="PATH")
 
-    p = add("mkdir", cmd_mkdir, "create directories")
+    p = add("mkdir", cmd_mkdir, "create directories", writes=True)
     p.add_argument("-p", dest="parents", action="store_true", help="make parents as needed")
     p.add_argument("-m", dest="mode", default="777", help="permission bits (octal)")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -1058,6 +1186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("df", cmd_df, "show filesystem capacity and usage")
     p.add_argument("-H", "--human-readable", dest="human_readable", action="store_true")
+    p.add_argument("path", nargs="?", default=None, metavar="PATH",
+                   help="a path or dingofs://NAME/ URL on the filesystem to show")
 
     p = add("tree", cmd_tree, "show a directory tree")
     p.add_argument("-L", dest="level", type=int, default=None, help="maximum depth")
@@ -1070,15 +1200,19 @@ def build_parser() -> argparse.ArgumentParser:
     xp = xsub.add_parser("get", parents=[conn], help="print an attribute's value")
     xp.add_argument("path", metavar="PATH")
     xp.add_argument("name", metavar="NAME")
-    xp = xsub.add_parser("set", parents=[conn], help="set an attribute")
+    xp.set_defaults(usage_parser=xp)
+    xp = xsub.add_parser("set", parents=[conn, create], help="set an attribute")
     xp.add_argument("path", metavar="PATH")
     xp.add_argument("name", metavar="NAME")
     xp.add_argument("value", metavar="VALUE")
+    xp.set_defaults(usage_parser=xp)
     xp = xsub.add_parser("list", parents=[conn], help="list attribute names")
     xp.add_argument("path", metavar="PATH")
-    xp = xsub.add_parser("rm", parents=[conn], help="remove an attribute")
+    xp.set_defaults(usage_parser=xp)
+    xp = xsub.add_parser("rm", parents=[conn, create], help="remove an attribute")
     xp.add_argument("path", metavar="PATH")
     xp.add_argument("name", metavar="NAME")
+    xp.set_defaults(usage_parser=xp)
 
     p = add("fsck", cmd_fsck, "check (and repair) an embedded filesystem")
     p.add_argument("--repair", action="store_true", help="repair (needs it unmounted)")
@@ -1094,11 +1228,13 @@ def build_parser() -> argparse.ArgumentParser:
     lsub.required = True
     lp = lsub.add_parser("list", parents=[conn], help="list embedded filesystems and their size")
     lp.add_argument("-H", "--human-readable", dest="human_readable", action="store_true")
+    lp.set_defaults(usage_parser=lp)
     lp = lsub.add_parser("rm", parents=[conn],
                          help="delete embedded filesystems (they must not be mounted)")
     lp.add_argument("names", nargs="+", metavar="NAME")
+    lp.set_defaults(usage_parser=lp)
 
-    p = add("bench", cmd_bench, "measure throughput and metadata rates")
+    p = add("bench", cmd_bench, "measure throughput and metadata rates", writes=True)
     p.add_argument("--size", default="64M", help="size of the streamed file (default 64M)")
     p.add_argument("--block", default="1M", help="I/O size (default 1M)")
     p.add_argument("--files", type=int, default=1000, help="number of small files")
@@ -1109,26 +1245,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    When the output pipe is closed early (``dingofs cat f | head``) the process
+    ends quietly as coreutils do, killed by ``SIGPIPE`` (status 141 in the
+    shell) once the client is stopped; called with ``argv`` (from Python) it
+    returns 141 instead.
+
+    :param argv: the arguments (default: ``sys.argv[1:]``).
+    :returns: 0 on success, 1 when an operation failed, 2 on a usage error.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    usage_parser: argparse.ArgumentParser = getattr(args, "usage_parser", None) or parser
+    if extra:
+        usage_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     ctx = Context(args)
+    broken_pipe = False
     try:
         status = int(args.func(ctx, args))
-        with contextlib.suppress(BrokenPipeError):
-            sys.stdout.flush()
+        sys.stdout.flush()
         return status
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
+        usage_parser.print_usage(sys.stderr)
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except OpError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
+        broken_pipe = True
+        # Nothing more reaches the reader; keep the final flush at exit quiet.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
@@ -1137,4 +1288,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
+        if broken_pipe and argv is None:
+            _die_of_sigpipe()
 
+
+def _die_of_sigpipe() -> None:
+    """End the process as a write to a closed pipe ends coreutils: by SIGPIPE."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGPIPE)

@@ -22,6 +22,10 @@ class Cli:
             self.env.pop(key, None)
         self.env["DINGOFS_BASE_DIR"] = str(self.base)
         self.env["DINGOFS_FS_NAME"] = "cli"
+        # The filesystem the commands work on exists (only --create makes one).
+        import dingofs
+
+        dingofs.Client.build(f"local://cli?base={self.base}", "cli", "/mnt/cli").stop()
 
     def __call__(self, *args: str, input: bytes | None = None, check: int | None = 0,
                  env: dict | None = None) -> subprocess.CompletedProcess:
@@ -203,9 +207,9 @@ def test_options(cli):
 
 
 def test_local_list_and_rm(cli):
-    assert cli.out("local", "list") == ""
+    assert [ln.split("\t")[0] for ln in cli.out("local", "list").splitlines()] == ["cli"]
     cli("mkdir", "/m")
-    cli("mkdir", "/m", "--fs-name", "second")
+    cli("mkdir", "/m", "--fs-name", "second", "--create")
     names = [line.split("\t")[0] for line in cli.out("local", "list").splitlines()]
     assert names == ["cli", "second"]
     cli("local", "rm", "second")
@@ -231,7 +235,7 @@ def test_connection_flags(cli, tmp_path):
     env = {k: v for k, v in cli.env.items() if not k.startswith("DINGOFS_")}
     base = tmp_path / "flagbase"
     proc = cli("mkdir", "--base-dir", str(base), "--fs-name", "flagged",
-               "--mount-point", "/mnt/flag", "/dir", env=env)
+               "--mount-point", "/mnt/flag", "--create", "/dir", env=env)
     assert proc.returncode == 0
     assert (base / "meta" / "flagged").is_dir()
     proc = cli("--mds-addrs", f"local://flagged?base={base}", "ls", "/", env=env)
@@ -274,3 +278,146 @@ def test_put_get_round_trip_small(cli, tmp_path):
 
 def test_put_get_round_trip_1000_files_200mib(cli, tmp_path):
     _round_trip(cli, tmp_path, nfiles=1000, big=200 * 1024 * 1024 + 7)
+
+
+# -- conventions users bring from coreutils ---------------------------------------------
+def test_read_commands_never_create_a_filesystem(cli):
+    for args in (["ls", "dingofs://typo/"], ["stat", "dingofs://typo/x"],
+                 ["cat", "dingofs://typo/x"], ["tree", "dingofs://typo/"],
+                 ["du", "dingofs://typo/"], ["df", "dingofs://typo/"],
+                 ["xattr", "list", "dingofs://typo/"]):
+        proc = cli(*args, check=1)
+        err = proc.stderr.decode()
+        assert "cannot mount 'typo': no such filesystem" in err, (args, err)
+        assert "--create" in err
+    assert not (cli.base / "meta" / "typo").exists()
+    assert [ln.split("\t")[0] for ln in cli.out("local", "list").splitlines()] == ["cli"]
+
+
+def test_writing_commands_create_only_when_asked(cli):
+    proc = cli("mkdir", "dingofs://new/d", check=1)
+    assert "add --create to make it" in proc.stderr.decode()
+    assert not (cli.base / "meta" / "new").exists()
+    cli("mkdir", "--create", "dingofs://new/d")
+    assert cli.out("ls", "dingofs://new/") == "d\n"
+    assert cli("ls", "--create", "/", check=2).returncode == 2  # not a reading option
+
+
+def _fill(cli, files: int = 0, size: int = 0) -> None:
+    import dingofs
+
+    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli")
+    try:
+        for i in range(files):
+            c.write_bytes(f"/f{i:05d}-with-a-longer-name", b"")
+        if size:
+            c.write_bytes("/big", os.urandom(size))
+    finally:
+        c.stop()
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("args", [["cat", "/big"], ["get", "/big", "-"], ["ls", "/"],
+                                  ["tree", "/"], ["ls", "-l", "/"]],
+                         ids=lambda a: " ".join(a))
+def test_closed_pipe_ends_like_coreutils(cli, args, unbuffered):
+    """Piped into a reader that stops early: no message, killed by SIGPIPE (141)."""
+    _fill(cli, files=4000, size=4 << 20)
+    cmd = " ".join([sys.executable, "-m", "dingofs", *args])
+    env = dict(cli.env, PYTHONUNBUFFERED=unbuffered)
+    proc = subprocess.run(
+        ["bash", "-c", f"{cmd} | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}"],
+        capture_output=True, env=env, timeout=300)
+    assert proc.stdout == b"141\n", proc.stderr.decode()
+    assert proc.stderr == b""
+
+
+def test_closed_pipe_from_python_returns_141(cli, monkeypatch, tmp_path):
+    import signal
+
+    from dingofs.cli import main
+
+    _fill(cli, size=1 << 20)
+    for key in ("DINGOFS_BASE_DIR", "DINGOFS_FS_NAME"):
+        monkeypatch.setenv(key, cli.env[key])
+    r, w = os.pipe()
+    os.close(r)
+    out = os.fdopen(w, "w")
+    monkeypatch.setattr(sys, "stdout", out)
+    old = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        assert main(["cat", "/big"]) == 141
+    finally:
+        signal.signal(signal.SIGPIPE, old)
+        monkeypatch.undo()
+        out.close()
+
+
+def test_dash_is_stdin_and_stdout(cli, tmp_path):
+    data = os.urandom(300_000)
+    cli("put", "-", "/from-stdin", input=data)
+    assert cli("cat", "/from-stdin").stdout == data
+    assert cli("get", "/from-stdin", "-").stdout == data
+    assert not (Path.cwd() / "-").exists()
+    cli("mkdir", "/dir")
+    proc = cli("put", "-", "/dir", input=b"x", check=2)
+    assert "usage: dingofs put" in proc.stderr.decode()
+
+
+def test_df_takes_a_url(cli, tmp_path):
+    cli("mkdir", "--create", "dingofs://other/d")
+    out = cli.out("df", "dingofs://other/")
+    assert out.splitlines()[1].split()[0] == "other"
+    assert cli.out("df").splitlines()[1].split()[0] == "cli"
+
+
+def test_fs_name_flag_conflicting_with_url_is_an_error(cli):
+    proc = cli("ls", "--fs-name", "cli", "dingofs://other/", check=2)
+    assert "names filesystem 'other' but --fs-name is 'cli'" in proc.stderr.decode()
+    assert cli.out("ls", "--fs-name", "cli", "dingofs://cli/") == ""
+
+
+@pytest.mark.parametrize(("args", "usage"), [
+    (["put", "only-one"], "usage: dingofs put"),
+    (["ls", "--bogus"], "usage: dingofs ls"),
+    (["get", "x"], "usage: dingofs get"),
+    (["xattr", "get", "/x"], "usage: dingofs xattr get"),
+    (["mkdir", "-m", "9z", "/d"], "usage: dingofs mkdir"),
+])
+def test_subcommand_usage_errors_print_its_usage(cli, args, usage):
+    err = cli(*args, check=2).stderr.decode()
+    assert err.startswith(usage), err
+
+
+def test_interrupted_put_leaves_no_partial_file(cli, tmp_path, monkeypatch):
+    import dingofs
+    from dingofs import cli as cli_mod
+
+    src = tmp_path / "src"
+    src.write_bytes(os.urandom(3 * cli_mod.CHUNK // 2))
+    for key in ("DINGOFS_BASE_DIR", "DINGOFS_FS_NAME"):
+        monkeypatch.setenv(key, cli.env[key])
+    real = cli_mod._pump
+
+    def interrupted(src_f, write, progress):
+        def write_then_interrupt(view):
+            write(view)
+            raise KeyboardInterrupt
+        real(src_f, write_then_interrupt, progress)
+
+    monkeypatch.setattr(cli_mod, "_pump", interrupted)
+    assert cli_mod.main(["put", str(src), "/dest"]) == 130
+    monkeypatch.undo()
+    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli")
+    try:
+        assert c.listdir("/") == []
+    finally:
+        c.stop()
+    cli("put", str(src), "/dest")
+    assert cli("cat", "/dest").stdout == src.read_bytes()
+
+
+def test_cluster_mount_error_keeps_the_explanation(cli):
+    proc = cli("ls", "--mds-addrs", "127.0.0.1:6700", "/", check=1)
+    err = proc.stderr.decode()
+    assert "Protocol not supported (" in err and "local://" in err, err
