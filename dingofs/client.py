@@ -23,7 +23,9 @@ from typing import (
     IO,
     Any,
     Callable,
+    Literal,
     Union,
+    overload,
 )
 from urllib.parse import parse_qs, urlsplit
 
@@ -73,6 +75,21 @@ from .types import (
 __all__ = ["Client"]
 
 Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+#: A path given as text: results named by it are ``str``.
+StrPath = Union[str, "os.PathLike[str]"]
+#: A path given as bytes: results named by it are ``bytes``.
+BytesPath = Union[bytes, "os.PathLike[bytes]"]
+#: ``open`` modes that give text (a ``t`` in the mode).
+TextMode = Literal[
+    "rt", "wt", "at", "xt", "r+t", "w+t", "a+t", "x+t", "rt+", "wt+", "at+", "xt+",
+    "tr", "tw", "ta", "tx",
+]
+#: ``open`` modes that give bytes unless a text keyword is passed (a mode
+#: without ``t`` is binary here, as upstream has it).
+BinaryMode = Literal[
+    "rb", "wb", "ab", "xb", "r+b", "w+b", "a+b", "x+b", "rb+", "wb+", "ab+", "xb+",
+    "br", "bw", "ba", "bx", "r", "w", "a", "x", "r+", "w+", "a+", "x+",
+]
 
 _NS = 1_000_000_000
 _COPY_CHUNK = 8 * 1024 * 1024
@@ -354,7 +371,7 @@ class Client:
         # Open files and iterators by id(): weak references, added and removed with
         # single (atomic) dict operations so that open/close take no lock.
         self._files: dict[int, weakref.ref[DingoFile]] = {}
-        self._iters: dict[int, weakref.ref[ScandirIterator]] = {}
+        self._iters: dict[int, weakref.ref[ScandirIterator[Any]]] = {}
         lay = session.layout
         self._attr_fl = attr_builder(lay.statfl_names)
         self._attr_nofl = attr_builder(lay.stat_names)
@@ -442,7 +459,7 @@ class Client:
     def _forget_file(self, f: DingoFile) -> None:
         self._files.pop(id(f), None)
 
-    def _forget_iter(self, it: ScandirIterator) -> None:
+    def _forget_iter(self, it: ScandirIterator[Any]) -> None:
         self._iters.pop(id(it), None)
 
     def _call(self, op: str, path: Any, fn: Callable[..., Any], *args: Any) -> Any:
@@ -1057,7 +1074,12 @@ class Client:
         p = fspath(path)
         self._call("dingofs_rmdir", path, self._s.rmdir, p, path)
 
-    def scandir(self, path: Path | None = "/") -> ScandirIterator:
+    @overload
+    def scandir(self, path: StrPath | None = "/") -> ScandirIterator[str]: ...
+    @overload
+    def scandir(self, path: BytesPath) -> ScandirIterator[bytes]: ...
+
+    def scandir(self, path: Path | None = "/") -> ScandirIterator[Any]:
         """A lazy iterator of :class:`DirEntry` (64 entries per C call).
 
         ``None`` is the root, as :func:`os.scandir` takes it for the current
@@ -1065,7 +1087,7 @@ class Client:
         """
         return self._scandir("/" if path is None else path, None, _SCANDIR_BATCH)
 
-    def _scandir(self, path: Path, plus: bool | None, batch: int) -> ScandirIterator:
+    def _scandir(self, path: Path, plus: bool | None, batch: int) -> ScandirIterator[Any]:
         """scandir reading ``batch`` entries per C call; ``plus``: prefetch every
         entry's attributes (True), never (False), or once one entry's attributes
         were asked for (None, what :meth:`scandir` does)."""
@@ -1075,8 +1097,8 @@ class Client:
         with self._use("dingofs_opendir", path):
             dh = self._s.opendir(p, path)
             try:
-                it = ScandirIterator(self, self._s, path, dirpath, as_bytes, dh, plus=plus,
-                                     batch=batch)
+                it: ScandirIterator[Any] = ScandirIterator(
+                    self, self._s, path, dirpath, as_bytes, dh, plus=plus, batch=batch)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self._s.closedir(dh, path)
@@ -1084,7 +1106,12 @@ class Client:
             self._iters[id(it)] = weakref.ref(it)
         return it
 
-    def listdir(self, path: Path | None = "/") -> list[DirEntry]:
+    @overload
+    def listdir(self, path: StrPath | None = "/") -> list[DirEntry[str]]: ...
+    @overload
+    def listdir(self, path: BytesPath) -> list[DirEntry[bytes]]: ...
+
+    def listdir(self, path: Path | None = "/") -> list[DirEntry[Any]]:
         """Every entry of a directory at once (each with ``name`` and ``ino``; ``attr``
         and ``stat()`` are fetched on first use). ``None`` is the root, as
         :func:`os.listdir` takes it for the current directory."""
@@ -1092,6 +1119,16 @@ class Client:
             path = "/"
         with self._scandir(path, False, _LISTDIR_BATCH) as it:
             return it._drain()
+
+    @overload
+    def walk(self, top: StrPath, topdown: bool = True,
+             onerror: Callable[[OSError], Any] | None = None,
+             followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]: ...
+    @overload
+    def walk(self, top: BytesPath, topdown: bool = True,
+             onerror: Callable[[OSError], Any] | None = None,
+             followlinks: bool = False
+             ) -> Iterator[tuple[bytes, list[bytes], list[bytes]]]: ...
 
     def walk(self, top: Path, topdown: bool = True,
              onerror: Callable[[OSError], Any] | None = None,
@@ -1148,6 +1185,27 @@ class Client:
             handle(self.rmdir, path, exc)
 
     # -- files -----------------------------------------------------------------------------
+    @overload
+    def open(self, path: Path, mode: TextMode, buffering: int = -1,
+             encoding: str | None = None, errors: str | None = None,
+             newline: str | None = None) -> io.TextIOWrapper: ...
+    @overload
+    def open(self, path: Path, mode: BinaryMode = "rb", buffering: Literal[-1, 0] = -1,
+             encoding: None = None, errors: None = None,
+             newline: None = None) -> DingoFile: ...
+    @overload
+    def open(self, path: Path, mode: BinaryMode, buffering: int,
+             encoding: None = None, errors: None = None,
+             newline: None = None) -> DingoFile | io.BufferedIOBase: ...
+    @overload
+    def open(self, path: Path, mode: BinaryMode = "rb", buffering: int = -1, *,
+             encoding: str, errors: str | None = None,
+             newline: str | None = None) -> io.TextIOWrapper: ...
+    @overload
+    def open(self, path: Path, mode: str = "rb", buffering: int = -1,
+             encoding: str | None = None, errors: str | None = None,
+             newline: str | None = None) -> Any: ...
+
     def open(self, path: Path, mode: str = "rb", buffering: int = -1,
              encoding: str | None = None, errors: str | None = None,
              newline: str | None = None) -> Any:
@@ -1517,7 +1575,12 @@ class Client:
             return self._changed(pl, link, False, lambda: self._partial_attr(
                 mode=_stat.S_IFLNK | 0o777, length=len(pt)))
 
-    def readlink(self, path: Path) -> Any:
+    @overload
+    def readlink(self, path: StrPath) -> str: ...
+    @overload
+    def readlink(self, path: BytesPath) -> bytes: ...
+
+    def readlink(self, path: Path) -> str | bytes:
         """The target of a symlink (``bytes`` for a bytes path)."""
         p = fspath(path)
         with self._use("dingofs_readlink", path):
@@ -1569,6 +1632,14 @@ class Client:
                                 f"{type(value).__name__}") from None
         flags = int_arg(flags, "flags", 0)
         self._call("dingofs_setxattr", path, self._s.setxattr, p, n, data, flags, path)
+
+    @overload
+    def getxattr(self, path: Path, name: str | bytes, *,
+                 as_bytes: Literal[False] = False) -> str: ...
+    @overload
+    def getxattr(self, path: Path, name: str | bytes, *, as_bytes: Literal[True]) -> bytes: ...
+    @overload
+    def getxattr(self, path: Path, name: str | bytes, *, as_bytes: bool) -> str | bytes: ...
 
     def getxattr(self, path: Path, name: str | bytes, *,
                  as_bytes: bool = False) -> str | bytes:

@@ -10,7 +10,7 @@ import sys
 import warnings
 from collections import deque
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
 
 from ._calls import Session
 from ._util import Gate
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from .client import Client
 
 __all__ = ["DirEntry", "ScandirIterator", "walk"]
+
+#: ``str`` or ``bytes``: the type of the names of a listing (that of the
+#: directory path it was given, as :mod:`os` does).
+AnyPathStr = TypeVar("AnyPathStr", bound=Union[str, bytes])
 
 #: Entries fetched per C call.
 BATCH = 64
@@ -62,10 +66,11 @@ def _prefix(dirpath: Any) -> Any:
     return dirpath if dirpath.endswith(sep) else dirpath + sep
 
 
-class DirEntry:
+class DirEntry(Generic[AnyPathStr]):
     """One directory entry, like :class:`os.DirEntry`, plus upstream's ``ino`` and ``attr``.
 
-    ``name`` and ``path`` are ``bytes`` when the directory was given as bytes.
+    ``name`` and ``path`` are ``bytes`` when the directory was given as bytes
+    (``DirEntry[bytes]``), else ``str`` (``DirEntry[str]``).
     ``stat()`` results are cached; ``attr`` is the entry's own attributes (a
     symlink is not followed), fetched on first use unless the library already
     returned them with the listing (then they are decoded on first use).
@@ -77,7 +82,9 @@ class DirEntry:
     __slots__ = ("name", "ino", "_dtype", "_ctx", "_path", "_lstat", "_stat", "_raw",
                  "_rawpos")
 
-    name: Any
+    #: The entry's name (no directory part).
+    name: AnyPathStr
+    #: The inode number.
     ino: int
     _dtype: int
     _ctx: _DirContext
@@ -97,9 +104,9 @@ class DirEntry:
         self._lstat = attr
 
     @property
-    def path(self) -> Any:
+    def path(self) -> AnyPathStr:
         """The directory given to ``scandir``/``listdir`` joined with :attr:`name`."""
-        p = getattr(self, "_path", None)
+        p: AnyPathStr | None = getattr(self, "_path", None)
         if p is None:
             p = self._path = self._ctx.prefix + self.name
         return p
@@ -180,7 +187,7 @@ class DirEntry:
             self._stat = st
         return st
 
-    def __fspath__(self) -> Any:
+    def __fspath__(self) -> AnyPathStr:
         return self.path
 
     def __repr__(self) -> str:
@@ -227,10 +234,10 @@ def _allocator(ffi: Any) -> Any:
 
 
 def _entries(ctx: _DirContext, names: list[Any], inos: list[int], types: bytes,
-             raw: bytes | None) -> list[DirEntry]:
+             raw: bytes | None) -> list[DirEntry[Any]]:
     """:class:`DirEntry` objects of one packed batch (one slot store per field)."""
     new = object.__new__
-    out: list[DirEntry] = []
+    out: list[DirEntry[Any]] = []
     append = out.append
     if raw is None:
         for name, ino, t in zip(names, inos, types):
@@ -253,8 +260,11 @@ def _entries(ctx: _DirContext, names: list[Any], inos: list[int], types: bytes,
     return out
 
 
-class ScandirIterator:
+class ScandirIterator(Generic[AnyPathStr]):
     """Lazy iterator of :class:`DirEntry` over one directory (64 entries per C call).
+
+    ``ScandirIterator[str]`` for a ``str`` directory, ``ScandirIterator[bytes]``
+    for a ``bytes`` one.
 
     Use it as a context manager or call :meth:`close` to release the directory
     handle at once; ``.`` and ``..`` are never returned.
@@ -280,7 +290,7 @@ class ScandirIterator:
         self._batch = batch
         ffi = session.ffi
         lay = session.layout
-        self._pending: deque[DirEntry] = deque()
+        self._pending: deque[DirEntry[Any]] = deque()
         self._hide_virtual = not session.backend.embedded
         self._at_root = False
         self._done = False
@@ -309,10 +319,10 @@ class ScandirIterator:
             self._records = (lay.plus_records if self._plus else lay.dirent_records).iter_unpack
             self._size = lay.plus_size if self._plus else lay.dirent_size
 
-    def __iter__(self) -> ScandirIterator:
+    def __iter__(self) -> ScandirIterator[AnyPathStr]:
         return self
 
-    def __next__(self) -> DirEntry:
+    def __next__(self) -> DirEntry[AnyPathStr]:
         if not self._gate.closed:
             try:
                 return self._pending.popleft()
@@ -320,7 +330,7 @@ class ScandirIterator:
                 pass
         return self._next_slow()
 
-    def _next_slow(self) -> DirEntry:
+    def _next_slow(self) -> DirEntry[Any]:
         if self._gate.closed and not self._done:
             self._pending.clear()
         while not self._pending:
@@ -332,7 +342,7 @@ class ScandirIterator:
             self._fetch(self._pending.extend)
         return self._pending.popleft()
 
-    def _fetch(self, extend: Callable[[list[DirEntry]], Any]) -> None:
+    def _fetch(self, extend: Callable[[list[DirEntry[Any]]], Any]) -> None:
         """Read one batch and hand its entries to ``extend`` (closes at the end)."""
         if self._pack is None:
             self._fetch_records(extend)
@@ -389,7 +399,7 @@ class ScandirIterator:
                     raw = b"".join(raw[i * st:(i + 1) * st] for i in keep)
         extend(_entries(self._ctx, names, inos, types, raw))
 
-    def _fetch_records(self, extend: Callable[[list[DirEntry]], Any]) -> None:
+    def _fetch_records(self, extend: Callable[[list[DirEntry[Any]]], Any]) -> None:
         """:meth:`_fetch` for a bridge without the packing helper."""
         s = self._s
         gate = self._gate
@@ -413,7 +423,7 @@ class ScandirIterator:
             return
         extend(self._decode_records(raw))
 
-    def _drain(self) -> list[DirEntry]:
+    def _drain(self) -> list[DirEntry[Any]]:
         """Every remaining entry at once (what ``listdir`` returns)."""
         out = list(self._pending)
         self._pending.clear()
@@ -424,7 +434,7 @@ class ScandirIterator:
                                 what="scandir iterator")
         return out
 
-    def _decode_records(self, raw: bytes) -> list[DirEntry]:
+    def _decode_records(self, raw: bytes) -> list[DirEntry[Any]]:
         """Entries of a batch of raw library records (attributes stay raw until asked for)."""
         client, dirpath, as_bytes, plus = self._client, self._dirpath, self._as_bytes, self._plus
         enc, errs = _FSENC, _FSERR
@@ -475,7 +485,7 @@ class ScandirIterator:
         with contextlib.suppress(Exception):  # never raise from here
             self.close()
 
-    def __enter__(self) -> ScandirIterator:
+    def __enter__(self) -> ScandirIterator[AnyPathStr]:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -22,11 +22,23 @@ import stat as stat_mod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal, overload
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from dingofs.client import Client
+    from dingofs.file import DingoFile
     from dingofs.types import Attr
+
+#: :meth:`DingoPath.open` modes that give text (no ``b``, as in :mod:`pathlib`).
+PathTextMode = Literal[
+    "r", "w", "a", "x", "r+", "w+", "a+", "x+",
+    "rt", "wt", "at", "xt", "r+t", "w+t", "a+t", "x+t", "rt+", "wt+", "at+", "xt+",
+]
+#: :meth:`DingoPath.open` modes that give bytes.
+PathBinaryMode = Literal[
+    "rb", "wb", "ab", "xb", "r+b", "w+b", "a+b", "x+b", "rb+", "wb+", "ab+", "xb+",
+    "br", "bw", "ba", "bx",
+]
 
 __all__ = [
     "ENV_MDS_ADDRS",
@@ -552,6 +564,19 @@ class DingoPath:
             yield from self._select(base / name, rest, dir_only)
 
     # -- files -------------------------------------------------------------
+    @overload
+    def open(self, mode: PathTextMode = "r", buffering: int = -1, encoding: str | None = None,
+             errors: str | None = None, newline: str | None = None) -> io.TextIOWrapper: ...
+    @overload
+    def open(self, mode: PathBinaryMode, buffering: Literal[-1, 0] = -1,
+             encoding: None = None, errors: None = None, newline: None = None) -> DingoFile: ...
+    @overload
+    def open(self, mode: PathBinaryMode, buffering: int, encoding: None = None,
+             errors: None = None, newline: None = None) -> DingoFile | io.BufferedIOBase: ...
+    @overload
+    def open(self, mode: str, buffering: int = -1, encoding: str | None = None,
+             errors: str | None = None, newline: str | None = None) -> Any: ...
+
     def open(
         self,
         mode: str = "r",
@@ -559,14 +584,26 @@ class DingoPath:
         encoding: str | None = None,
         errors: str | None = None,
         newline: str | None = None,
-    ) -> IO[Any]:
-        """Open the file like :meth:`pathlib.Path.open`: text unless the mode has ``b``."""
+    ) -> Any:
+        """Open the file like :meth:`pathlib.Path.open`: text unless the mode has ``b``.
+
+        :param mode: ``"r"`` (default), ``"w"``, ``"a"``, ``"x"``, with ``+``,
+            ``b`` (bytes) or ``t``.
+        :param buffering: as :func:`open`; a binary file with ``-1`` or ``0`` is
+            the unbuffered :class:`dingofs.DingoFile` itself.
+        :param encoding: text encoding (default: the locale's, as :mod:`pathlib`).
+        :param errors: text error handler.
+        :param newline: newline translation.
+        :returns: an :class:`io.TextIOWrapper`, a :class:`dingofs.DingoFile` or a
+            buffered binary file.
+        :raises OSError: as :meth:`dingofs.Client.open` (``FileNotFoundError``, ...).
+        :raises ValueError: for an invalid mode or argument combination.
+        """
         if "b" not in mode and "t" not in mode:
             mode += "t"
         if "t" in mode and encoding is None:
             encoding = io.text_encoding(None) if hasattr(io, "text_encoding") else "utf-8"
-        f: IO[Any] = self._client.open(self.path, mode, buffering, encoding, errors, newline)
-        return f
+        return self._client.open(self.path, mode, buffering, encoding, errors, newline)
 
     def read_bytes(self) -> bytes:
         """The whole file as bytes."""
