@@ -252,6 +252,7 @@ TYPE_ERRORS = [
     ("set_attr-attr-dict", lambda c: c.set_attr("/f", dingofs.SET_ATTR_MODE, {"mode": 1})),
     ("symlink-target-int", lambda c: c.symlink(5, "/l")),
     ("utime-times-str", lambda c: c.utime("/f", "now")),
+    ("utime-times-len", lambda c: c.utime("/f", (1, 2, 3))),  # TypeError, as os.utime
 ]
 
 VALUE_ERRORS = [
@@ -263,9 +264,7 @@ VALUE_ERRORS = [
     ("ioctl-flags", lambda c: c.ioctl("/f", 0x80086601, flags=1)),
     ("ioctl-out-size", lambda c: c.ioctl("/f", 0x80086601, out_size=-1)),
     ("chmod-negative", lambda c: c.chmod("/f", -1)),
-    ("chown-uid-below-minus-one", lambda c: c.chown("/f", -2, -1)),
     ("utime-both", lambda c: c.utime("/f", (1, 2), ns=(1, 2))),
-    ("utime-times-len", lambda c: c.utime("/f", (1, 2, 3))),
     ("set_attr-unknown-bit", lambda c: c.set_attr("/f", 0x40000000, dingofs.Attr())),
 ]
 
@@ -287,6 +286,18 @@ def test_value_errors_before_c(client, call):
     with pytest.raises(ValueError) as ei:
         call(client)
     assert not isinstance(ei.value, OSError)
+    _assert_nothing_changed(client, before)
+
+
+@pytest.mark.parametrize("call", [lambda c: c.chown("/f", -2, -1),
+                                  lambda c: c.chown("/f", 0, 1 << 32)],
+                         ids=["uid-below-minus-one", "gid-above-maximum"])
+def test_overflow_errors_before_c(client, call):
+    """An id out of range is OverflowError, as os.chown raises it."""
+    client.write_bytes("/f", b"data")
+    before = client.stats()
+    with pytest.raises(OverflowError):
+        call(client)
     _assert_nothing_changed(client, before)
 
 
