@@ -7,7 +7,7 @@ NATIVE   := native
 
 .PHONY: help native dev run test test-native test-crash test-python lint bench \
         upstream abi-check abi-cross fuzz fuzz-replay fuzz-long test-asan test-tsan soak \
-        fault-sweep system wheel dist dist-check install clean
+        fault-sweep system wheel dist dist-check install clean docs
 
 help:
 	@echo "make native       build native/ (libdingofs.so.1, libdingofs.a, dingofs.pc)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff and mypy --strict on the package"
+	@echo "make docs         API reference from the docstrings (Sphinx, offline, warnings are errors) into build/docs"
 	@echo "make upstream     fetch the upstream prebuilt libdingofs into .upstream/"
 	@echo "make system       build against the upstream prebuilt library and run its no-cluster tier"
 	@echo "make wheel        build a binary wheel (auditwheel-repaired) into wheelhouse/"
@@ -82,6 +83,11 @@ FUZZ_SECONDS ?= 3600
 fuzz-long: dev
 	HYPOTHESIS_PROFILE=long DINGOFS_FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	  $(VPY) -m pytest tests/test_differential.py -m slow -q
+
+# The API reference, built from the docstrings offline (no intersphinx); any
+# warning fails the build. tests/test_docs.py runs the same build in make test.
+docs: dev
+	$(VPY) -m sphinx -W --keep-going -b html -d build/docs-doctrees docs/api build/docs
 
 lint: dev
 	$(VPY) -m ruff check dingofs tests examples benchmarks build_ffi.py setup.py

@@ -1108,7 +1108,10 @@ def _connection_parent() -> _Parser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``dingofs`` command."""
+    """The argument parser of the ``dingofs`` command.
+
+    :returns: a parser whose namespaces carry the command function in ``func``.
+    """
     conn = _connection_parent()
     parser = _Parser(prog=PROG, parents=[conn],
                      description="Manage files on DingoFS (a cluster or an embedded local:// "

@@ -314,6 +314,7 @@ class Client:
             ``detail``), e.g. a wrong ``fs_name``, an unknown address parameter, or a
             base directory on a network/FUSE filesystem (``ENOLCK``; ``unsafe_fs=1``
             in the address mounts anyway).
+        :returns: the mounted client (use it as a context manager, or call :meth:`stop`).
         """
         mds = _required_str(mds_addrs, "mds_addrs")
         fs = _required_str(fs_name, "fs_name")
@@ -578,17 +579,33 @@ class Client:
 
     # -- metadata --------------------------------------------------------------------------
     def statfs(self) -> FsStat:
-        """Capacity and usage of the filesystem."""
+        """Capacity and usage of the filesystem.
+
+        :returns: the capacity and usage (:class:`FsStat`).
+        :raises ClientStoppedError: if the client was stopped.
+        """
         with self._use("dingofs_statfs"):
             total, used, inodes, used_inodes = self._s.statfs()
         return FsStat(int(total), int(used), int(inodes), int(used_inodes))
 
     def stat(self, path: Path) -> Attr:
-        """Attributes of ``path``, following symlinks."""
+        """Attributes of ``path``, following symlinks.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: the attributes of the file (symlinks followed).
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        """
         return self._stat_path(path, True, "dingofs_stat")
 
     def lstat(self, path: Path) -> Attr:
-        """Attributes of ``path`` itself (a final symlink is not followed)."""
+        """Attributes of ``path`` itself (a final symlink is not followed).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: the attributes of ``path`` itself (a final symlink is not followed).
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        """
         return self._stat_path(path, False, "dingofs_lstat")
 
     def _stat_path(self, path: Path, follow: bool, op: str) -> Attr:
@@ -636,6 +653,11 @@ class Client:
             afterwards; if that fails (e.g. the change removed search permission)
             the result is :attr:`Attr.partial` with only ``mode`` (the requested
             bits) set, and no exception is raised for the applied change.
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param mode: the permission bits (``0o7777`` at most; type bits are ignored).
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        :raises PermissionError: if the caller does not own the file.
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0o7777 | _stat.S_IFMT(0o170000))
@@ -669,6 +691,12 @@ class Client:
             change. With a library lacking the extension they are read again
             afterwards; if that fails the result is :attr:`Attr.partial` with only
             the ``uid``/``gid`` given (not ``-1``) set, and no exception is raised.
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param uid: the new owner, ``-1`` to keep it.
+        :param gid: the new group, ``-1`` to keep it.
+        :raises OverflowError: for an id outside ``[-1, 0xFFFFFFFF]``, as :func:`os.chown`.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
         """
         p = fspath(path)
         u = self._id(uid, "uid")
@@ -681,6 +709,12 @@ class Client:
         """:meth:`chown` that does not follow a final symlink (needs the extension).
 
         :returns: the new attributes of ``path`` itself, as :meth:`chown` returns them.
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param uid: the new owner, ``-1`` to keep it.
+        :param gid: the new group, ``-1`` to keep it.
+        :raises OverflowError: for an id outside ``[-1, 0xFFFFFFFF]``, as :func:`os.lchown`.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
         """
         p = fspath(path)
         u = self._id(uid, "uid")
@@ -744,6 +778,16 @@ class Client:
         ``times`` is ``(atime, mtime)`` in seconds, ``ns`` the same in
         nanoseconds; neither sets both to now. Nanosecond precision needs the
         engine's extension; other libraries get microseconds.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param times: ``(atime, mtime)`` in seconds, or ``None``.
+        :param ns: ``(atime, mtime)`` in nanoseconds.
+        :param follow_symlinks: set the times of a final symlink's target (default) or of the link
+            (needs the engine's extension).
+        :raises TypeError: for ``times``/``ns`` that are not a tuple of two numbers.
+        :raises ValueError: when both ``times`` and ``ns`` are given, or a time is not finite.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
         """
         p = fspath(path)
         if times is not None and ns is not None:
@@ -790,6 +834,11 @@ class Client:
             the result is :attr:`Attr.partial`, holding only the fields ``mask``
             set from ``attr`` (``mode`` as given, ``uid``, ``gid``, ``length``,
             explicit ``atime``/``mtime``, ``flags``).
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param mask: the ``SET_ATTR_*`` bits of the fields to change.
+        :param attr: an :class:`Attr` holding the new values.
+        :raises ValueError: for a bit of ``mask`` that is not a ``SET_ATTR_*`` value.
+        :raises DingofsError: when a step fails (with ``applied_mask``).
         """
         p = fspath(path)
         mask = int_arg(mask, "mask", 0)
@@ -936,7 +985,13 @@ class Client:
         return self._attr_nofl(values, self._dev, flags)
 
     def access(self, path: Path, mode: int) -> bool:
-        """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …)."""
+        """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param mode: ``os.F_OK`` or a combination of ``os.R_OK``, ``os.W_OK``, ``os.X_OK``.
+        :returns: whether the access is allowed (False if ``path`` does not exist).
+        :raises ValueError: for an invalid ``mode``.
+        """
         if type(path) is str:
             p = path.encode(_FSENC, _FSERR)
         elif type(path) is bytes:
@@ -982,21 +1037,42 @@ class Client:
         return (bits & mode) == mode
 
     def exists(self, path: Path) -> bool:
-        """Whether ``path`` exists (a dangling symlink does not)."""
+        """Whether ``path`` exists (a dangling symlink does not).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: True if ``path`` exists; False for a missing path, a dangling symlink or
+            a path with a NUL byte (as :func:`os.path.exists`).
+        :raises ClientStoppedError: if the client was stopped.
+        """
         return self._probe(path, True) is not None
 
     def isdir(self, path: Path) -> bool:
-        """Whether ``path`` is a directory (following symlinks)."""
+        """Whether ``path`` is a directory (following symlinks).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: True if ``path`` is a directory (False when it does not exist).
+        :raises ClientStoppedError: if the client was stopped.
+        """
         a = self._probe(path, True)
         return a is not None and a.is_dir()
 
     def isfile(self, path: Path) -> bool:
-        """Whether ``path`` is a regular file (following symlinks)."""
+        """Whether ``path`` is a regular file (following symlinks).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: True if ``path`` is a regular file (False when it does not exist).
+        :raises ClientStoppedError: if the client was stopped.
+        """
         a = self._probe(path, True)
         return a is not None and a.is_file()
 
     def islink(self, path: Path) -> bool:
-        """Whether ``path`` is a symbolic link."""
+        """Whether ``path`` is a symbolic link.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: True if ``path`` is a symbolic link (False when it does not exist).
+        :raises ClientStoppedError: if the client was stopped.
+        """
         a = self._probe(path, False)
         return a is not None and a.is_symlink()
 
@@ -1030,6 +1106,11 @@ class Client:
             transaction as its creation. With a library lacking the extension they
             are read again afterwards; if that fails the result is
             :attr:`Attr.partial` with only ``mode`` (type and permission bits) set.
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param mode: permission bits, from which the umask is removed.
+        :returns: the new directory's attributes.
+        :raises FileExistsError: if ``path`` exists.
+        :raises FileNotFoundError: if the parent does not exist.
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0o7777)
@@ -1043,6 +1124,12 @@ class Client:
         """Create a directory and its missing parents, like :func:`os.makedirs`.
 
         Missing parents get ``0o777`` minus the umask, the leaf ``mode`` minus the umask.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param mode: permission bits of the leaf directory (umask removed).
+        :param exist_ok: do not fail if the leaf directory exists.
+        :raises FileExistsError: if the leaf exists and ``exist_ok`` is false, or a
+            component exists and is not a directory.
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0o7777)
@@ -1070,7 +1157,12 @@ class Client:
                     raise
 
     def rmdir(self, path: Path) -> None:
-        """Remove an empty directory."""
+        """Remove an empty directory.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :raises OSError: ``ENOTEMPTY`` if the directory is not empty,
+            :class:`NotADirectoryError` for a file, :class:`FileNotFoundError` if missing.
+        """
         p = fspath(path)
         self._call("dingofs_rmdir", path, self._s.rmdir, p, path)
 
@@ -1084,6 +1176,13 @@ class Client:
 
         ``None`` is the root, as :func:`os.scandir` takes it for the current
         directory (a client's current directory is ``/``).
+
+        :param path: a directory of this filesystem (``str``, ``bytes`` or
+            ``os.PathLike``); ``None`` is the root.
+        :returns: an iterator of :class:`DirEntry` (``str`` names for a ``str`` path,
+            ``bytes`` for ``bytes``); use it as a context manager.
+        :raises FileNotFoundError: if the directory does not exist.
+        :raises NotADirectoryError: if ``path`` is not a directory.
         """
         return self._scandir("/" if path is None else path, None, _SCANDIR_BATCH)
 
@@ -1114,7 +1213,14 @@ class Client:
     def listdir(self, path: Path | None = "/") -> list[DirEntry[Any]]:
         """Every entry of a directory at once (each with ``name`` and ``ino``; ``attr``
         and ``stat()`` are fetched on first use). ``None`` is the root, as
-        :func:`os.listdir` takes it for the current directory."""
+        :func:`os.listdir` takes it for the current directory.
+
+        :param path: a directory of this filesystem (``str``, ``bytes`` or
+            ``os.PathLike``); ``None`` is the root.
+        :returns: the entries (:class:`DirEntry`), ``.`` and ``..`` excluded.
+        :raises FileNotFoundError: if the directory does not exist.
+        :raises NotADirectoryError: if ``path`` is not a directory.
+        """
         if path is None:
             path = "/"
         with self._scandir(path, False, _LISTDIR_BATCH) as it:
@@ -1133,7 +1239,18 @@ class Client:
     def walk(self, top: Path, topdown: bool = True,
              onerror: Callable[[OSError], Any] | None = None,
              followlinks: bool = False) -> Iterator[tuple[Any, list[Any], list[Any]]]:
-        """Walk a tree like :func:`os.walk`: ``(dirpath, dirnames, filenames)``."""
+        """Walk a tree like :func:`os.walk`: ``(dirpath, dirnames, filenames)``.
+
+        :param top: the directory to walk.
+        :param topdown: yield a directory before its subdirectories (and let the caller
+            prune ``dirnames``).
+        :param onerror: called with the :class:`OSError` of a directory that cannot be
+            listed (default: ignore it).
+        :param followlinks: descend into symlinks to directories.
+        :returns: an iterator of ``(dirpath, dirnames, filenames)``, ``str`` or ``bytes``
+            as ``top`` is.
+        :raises TypeError: for a ``top`` that is not a path.
+        """
         fspath(top)
         self._gate.enter("dingofs_opendir", top)
         self._gate.leave()
@@ -1141,7 +1258,14 @@ class Client:
 
     def rmtree(self, path: Path, ignore_errors: bool = False,
                onerror: Callable[[Callable[..., Any], Any, Any], Any] | None = None) -> None:
-        """Remove a directory tree (symlinks are removed, never followed)."""
+        """Remove a directory tree (symlinks are removed, never followed).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param ignore_errors: ignore every failure.
+        :param onerror: called as ``onerror(function, path, exc_info)`` for each failure
+            (as :func:`shutil.rmtree`); default: raise it.
+        :raises OSError: the first failure, unless ``ignore_errors`` or ``onerror``.
+        """
 
         def handle(func: Callable[..., Any], p: Any, exc: BaseException) -> None:
             if isinstance(exc, ClientStoppedError):
@@ -1214,6 +1338,20 @@ class Client:
         Binary unless ``mode`` has ``t`` or a text keyword is given (then a
         :class:`io.TextIOWrapper`). ``buffering`` -1 or 0 returns the
         :class:`DingoFile` itself; > 1 a :mod:`io` buffered object of that size.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param mode: as :func:`open`, binary unless it has ``t`` or a text keyword is
+            given (default ``"rb"``).
+        :param buffering: ``-1`` (or any negative) or ``0``: the unbuffered
+            :class:`DingoFile`; ``> 1``: a buffered file of that size.
+        :param encoding: text encoding (text mode).
+        :param errors: text error handler (text mode).
+        :param newline: newline translation (text mode).
+        :returns: a :class:`DingoFile`, a buffered binary file or an :class:`io.TextIOWrapper`.
+        :raises ValueError: for an invalid mode or combination of arguments.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        :raises IsADirectoryError: when opening a directory.
         """
         p = fspath(path)
         m = parse_mode(mode)
@@ -1257,13 +1395,26 @@ class Client:
         return open_wrapped(raw, m, mode, buffering, encoding, errors, newline)
 
     def read_bytes(self, path: Path) -> bytes:
-        """The whole content of a file."""
+        """The whole content of a file.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: the file's contents.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        """
         with self.open(path, "rb") as f:
             data: bytes = f.readall()
         return data
 
     def write_bytes(self, path: Path, data: Any) -> int:
-        """Create or replace a file with ``data`` (any bytes-like object)."""
+        """Create or replace a file with ``data`` (any bytes-like object).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param data: any bytes-like object.
+        :returns: the number of bytes written.
+        :raises TypeError: if ``data`` is not bytes-like.
+        :raises FileNotFoundError: if the parent directory does not exist.
+        """
         if isinstance(data, str):
             raise TypeError("data must be bytes-like, not str")
         memoryview(data)  # TypeError before opening anything
@@ -1273,14 +1424,32 @@ class Client:
 
     def read_text(self, path: Path, encoding: str | None = None,
                   errors: str | None = None) -> str:
-        """The whole content of a file decoded as text."""
+        """The whole content of a file decoded as text.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param encoding: text encoding (default: the locale's).
+        :param errors: text error handler.
+        :returns: the decoded contents.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        """
         with self.open(path, "rt", encoding=encoding, errors=errors) as f:
             text: str = f.read()
         return text
 
     def write_text(self, path: Path, data: str, encoding: str | None = None,
                    errors: str | None = None, newline: str | None = None) -> int:
-        """Create or replace a file with ``data`` encoded as text."""
+        """Create or replace a file with ``data`` encoded as text.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param data: the text.
+        :param encoding: text encoding (default: the locale's).
+        :param errors: text error handler.
+        :param newline: newline translation.
+        :returns: the number of characters written.
+        :raises TypeError: if ``data`` is not a ``str``.
+        :raises FileNotFoundError: if the parent directory does not exist.
+        """
         if not isinstance(data, str):
             raise TypeError(f"data must be str, not {type(data).__name__}")
         with self.open(path, "wt", encoding=encoding, errors=errors, newline=newline) as f:
@@ -1391,6 +1560,11 @@ class Client:
             :class:`DingoFile` or a local file) against a path or an open file
             of its own filesystem. A local file and a file of this filesystem
             are never the same file.
+        :param src: the source: a path, or an open binary file.
+        :param dst: the destination: a path, or an open binary file.
+        :param src_local: ``src`` is a path on the local disk.
+        :param dst_local: ``dst`` is a path on the local disk.
+        :returns: the number of bytes copied.
         """
         src_obj = hasattr(src, "read") or hasattr(src, "readinto")
         dst_obj = hasattr(dst, "write")
@@ -1511,14 +1685,28 @@ class Client:
 
     # -- names -----------------------------------------------------------------------------
     def unlink(self, path: Path) -> None:
-        """Remove a file (not a directory)."""
+        """Remove a file (not a directory).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        :raises IsADirectoryError: for a directory.
+        """
         p = fspath(path)
         self._call("dingofs_unlink", path, self._s.unlink, p, path)
 
     remove = unlink
 
     def rename(self, src: Path, dst: Path, *, noreplace: bool = False) -> None:
-        """Rename ``src`` to ``dst`` atomically, replacing ``dst`` unless ``noreplace``."""
+        """Rename ``src`` to ``dst`` atomically, replacing ``dst`` unless ``noreplace``.
+
+        :param src: the existing name.
+        :param dst: the new name.
+        :param noreplace: fail with :class:`FileExistsError` if ``dst`` exists (needs the
+            engine's rename extension).
+        :raises FileNotFoundError: if ``src`` does not exist.
+        :raises OSError: the other errors of :func:`os.rename`.
+        """
         ps = fspath(src)
         pd = fspath(dst)
         with self._use("dingofs_rename", src):
@@ -1541,7 +1729,12 @@ class Client:
         self.rename(src, dst)
 
     def exchange(self, a: Path, b: Path) -> None:
-        """Swap two existing names atomically (needs the engine's rename extension)."""
+        """Swap two existing names atomically (needs the engine's rename extension).
+
+        :param a: one existing name.
+        :param b: the other existing name.
+        :raises FileNotFoundError: if either does not exist.
+        """
         pa = fspath(a)
         pb = fspath(b)
         with self._use("dingofs_x_rename2", a):
@@ -1553,6 +1746,12 @@ class Client:
         They are read in the same engine transaction as the link; with a library
         lacking the extension they are read again afterwards, and if that fails
         the result is an :attr:`Attr.partial` record with no field known.
+
+        :param src: the existing file.
+        :param dst: the new name.
+        :returns: the attributes of ``dst``.
+        :raises FileExistsError: if ``dst`` exists.
+        :raises FileNotFoundError: if ``src`` does not exist.
         """
         ps = fspath(src)
         pd = fspath(dst)
@@ -1567,6 +1766,11 @@ class Client:
         library lacking the extension they are read again afterwards, and if that
         fails the result is :attr:`Attr.partial` with ``mode`` (``S_IFLNK | 0o777``)
         and ``length`` (the target's length) set.
+
+        :param target: the link's contents, stored verbatim (need not exist).
+        :param link: the path of the new link.
+        :returns: the link's attributes.
+        :raises FileExistsError: if ``link`` exists.
         """
         pt = fspath(target, "target")
         pl = fspath(link)
@@ -1581,7 +1785,14 @@ class Client:
     def readlink(self, path: BytesPath) -> bytes: ...
 
     def readlink(self, path: Path) -> str | bytes:
-        """The target of a symlink (``bytes`` for a bytes path)."""
+        """The target of a symlink (``bytes`` for a bytes path).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: the target, verbatim (``bytes`` for a bytes path).
+        :raises OSError: ``EINVAL`` if ``path`` is not a symbolic link.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        """
         p = fspath(path)
         with self._use("dingofs_readlink", path):
             raw = self._s.readlink(p, path)
@@ -1597,6 +1808,11 @@ class Client:
             as its creation. With a library lacking the extension they are read
             again afterwards; if that fails the result is :attr:`Attr.partial` with
             ``mode`` (type and permission bits) and ``rdev`` set.
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param mode: the type and permission bits.
+        :param dev: the device number (for devices).
+        :raises FileExistsError: if ``path`` exists.
+        :raises PermissionError: for a device without privilege.
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0xFFFF_FFFF)
@@ -1618,7 +1834,16 @@ class Client:
 
     # -- extended attributes and ioctl -----------------------------------------------------
     def setxattr(self, path: Path, name: str | bytes, value: Any, flags: int = 0) -> None:
-        """Set an extended attribute (``value``: ``str`` or any bytes-like object)."""
+        """Set an extended attribute (``value``: ``str`` or any bytes-like object).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param name: the attribute's name, with its namespace (``user.tag``).
+        :param value: ``str`` (UTF-8) or a bytes-like object.
+        :param flags: ``0``, ``XATTR_CREATE`` or ``XATTR_REPLACE`` (:mod:`os` constants).
+        :raises TypeError: for a ``value`` that is not text or bytes-like.
+        :raises OSError: ``ENODATA``/``EEXIST`` as the flags ask, ``E2BIG``/``ERANGE`` for a value
+            or name too long, ``EOPNOTSUPP`` for an unknown namespace.
+        """
         p = fspath(path)
         n = text_arg(name, "name")
         if isinstance(value, str):
@@ -1643,7 +1868,15 @@ class Client:
 
     def getxattr(self, path: Path, name: str | bytes, *,
                  as_bytes: bool = False) -> str | bytes:
-        """An extended attribute's value: ``str`` (UTF-8, lossless) or ``bytes``."""
+        """An extended attribute's value: ``str`` (UTF-8, lossless) or ``bytes``.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param name: the attribute's name.
+        :param as_bytes: return ``bytes`` instead of ``str``.
+        :returns: the value.
+        :raises OSError: ``ENODATA`` if the attribute does not exist.
+        :raises ValueError: for a NUL byte in ``path`` or ``name``.
+        """
         if type(path) is str:
             p = path.encode(_FSENC, _FSERR)
         elif type(path) is bytes:
@@ -1672,14 +1905,25 @@ class Client:
         return raw if as_bytes else raw.decode("utf-8", "surrogateescape")
 
     def listxattr(self, path: Path) -> list[str]:
-        """Names of the extended attributes of ``path``."""
+        """Names of the extended attributes of ``path``.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: the names of the file's extended attributes.
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        """
         p = fspath(path)
         with self._use("dingofs_listxattr", path):
             raw = self._s.listxattr(p, path)
         return [n.decode("utf-8", "surrogateescape") for n in raw.split(b"\0") if n]
 
     def removexattr(self, path: Path, name: str | bytes) -> None:
-        """Remove an extended attribute."""
+        """Remove an extended attribute.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param name: the attribute's name.
+        :raises OSError: ``ENODATA`` if the attribute does not exist.
+        """
         p = fspath(path)
         n = text_arg(name, "name")
         with self._use("dingofs_removexattr", path):
@@ -1692,6 +1936,15 @@ class Client:
         The argument buffer is zeroed, ``max(out_size, size in cmd,
         len(in_buf))`` bytes long, and starts with ``in_buf``. ``flags`` exists
         for compatibility and must be 0.
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :param cmd: the ioctl request number.
+        :param in_buf: the argument's first bytes.
+        :param out_size: the number of bytes returned.
+        :param flags: must be 0.
+        :returns: ``out_size`` bytes of the argument buffer after the call.
+        :raises ValueError: for non-zero ``flags`` or a negative ``out_size``.
+        :raises OSError: ``ENOTTY`` for an unknown request.
         """
         p = fspath(path)
         cmd = int_arg(cmd, "cmd", 0, 0xFFFF_FFFF)
@@ -1747,6 +2000,8 @@ class Client:
         them). Every other key is handed to each loaded library that knows it.
 
         :raises DingofsError: when no loaded library knows the key or accepts the value.
+        :param key: the option's name.
+        :param value: its value (converted to text; booleans as ``true``/``false``).
         """
         name, raw_key = _option_key(key)
         raw_value = _opt_value(value)
@@ -1778,7 +2033,12 @@ class Client:
 
     @staticmethod
     def get_option(key: str) -> str:
-        """The current value of an option, as a string."""
+        """The current value of an option, as a string.
+
+        :param key: the option's name.
+        :returns: the value as text.
+        :raises DingofsError: when no loaded library knows the key.
+        """
         name, raw_key = _option_key(key)
         canon = _LOG_KEYS.get(name)
         if canon is not None:
@@ -1797,7 +2057,10 @@ class Client:
 
     @staticmethod
     def list_options() -> list[OptionInfo]:
-        """Every option of every loaded library (each says which library)."""
+        """Every option of every loaded library (each says which library).
+
+        :returns: an :class:`OptionInfo` for each option.
+        """
         out: list[OptionInfo] = []
         for b in _ffi.backends():
             for name, typ, default, desc in _option_session(b).conf_list():
@@ -1806,7 +2069,10 @@ class Client:
 
     @staticmethod
     def print_options(file: IO[str] | None = None) -> None:
-        """Print every option and its current value to ``file`` (default ``sys.stdout``)."""
+        """Print every option and its current value to ``file`` (default ``sys.stdout``).
+
+        :param file: a text stream (default ``sys.stdout``).
+        """
         out = sys.stdout if file is None else file
         for b in _ffi.backends():
             text = _capture_conf_print(_option_session(b))
@@ -1822,6 +2088,8 @@ class Client:
         """Check (and with ``repair`` fix) a ``local://`` filesystem without mounting it.
 
         :returns: ``(problems, report)``; 0 problems means consistent.
+        :param mds_addrs: the ``local://NAME?...`` address of the filesystem.
+        :param repair: fix what can be fixed (the filesystem must not be mounted).
         """
         addrs = _required_str(mds_addrs, "mds_addrs")
         backend = _ffi.backend_for(addrs)

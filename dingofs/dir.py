@@ -112,7 +112,10 @@ class DirEntry(Generic[AnyPathStr]):
         return p
 
     def inode(self) -> int:
-        """The inode number."""
+        """The inode number.
+
+        :returns: the entry's inode number.
+        """
         return self.ino
 
     @property
@@ -141,7 +144,11 @@ class DirEntry(Generic[AnyPathStr]):
         return None
 
     def is_symlink(self) -> bool:
-        """True for a symbolic link (never follows)."""
+        """True for a symbolic link (never follows).
+
+        :returns: whether the entry is a symbolic link.
+        :raises OSError: if the type is not known and the entry cannot be examined.
+        """
         bits = self._type_bits()
         if bits is None:
             try:
@@ -163,19 +170,36 @@ class DirEntry(Generic[AnyPathStr]):
         return bits == fmt
 
     def is_dir(self, *, follow_symlinks: bool = True) -> bool:
-        """True for a directory (or a symlink to one when ``follow_symlinks``)."""
+        """True for a directory (or a symlink to one when ``follow_symlinks``).
+
+        :param follow_symlinks: look through a symbolic link.
+        :returns: whether the entry is a directory (False if it vanished).
+        """
         return self._is(_stat.S_IFDIR, follow_symlinks)
 
     def is_file(self, *, follow_symlinks: bool = True) -> bool:
-        """True for a regular file (or a symlink to one when ``follow_symlinks``)."""
+        """True for a regular file (or a symlink to one when ``follow_symlinks``).
+
+        :param follow_symlinks: look through a symbolic link.
+        :returns: whether the entry is a regular file (False if it vanished).
+        """
         return self._is(_stat.S_IFREG, follow_symlinks)
 
     def is_junction(self) -> bool:
-        """Always False (there are no junctions)."""
+        """Always False (there are no junctions).
+
+        :returns: always False.
+        """
         return False
 
     def stat(self, *, follow_symlinks: bool = True) -> Attr:
-        """The entry's :class:`Attr` (cached), following a symlink unless told not to."""
+        """The entry's :class:`Attr` (cached), following a symlink unless told not to.
+
+        :param follow_symlinks: the attributes of a symlink's target (default) or of
+            the link itself.
+        :returns: the attributes.
+        :raises FileNotFoundError: if the entry (or a symlink's target) no longer exists.
+        """
         if not follow_symlinks:
             return self.attr
         st = getattr(self, "_stat", None)

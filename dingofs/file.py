@@ -226,22 +226,48 @@ class DingoFile(io.RawIOBase):
             raise ValueError(_CLOSED_MSG)
 
     def readable(self) -> bool:
+        """Whether the file was opened for reading.
+
+        :returns: True for ``r`` and ``+`` modes.
+        :raises ValueError: if the file is closed.
+        """
         self._check_open()
         return self._readable
 
     def writable(self) -> bool:
+        """Whether the file was opened for writing.
+
+        :returns: True for ``w``, ``a``, ``x`` and ``+`` modes.
+        :raises ValueError: if the file is closed.
+        """
         self._check_open()
         return self._writable
 
     def seekable(self) -> bool:
+        """Whether the file supports :meth:`seek`.
+
+        :returns: always True.
+        :raises ValueError: if the file is closed.
+        """
         self._check_open()
         return True
 
     def isatty(self) -> bool:
+        """Whether the file is a terminal.
+
+        :returns: always False.
+        :raises ValueError: if the file is closed.
+        """
         self._check_open()
         return False
 
     def fileno(self) -> int:
+        """There is no OS file descriptor behind a DingoFS file.
+
+        :returns: never.
+        :raises io.UnsupportedOperation: always (as :class:`io.BytesIO` does).
+        :raises ValueError: if the file is closed.
+        """
         self._check_open()
         raise io.UnsupportedOperation("DingoFile has no OS file descriptor")
 
@@ -297,6 +323,9 @@ class DingoFile(io.RawIOBase):
         """Read into any writable buffer (bytearray, memoryview, numpy array …) without copies.
 
         :returns: the number of bytes read (0 at end of file).
+        :param buffer: a writable bytes-like object; up to its length is read.
+        :raises io.UnsupportedOperation: if the file is not readable.
+        :raises ValueError: if the file is closed.
         """
         gate = self._gate
         if gate.closed or not self._readable:
@@ -332,7 +361,13 @@ class DingoFile(io.RawIOBase):
             ffi.release(cbuf)
 
     def read_into(self, buffer: Any, size: int = -1) -> int:
-        """Upstream's name of :meth:`readinto`; ``size >= 0`` limits the bytes read."""
+        """Upstream's name of :meth:`readinto`; ``size >= 0`` limits the bytes read.
+
+        :param buffer: a writable bytes-like object.
+        :param size: the most bytes to read (``-1``: the buffer's length).
+        :returns: the number of bytes read (0 at end of file).
+        :raises ValueError: if the file is closed.
+        """
         if size is None or size < 0:
             return self.readinto(buffer)
         size = int_arg(size, "size")
@@ -374,6 +409,11 @@ class DingoFile(io.RawIOBase):
         Allocates at most ``min(size, file size - position)`` bytes for sizes
         above 1 MiB (more only if the file grows meanwhile); smaller reads
         allocate ``size`` bytes and return a trimmed copy on a short read.
+
+        :param size: the most bytes to read; negative or ``None`` reads to the end.
+        :returns: the bytes read (empty at end of file).
+        :raises io.UnsupportedOperation: if the file is not readable.
+        :raises ValueError: if the file is closed.
         """
         if type(size) is not int:
             size = -1 if size is None else int_arg(size, "size")
@@ -423,6 +463,10 @@ class DingoFile(io.RawIOBase):
         A file that fits in one pooled 64 KiB buffer costs two C reads (data,
         then end of file) and one copy; a larger one is read into a buffer of
         exactly its remaining size (so ``read()`` of N bytes needs about N bytes).
+
+        :returns: the bytes from the position to the end of the file.
+        :raises io.UnsupportedOperation: if the file is not readable.
+        :raises ValueError: if the file is closed.
         """
         if self._gate.closed or not self._readable:
             self._need_read()
@@ -486,7 +530,12 @@ class DingoFile(io.RawIOBase):
         return b"".join(parts)
 
     def readline(self, size: int | None = -1) -> bytes:
-        """Read one line (up to ``size`` bytes), fetching chunks rather than single bytes."""
+        """Read one line (up to ``size`` bytes), fetching chunks rather than single bytes.
+
+        :param size: the most bytes to return; negative or ``None``: no limit.
+        :returns: the line with its ``\\n`` (empty at end of file).
+        :raises ValueError: if the file is closed.
+        """
         if size is None:
             size = -1
         size = int_arg(size, "size")
@@ -525,7 +574,14 @@ class DingoFile(io.RawIOBase):
         return b"".join(parts)
 
     def pread(self, size: int, offset: int) -> bytes:
-        """Read up to ``size`` bytes at ``offset`` without moving the file position."""
+        """Read up to ``size`` bytes at ``offset`` without moving the file position.
+
+        :param size: the most bytes to read.
+        :param offset: the position to read at.
+        :returns: the bytes read (fewer at end of file).
+        :raises ValueError: for a negative ``size`` or ``offset``, or a closed file.
+        :raises io.UnsupportedOperation: if the file is not readable.
+        """
         gate = self._gate
         if (type(size) is int and type(offset) is int and 0 < size <= SCRATCH and offset >= 0
                 and self._readable):
@@ -636,6 +692,10 @@ class DingoFile(io.RawIOBase):
         """Write all of ``data`` (any bytes-like object) at the file position.
 
         :returns: the number of bytes written.
+        :param data: a bytes-like object.
+        :raises TypeError: for ``str`` or another non-bytes-like object.
+        :raises io.UnsupportedOperation: if the file is not writable.
+        :raises ValueError: if the file is closed.
         """
         if self._gate.closed or not self._writable:
             self._need_write()
@@ -674,7 +734,14 @@ class DingoFile(io.RawIOBase):
         return total - done
 
     def pwrite(self, data: Any, offset: int) -> int:
-        """Write ``data`` at ``offset`` without moving the file position."""
+        """Write ``data`` at ``offset`` without moving the file position.
+
+        :param data: a bytes-like object.
+        :param offset: the position to write at.
+        :returns: the number of bytes written.
+        :raises ValueError: for a negative ``offset``, or a closed file.
+        :raises io.UnsupportedOperation: if the file is not writable.
+        """
         if type(offset) is not int:
             offset = int_arg(offset, "offset")
         if offset < 0:
@@ -691,7 +758,16 @@ class DingoFile(io.RawIOBase):
 
     # -- position, size, durability --------------------------------------------------------
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move the file position; ``SEEK_DATA``/``SEEK_HOLE`` work where the library has them."""
+        """Move the file position; ``SEEK_DATA``/``SEEK_HOLE`` work where the library has them.
+
+        :param offset: the new position, relative to ``whence``.
+        :param whence: ``SEEK_SET`` (0), ``SEEK_CUR`` (1), ``SEEK_END`` (2), ``SEEK_DATA`` or
+            ``SEEK_HOLE``.
+        :returns: the new absolute position.
+        :raises OSError: ``EINVAL`` for a negative resulting position or an unknown
+            ``whence``.
+        :raises ValueError: if the file is closed.
+        """
         if type(offset) is not int or type(whence) is not int:
             offset = int_arg(offset, "offset")
             whence = int_arg(whence, "whence")
@@ -713,11 +789,21 @@ class DingoFile(io.RawIOBase):
                 gate.wake()
 
     def tell(self) -> int:
-        """The current file position."""
+        """The current file position.
+
+        :returns: the current position.
+        :raises ValueError: if the file is closed.
+        """
         return self.seek(0, io.SEEK_CUR)
 
     def truncate(self, size: int | None = None) -> int:
-        """Resize the file to ``size`` (default: the current position); the position stays."""
+        """Resize the file to ``size`` (default: the current position); the position stays.
+
+        :param size: the new size in bytes (default: the current position).
+        :returns: the new size.
+        :raises OSError: ``EINVAL`` for a negative size.
+        :raises io.UnsupportedOperation: if the file is not writable.
+        """
         self._need_write()
         if size is None:
             size = self.tell()
@@ -741,7 +827,11 @@ class DingoFile(io.RawIOBase):
             self._gate.leave()
 
     def fsync(self, datasync: bool = False) -> None:
-        """Make the file's data (and metadata) durable."""
+        """Make the file's data (and metadata) durable.
+
+        :param datasync: only the data and the size (``fdatasync``).
+        :raises ValueError: if the file is closed.
+        """
         self._check_open()
         self._enter("dingofs_fsync")
         try:
@@ -750,7 +840,11 @@ class DingoFile(io.RawIOBase):
             self._gate.leave()
 
     def stat(self) -> Attr:
-        """Attributes of the open file (``fstat``)."""
+        """Attributes of the open file (``fstat``).
+
+        :returns: the attributes of the open file.
+        :raises ValueError: if the file is closed.
+        """
         gate = self._gate
         if gate.closed:
             self._check_open()
@@ -796,6 +890,8 @@ class DingoFile(io.RawIOBase):
         """Advisory whole-file lock: ``fcntl.LOCK_SH``/``LOCK_EX``/``LOCK_UN`` (| ``LOCK_NB``).
 
         :raises BlockingIOError: with ``LOCK_NB`` when another file holds a conflicting lock.
+        :param operation: ``LOCK_SH``, ``LOCK_EX`` or ``LOCK_UN``, optionally ``| LOCK_NB``.
+        :raises ValueError: if the file is closed.
         """
         operation = int_arg(operation, "operation")
         self._check_open()
@@ -806,7 +902,15 @@ class DingoFile(io.RawIOBase):
             self._gate.leave()
 
     def fallocate(self, offset: int, length: int, mode: int = 0) -> None:
-        """Allocate (``mode`` 0 or ``FALLOC_FL_KEEP_SIZE``) or punch a hole in a byte range."""
+        """Allocate (``mode`` 0 or ``FALLOC_FL_KEEP_SIZE``) or punch a hole in a byte range.
+
+        :param offset: the start of the range.
+        :param length: the length of the range.
+        :param mode: ``0``, ``FALLOC_FL_KEEP_SIZE``, or ``FALLOC_FL_PUNCH_HOLE |
+            FALLOC_FL_KEEP_SIZE``.
+        :raises OSError: ``EOPNOTSUPP`` for an unsupported mode.
+        :raises ValueError: if the file is closed.
+        """
         offset = int_arg(offset, "offset")
         length = int_arg(length, "length")
         mode = int_arg(mode, "mode")

@@ -258,6 +258,9 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         """Whether ``path`` exists (a broken symlink counts, as in fsspec).
 
         :raises ValueError: if ``path`` is a URL of another filesystem.
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param kwargs: ignored.
+        :returns: whether it exists.
         """
         path = self._strip_own(path)
         return bool(super().exists(path, **kwargs))
@@ -301,12 +304,24 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         return self._info_from(path, attr, follow)
 
     def info(self, path: Any, **kwargs: Any) -> Info:
-        """Details of one path (``name``, ``size``, ``type``, ``mtime``, ...)."""
+        """Details of one path (``name``, ``size``, ``type``, ``mtime``, ...).
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :returns: the details.
+        :raises FileNotFoundError: if it does not exist.
+        :raises ValueError: if ``path`` is a URL of another filesystem.
+        """
         path = self._strip_protocol(path)
         return self._info_path(path, self.client.lstat(path))
 
     def ls(self, path: Any, detail: bool = True, **kwargs: Any) -> list[Any]:
-        """List a directory (or a single file) with or without details."""
+        """List a directory (or a single file) with or without details.
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param detail: return details (dicts) instead of names.
+        :returns: the entries, sorted by name.
+        :raises FileNotFoundError: if it does not exist.
+        """
         path = self._strip_protocol(path)
         client = self.client
         try:
@@ -330,17 +345,32 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         return out
 
     def modified(self, path: Any) -> datetime.datetime:
-        """Last modification time (UTC, timezone-aware)."""
+        """Last modification time (UTC, timezone-aware).
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :returns: the modification time.
+        :raises FileNotFoundError: if it does not exist.
+        """
         attr = self.client.stat(self._strip_protocol(path))
         return datetime.datetime.fromtimestamp(attr.st_mtime_ns / 1e9, tz=datetime.timezone.utc)
 
     def created(self, path: Any) -> datetime.datetime:
-        """Inode change time (DingoFS keeps no birth time), UTC."""
+        """Inode change time (DingoFS keeps no birth time), UTC.
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :returns: the inode change time.
+        :raises FileNotFoundError: if it does not exist.
+        """
         attr = self.client.stat(self._strip_protocol(path))
         return datetime.datetime.fromtimestamp(attr.st_ctime_ns / 1e9, tz=datetime.timezone.utc)
 
     def chmod(self, path: Any, mode: int) -> None:
-        """Change the permission bits of a path."""
+        """Change the permission bits of a path.
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param mode: the permission bits.
+        :raises FileNotFoundError: if it does not exist.
+        """
         self.client.chmod(self._strip_protocol(path), mode)
 
     # -- directories -------------------------------------------------------
@@ -348,6 +378,8 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         """Create a directory (and its parents unless ``create_parents=False``).
 
         :raises FileExistsError: if the path exists.
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param create_parents: create missing parents too.
         """
         path = self._strip_protocol(path)
         if create_parents:
@@ -356,7 +388,12 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
             self.client.mkdir(path)
 
     def makedirs(self, path: Any, exist_ok: bool = False) -> None:
-        """Create a directory and its parents, like :func:`os.makedirs`."""
+        """Create a directory and its parents, like :func:`os.makedirs`.
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param exist_ok: do not fail if it exists.
+        :raises FileExistsError: if it exists and not ``exist_ok``.
+        """
         path = self._strip_protocol(path)
         if path == "/":
             if not exist_ok:
@@ -365,7 +402,11 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         self.client.makedirs(path, exist_ok=exist_ok)
 
     def rmdir(self, path: Any) -> None:
-        """Remove an empty directory."""
+        """Remove an empty directory.
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :raises OSError: ``ENOTEMPTY`` for a directory that is not empty.
+        """
         self.client.rmdir(self._strip_protocol(path))
 
     def _ensure_parent(self, path: str) -> None:
@@ -376,7 +417,11 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
 
     # -- removal -----------------------------------------------------------
     def rm_file(self, path: Any) -> None:
-        """Remove a file, link or empty directory."""
+        """Remove a file, link or empty directory.
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :raises FileNotFoundError: if it does not exist.
+        """
         path = self._strip_protocol(path)
         try:
             self.client.unlink(path)
@@ -403,6 +448,12 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         """Remove files, and directory trees with ``recursive=True``.
 
         Accepts a path, a glob pattern or a list of them.
+
+        :param path: a path, URL, glob pattern, or a list of them.
+        :param recursive: remove directories with their contents.
+        :param maxdepth: how deep a recursive removal goes (``None``: all the way).
+        :raises IsADirectoryError: for a directory without ``recursive``.
+        :raises FileNotFoundError: if a path does not exist.
         """
         if isinstance(path, str) and not _has_magic(path) and maxdepth is None:
             paths = [self._strip_protocol(path)]
@@ -446,6 +497,12 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         A single source moves into ``path2`` when that is an existing directory
         or ends with ``/``; lists and glob patterns behave like
         :meth:`copy` followed by :meth:`rm`.
+
+        :param path1: the source: a path, URL, glob pattern or list.
+        :param path2: the destination.
+        :param recursive: move directories (for lists and patterns).
+        :param maxdepth: how deep patterns expand.
+        :raises FileNotFoundError: if the source does not exist.
         """
         if not (isinstance(path1, str) and isinstance(path2, str)) or _has_magic(path1):
             super().mv(path1, path2, recursive=recursive, maxdepth=maxdepth, **kwargs)
@@ -473,6 +530,9 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
             local filesystem raises) when ``path2`` is the file ``path1`` names
             (another spelling, a hard link or a symlink to it); the data are
             left alone.
+        :param path1: the source file.
+        :param path2: the destination.
+        :raises FileNotFoundError: if the source does not exist.
         """
         src = self._strip_protocol(path1)
         dst = self._strip_protocol(path2)
@@ -488,7 +548,14 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         self, path: Any, start: int | None = None, end: int | None = None, **kwargs: Any
     ) -> bytes:
         """The file's bytes, or the range ``[start, end)`` (negative values count
-        from the end, as in fsspec)."""
+        from the end, as in fsspec).
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param start: the first byte (negative: from the end).
+        :param end: the byte after the last one (negative: from the end).
+        :returns: the bytes.
+        :raises FileNotFoundError: if it does not exist.
+        """
         path = self._strip_protocol(path)
         with self.client.open(path, "rb") as f:
             if start is None and end is None:
@@ -510,14 +577,24 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
 
     def pipe_file(self, path: Any, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
         """Write ``value`` as the file's whole contents (``mode="create"``: fail
-        if it exists)."""
+        if it exists).
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param value: the bytes to write.
+        :param mode: ``"overwrite"`` or ``"create"``.
+        :raises FileExistsError: with ``mode="create"`` when it exists.
+        """
         path = self._strip_protocol(path)
         self._ensure_parent(path)
         with self.client.open(path, "xb" if mode == "create" else "wb") as f:
             f.write(value)
 
     def touch(self, path: Any, truncate: bool = True, **kwargs: Any) -> None:
-        """Create an empty file, or (``truncate=False``) update its mtime."""
+        """Create an empty file, or (``truncate=False``) update its mtime.
+
+        :param path: a path or ``dingofs://NAME/...`` URL of this filesystem.
+        :param truncate: empty an existing file (default) instead of updating its mtime.
+        """
         path = self._strip_protocol(path)
         client = self.client
         if not truncate:
@@ -540,7 +617,14 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         **kwargs: Any,
     ) -> None:
         """Upload one local file (a local directory creates the remote one),
-        reporting progress to ``callback``."""
+        reporting progress to ``callback``.
+
+        :param lpath: the local file.
+        :param rpath: the destination in this filesystem.
+        :param callback: an fsspec :class:`~fsspec.callbacks.Callback`.
+        :param mode: ``"overwrite"`` or ``"create"``.
+        :raises FileNotFoundError: if ``lpath`` does not exist.
+        """
         rpath = self._strip_protocol(rpath)
         lpath = os.fspath(lpath)
         if os.path.isdir(lpath):
@@ -570,7 +654,14 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         **kwargs: Any,
     ) -> None:
         """Download one file to the local disk (a directory creates the local
-        one), reporting progress to ``callback``."""
+        one), reporting progress to ``callback``.
+
+        :param rpath: the file in this filesystem.
+        :param lpath: the local destination (or an open file).
+        :param callback: an fsspec :class:`~fsspec.callbacks.Callback`.
+        :param outfile: an open binary file to write instead of ``lpath``.
+        :raises FileNotFoundError: if ``rpath`` does not exist.
+        """
         rpath = self._strip_protocol(rpath)
         client = self.client
         if outfile is None and isfilelike(lpath):

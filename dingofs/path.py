@@ -73,6 +73,9 @@ def default_base_dir(environ: Mapping[str, str] | None = None) -> str:
 
     ``$DINGOFS_BASE_DIR`` if set, else ``/var/dingo`` for root and ``~/.dingo``
     for other users.
+
+    :param environ: the environment to read (default :data:`os.environ`).
+    :returns: the base directory.
     """
     env = os.environ if environ is None else environ
     base = env.get(ENV_BASE_DIR, "")
@@ -93,6 +96,9 @@ def split_url(url: str) -> tuple[str | None, str]:
 
     A plain path gives ``(None, path)`` with a leading ``/`` added;
     ``dingofs:///path`` gives ``(None, "/path")``.
+
+    :param url: a ``dingofs://`` URL or a plain path.
+    :returns: ``(NAME or None, absolute path)``.
     """
     prefix = URL_SCHEME + "://"
     name: str | None = None
@@ -164,6 +170,7 @@ class ConnectionSettings:
         :param log_dir: log directory; when empty no log file is written.
         :param environ: environment to read instead of :data:`os.environ`.
         :raises ValueError: when no filesystem name can be found.
+        :returns: the settings, every field filled.
         """
         env = os.environ if environ is None else environ
         addrs = mds_addrs or env.get(ENV_MDS_ADDRS, "")
@@ -195,7 +202,11 @@ class ConnectionSettings:
         return self.mds_addrs.startswith("local://")
 
     def connect(self) -> Client:
-        """Mount the filesystem and return a new :class:`dingofs.Client`."""
+        """Mount the filesystem and return a new :class:`dingofs.Client`.
+
+        :returns: the mounted client (the caller stops it).
+        :raises OSError: when the filesystem cannot be mounted (:meth:`dingofs.Client.build`).
+        """
         from dingofs import Client
 
         kwargs: dict[str, Any] = dict(self.build_kwargs)
@@ -306,7 +317,10 @@ class DingoPath:
         return self._new(self._pure / key)
 
     def joinpath(self, *segments: str | PurePosixPath) -> DingoPath:
-        """Join segments to this path."""
+        """Join segments to this path.
+
+        :returns: the joined path on the same client.
+        """
         return self._new(self._pure.joinpath(*segments))
 
     @property
@@ -360,40 +374,69 @@ class DingoPath:
         return tuple(self._new(p) for p in self._pure.parents)
 
     def is_absolute(self) -> bool:
-        """Always true: DingoFS paths start at the filesystem root."""
+        """Always true: DingoFS paths start at the filesystem root.
+
+        :returns: True.
+        """
         return True
 
     def as_posix(self) -> str:
-        """The path with forward slashes."""
+        """The path with forward slashes.
+
+        :returns: the path as a string.
+        """
         return self._pure.as_posix()
 
     def as_uri(self) -> str:
-        """A ``dingofs://NAME/path`` URL naming this path."""
+        """A ``dingofs://NAME/path`` URL naming this path.
+
+        :returns: the URL.
+        """
         name = getattr(self._client, "fs_name", "") or ""
         return f"{URL_SCHEME}://{name}{self._pure.as_posix()}"
 
     def with_name(self, name: str) -> DingoPath:
-        """This path with the final component replaced."""
+        """This path with the final component replaced.
+
+        :param name: the new final component.
+        :returns: the new path.
+        :raises ValueError: for the root or an invalid name.
+        """
         return self._new(self._pure.with_name(name))
 
     def with_suffix(self, suffix: str) -> DingoPath:
-        """This path with the suffix replaced."""
+        """This path with the suffix replaced.
+
+        :param suffix: the new suffix (``".txt"``, or ``""`` to remove it).
+        :returns: the new path.
+        :raises ValueError: for an invalid suffix.
+        """
         return self._new(self._pure.with_suffix(suffix))
 
     def with_stem(self, stem: str) -> DingoPath:
-        """This path with the stem replaced."""
+        """This path with the stem replaced.
+
+        :param stem: the new stem.
+        :returns: the new path.
+        """
         return self.with_name(stem + self.suffix)
 
     def relative_to(self, other: str | DingoPath | PurePosixPath) -> PurePosixPath:
         """This path relative to ``other`` (a pure, relative path).
 
         :raises ValueError: if this path is not under ``other``.
+        :param other: the base path.
+        :returns: the relative part.
         """
         base = other._pure if isinstance(other, DingoPath) else PurePosixPath("/", other)
         return self._pure.relative_to(base)
 
     def is_relative_to(self, other: str | DingoPath | PurePosixPath) -> bool:
-        """Whether this path is ``other`` or below it."""
+        """Whether this path is ``other`` or below it.
+
+        :param other: the base path.
+        :returns: whether this path is below ``other`` (or is it).
+        """
         try:
             self.relative_to(other)
         except ValueError:
@@ -401,22 +444,38 @@ class DingoPath:
         return True
 
     def match(self, pattern: str) -> bool:
-        """Match against a glob-style pattern, from the right."""
+        """Match against a glob-style pattern, from the right.
+
+        :param pattern: a glob pattern, matched from the right (as :mod:`pathlib`).
+        :returns: whether the path matches.
+        """
         return self._pure.match(pattern)
 
     def absolute(self) -> DingoPath:
-        """This path (it is already absolute)."""
+        """This path (it is already absolute).
+
+        :returns: this path.
+        """
         return self
 
     # -- queries -----------------------------------------------------------
     def stat(self, *, follow_symlinks: bool = True) -> Attr:
-        """Attributes of the file (:class:`dingofs.Attr`, like ``os.stat_result``)."""
+        """Attributes of the file (:class:`dingofs.Attr`, like ``os.stat_result``).
+
+        :param follow_symlinks: follow a final symbolic link.
+        :returns: the attributes.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         if follow_symlinks:
             return self._client.stat(self.path)
         return self._client.lstat(self.path)
 
     def lstat(self) -> Attr:
-        """Attributes of the file, not following a final symlink."""
+        """Attributes of the file, not following a final symlink.
+
+        :returns: the attributes of the path itself.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         return self._client.lstat(self.path)
 
     def _mode(self, follow_symlinks: bool = True) -> int | None:
@@ -430,40 +489,70 @@ class DingoPath:
             return None
 
     def exists(self, *, follow_symlinks: bool = True) -> bool:
-        """Whether the path exists."""
+        """Whether the path exists.
+
+        :param follow_symlinks: a dangling symlink does not exist unless False.
+        :returns: whether the path exists (False for a NUL byte in it, as :mod:`pathlib`).
+        """
         return self._mode(follow_symlinks) is not None
 
     def is_dir(self) -> bool:
-        """Whether the path is a directory (following symlinks)."""
+        """Whether the path is a directory (following symlinks).
+
+        :returns: whether the path is a directory.
+        """
         mode = self._mode()
         return mode is not None and stat_mod.S_ISDIR(mode)
 
     def is_file(self) -> bool:
-        """Whether the path is a regular file (following symlinks)."""
+        """Whether the path is a regular file (following symlinks).
+
+        :returns: whether the path is a regular file.
+        """
         mode = self._mode()
         return mode is not None and stat_mod.S_ISREG(mode)
 
     def is_symlink(self) -> bool:
-        """Whether the path is a symbolic link."""
+        """Whether the path is a symbolic link.
+
+        :returns: whether the path is a symbolic link.
+        """
         mode = self._mode(follow_symlinks=False)
         return mode is not None and stat_mod.S_ISLNK(mode)
 
     def samefile(self, other: str | DingoPath) -> bool:
-        """Whether both paths name the same file."""
+        """Whether both paths name the same file.
+
+        :param other: another path (a ``str`` is taken on this client).
+        :returns: whether both name the same inode.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         other_path = other if isinstance(other, DingoPath) else self._new(PurePosixPath(other))
         a, b = self.stat(), other_path.stat()
         return bool(a.st_ino == b.st_ino and a.st_dev == b.st_dev)
 
     # -- directories -------------------------------------------------------
     def iterdir(self) -> Iterator[DingoPath]:
-        """Yield the entries of this directory (``.`` and ``..`` excluded)."""
+        """Yield the entries of this directory (``.`` and ``..`` excluded).
+
+        :returns: an iterator of the entries' paths.
+        :raises FileNotFoundError: if the path does not exist.
+        :raises NotADirectoryError: if this is not a directory.
+        """
         with self._client.scandir(self.path) as it:
             names = [entry.name for entry in it]
         for name in names:
             yield self._new(self._pure / str(name))
 
     def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
-        """Create this directory, like :meth:`pathlib.Path.mkdir`."""
+        """Create this directory, like :meth:`pathlib.Path.mkdir`.
+
+        :param mode: permission bits (umask removed).
+        :param parents: create missing parents too.
+        :param exist_ok: do not fail if the directory exists.
+        :raises FileExistsError: if the path exists (and not ``exist_ok`` or not a directory).
+        :raises FileNotFoundError: if the parent is missing and not ``parents``.
+        """
         try:
             self._client.mkdir(self.path, mode)
         except FileNotFoundError:
@@ -485,7 +574,13 @@ class DingoPath:
         on_error: Callable[[OSError], Any] | None = None,
         follow_symlinks: bool = False,
     ) -> Iterator[tuple[DingoPath, list[str], list[str]]]:
-        """Walk the tree like :meth:`pathlib.Path.walk` (Python 3.12)."""
+        """Walk the tree like :meth:`pathlib.Path.walk` (Python 3.12).
+
+        :param top_down: yield a directory before its subdirectories.
+        :param on_error: called with the :class:`OSError` of a directory that cannot be listed.
+        :param follow_symlinks: descend into symlinks to directories.
+        :returns: an iterator of ``(dirpath, dirnames, filenames)``.
+        """
         for dirpath, dirnames, filenames in self._client.walk(
             self.path, topdown=top_down, onerror=on_error, followlinks=follow_symlinks
         ):
@@ -493,7 +588,12 @@ class DingoPath:
 
     def glob(self, pattern: str) -> Iterator[DingoPath]:
         """Yield the paths matching a relative glob pattern (``*``, ``?``,
-        ``[...]`` per component and ``**`` for any number of directories)."""
+        ``[...]`` per component and ``**`` for any number of directories).
+
+        :param pattern: a relative pattern (``*``, ``?``, ``[...]``, ``**``).
+        :returns: an iterator of the matching paths.
+        :raises ValueError: for an empty or absolute pattern.
+        """
         if not pattern:
             raise ValueError(f"Unacceptable pattern: {pattern!r}")
         if pattern.startswith("/"):
@@ -509,7 +609,11 @@ class DingoPath:
                 yield path
 
     def rglob(self, pattern: str) -> Iterator[DingoPath]:
-        """Like :meth:`glob` with ``**/`` in front of the pattern."""
+        """Like :meth:`glob` with ``**/`` in front of the pattern.
+
+        :param pattern: a relative pattern, matched in every subdirectory.
+        :returns: an iterator of the matching paths.
+        """
         return self.glob("**/" + pattern)
 
     def _scan(self, directory: DingoPath) -> list[tuple[str, bool]]:
@@ -606,19 +710,33 @@ class DingoPath:
         return self._client.open(self.path, mode, buffering, encoding, errors, newline)
 
     def read_bytes(self) -> bytes:
-        """The whole file as bytes."""
+        """The whole file as bytes.
+
+        :returns: the file's contents.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         with self._client.open(self.path, "rb") as f:
             data: bytes = f.read()
         return data
 
     def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
-        """The whole file decoded as text."""
+        """The whole file decoded as text.
+
+        :param encoding: text encoding (default: the locale's).
+        :param errors: text error handler.
+        :returns: the decoded contents.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         with self.open("r", encoding=encoding, errors=errors) as f:
             text: str = f.read()
         return text
 
     def write_bytes(self, data: bytes | bytearray | memoryview) -> int:
-        """Replace the file's contents with ``data``; returns the byte count."""
+        """Replace the file's contents with ``data``; returns the byte count.
+
+        :param data: a bytes-like object.
+        :returns: the number of bytes written.
+        """
         view = memoryview(data)
         with self._client.open(self.path, "wb") as f:
             f.write(view)
@@ -631,14 +749,27 @@ class DingoPath:
         errors: str | None = None,
         newline: str | None = None,
     ) -> int:
-        """Replace the file's contents with ``data`` encoded; returns the character count."""
+        """Replace the file's contents with ``data`` encoded; returns the character count.
+
+        :param data: the text.
+        :param encoding: text encoding (default: the locale's).
+        :param errors: text error handler.
+        :param newline: newline translation.
+        :returns: the number of characters written.
+        :raises TypeError: if ``data`` is not a ``str``.
+        """
         if not isinstance(data, str):
             raise TypeError(f"data must be str, not {type(data).__name__}")
         with self.open("w", encoding=encoding, errors=errors, newline=newline) as f:
             return int(f.write(data))
 
     def touch(self, mode: int = 0o666, exist_ok: bool = True) -> None:
-        """Create the file, or update its modification time if it exists."""
+        """Create the file, or update its modification time if it exists.
+
+        :param mode: permission bits of a new file (umask removed).
+        :param exist_ok: do not fail if the file exists.
+        :raises FileExistsError: if it exists and not ``exist_ok``.
+        """
         if exist_ok:
             try:
                 self._client.utime(self.path)
@@ -656,7 +787,11 @@ class DingoPath:
             self._client.chmod(self.path, mode & ~_read_umask() & 0o7777)
 
     def unlink(self, missing_ok: bool = False) -> None:
-        """Remove this file or link."""
+        """Remove this file or link.
+
+        :param missing_ok: do not fail if the path does not exist.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         try:
             self._client.unlink(self.path)
         except FileNotFoundError:
@@ -664,17 +799,31 @@ class DingoPath:
                 raise
 
     def rename(self, target: str | DingoPath | PurePosixPath) -> DingoPath:
-        """Rename to ``target`` (replacing a file there); returns the new path."""
+        """Rename to ``target`` (replacing a file there); returns the new path.
+
+        :param target: the new path (a ``str`` is taken on this client).
+        :returns: the new path.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         new = target if isinstance(target, DingoPath) else self._new(PurePosixPath(target))
         self._client.rename(self.path, new.path)
         return new
 
     def replace(self, target: str | DingoPath | PurePosixPath) -> DingoPath:
-        """Same as :meth:`rename` (DingoFS rename always replaces)."""
+        """Same as :meth:`rename` (DingoFS rename always replaces).
+
+        :param target: the new path (a ``str`` is taken on this client).
+        :returns: the new path.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         return self.rename(target)
 
     def chmod(self, mode: int) -> None:
-        """Change the permission bits."""
+        """Change the permission bits.
+
+        :param mode: the permission bits.
+        :raises FileNotFoundError: if the path does not exist.
+        """
         self._client.chmod(self.path, mode)
 
     def readlink(self) -> PurePosixPath:
@@ -767,11 +916,20 @@ class DingoPath:
         return grp.getgrgid(self.stat(follow_symlinks=follow_symlinks).st_gid).gr_name
 
     def symlink_to(self, target: str | DingoPath, target_is_directory: bool = False) -> None:
-        """Make this path a symbolic link to ``target`` (stored verbatim)."""
+        """Make this path a symbolic link to ``target`` (stored verbatim).
+
+        :param target: the link's contents.
+        :param target_is_directory: ignored (for :mod:`pathlib` compatibility).
+        :raises FileExistsError: if this path exists.
+        """
         self._client.symlink(str(target), self.path)
 
     def hardlink_to(self, target: str | DingoPath) -> None:
-        """Make this path a hard link to ``target``."""
+        """Make this path a hard link to ``target``.
+
+        :param target: the existing file.
+        :raises FileExistsError: if this path exists.
+        """
         other = target if isinstance(target, DingoPath) else self._new(PurePosixPath(target))
         self._client.link(other.path, self.path)
 

@@ -68,12 +68,19 @@ class FileType(enum.IntEnum):
 
     @classmethod
     def from_mode(cls, mode: int) -> FileType:
-        """The type encoded in the ``S_IFMT`` bits of ``mode`` (``File`` if none)."""
+        """The type encoded in the ``S_IFMT`` bits of ``mode`` (``File`` if none).
+
+        :param mode: a ``st_mode`` value.
+        :returns: the file type.
+        """
         fmt = _stat.S_IFMT(mode)
         return _FMT_TO_TYPE.get(fmt, cls.File)
 
     def to_mode_bits(self) -> int:
-        """The ``S_IF*`` bits of this type."""
+        """The ``S_IF*`` bits of this type.
+
+        :returns: the ``S_IF*`` bits.
+        """
         return _TYPE_TO_FMT[self]
 
 
@@ -301,7 +308,10 @@ class Attr:
         return iter(self._seq())
 
     def to_stat_result(self) -> os.stat_result:
-        """The same attributes as an :class:`os.stat_result`."""
+        """The same attributes as an :class:`os.stat_result`.
+
+        :returns: an :class:`os.stat_result` with the same fields.
+        """
         extra = {
             "st_atime": self.st_atime,
             "st_mtime": self.st_mtime,
@@ -317,15 +327,24 @@ class Attr:
 
     # -- helpers ---------------------------------------------------------------------------
     def is_dir(self) -> bool:
-        """True for a directory."""
+        """True for a directory.
+
+        :returns: whether ``mode`` is a directory's.
+        """
         return _stat.S_ISDIR(self.mode)
 
     def is_file(self) -> bool:
-        """True for a regular file."""
+        """True for a regular file.
+
+        :returns: whether ``mode`` is a regular file's.
+        """
         return _stat.S_ISREG(self.mode)
 
     def is_symlink(self) -> bool:
-        """True for a symbolic link."""
+        """True for a symbolic link.
+
+        :returns: whether ``mode`` is a symbolic link's.
+        """
         return _stat.S_ISLNK(self.mode)
 
     def _as_dict(self) -> dict[str, Any]:
