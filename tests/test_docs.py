@@ -97,7 +97,7 @@ def test_sphinx_reference_builds_without_warnings(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
          "-d", str(tmp_path / "doctrees"), str(ROOT / "docs" / "api"), str(tmp_path / "html")],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     page = (tmp_path / "html" / "client.html").read_text(encoding="utf-8")
     assert "dingofs.Client.open" in page and "Parameters" in page

@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
-
-import dingofs  # noqa: E402
+# The installed package (an editable install in a development tree); a plain
+# source tree without one is documented from its sources.
+try:
+    import dingofs
+except ImportError:
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    import dingofs
 
 project = "dingofs"
 author = "The dingofs authors"
