@@ -801,6 +801,7 @@ void Fs::Fallocate(int fd, int mode, off_t offset, off_t len) {
 }
 
 void Fs::Flusher() {
+  BgStarted();
   for (;;) {
     {
       std::unique_lock<std::mutex> lk(bg_->flush_mu);

@@ -333,6 +333,10 @@ class Fs {
     std::condition_variable flush_cv;
     std::mutex ckpt_mu;
     std::condition_variable ckpt_cv;
+    // Background threads that have entered their loop (see Fs::BgStarted).
+    std::mutex start_mu;
+    std::condition_variable start_cv;
+    int started = 0;
   };
   std::unique_ptr<BgSync> bg_ = std::make_unique<BgSync>();
 
@@ -345,6 +349,11 @@ class Fs {
 
   bool stop_ = false;
   std::thread flusher_;
+
+  // Called first by each background thread; Mount waits for both, so that no
+  // thread of a mounted filesystem is still starting up (and allocating its
+  // stack bookkeeping) when the process forks.
+  void BgStarted();
 };
 
 }  // namespace dingofs

@@ -207,7 +207,14 @@ void Fs::RequestCheckpoint() {
 // connection (PASSIVE: never waits for readers or writers). The connection is
 // opened at mount and closed at umount, so a mounted handle holds the same
 // host descriptors for its whole life.
+void Fs::BgStarted() {
+  std::lock_guard<std::mutex> g(bg_->start_mu);
+  bg_->started++;
+  bg_->start_cv.notify_all();
+}
+
 void Fs::Checkpointer() {
+  BgStarted();
   for (;;) {
     {
       std::unique_lock<std::mutex> lk(bg_->ckpt_mu);
@@ -388,6 +395,8 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   if (!read_only_) {
     flusher_ = std::thread([this] { Flusher(); });
     ckpt_ = std::thread([this] { Checkpointer(); });
+    std::unique_lock<std::mutex> lk(bg_->start_mu);
+    bg_->start_cv.wait(lk, [this] { return bg_->started == 2; });
   }
   log_->Log(kInfo, "mounted %s (meta %s, data %s%s)", addr.name.c_str(), meta_dir.c_str(),
             data_dir_.c_str(), read_only_ ? ", read-only" : "");
