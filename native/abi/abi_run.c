@@ -13,6 +13,10 @@
  *   ABI_RUN_PORT      metrics port for the upstream client's mount attempt
  *                     (default: a free port chosen at run time)
  *   ABI_RUN_ADDR      unreachable cluster address (default 127.0.0.1:1)
+ *
+ * The prebuilt upstream client executes AVX-512 instructions when it mounts:
+ * on an x86-64 processor without them its mount attempt is skipped (and
+ * said so), since it would end the program with SIGILL.
  */
 #define _GNU_SOURCE
 #include <dingofs/libdingofs.h>
@@ -33,6 +37,26 @@ const char* dingofs_x_version(int* is_embedded) __attribute__((weak));
 static int failures;
 static int checks;
 static int notes;
+
+/* 1 when /proc/cpuinfo lists a flags line without avx512f or avx512vl. */
+static int cpu_lacks_avx512(void) {
+#if defined(__x86_64__)
+  FILE* f = fopen("/proc/cpuinfo", "r");
+  char line[8192];
+  int lacks = 0;
+  if (f == NULL) return 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, "flags", 5) != 0) continue;
+    strcat(line, " ");
+    lacks = strstr(line, " avx512f ") == NULL || strstr(line, " avx512vl ") == NULL;
+    break;
+  }
+  fclose(f);
+  return lacks;
+#else
+  return 0;
+#endif
+}
 
 /* Library calls seen changing errno (the contract says they must not). */
 static const char* errno_culprit;
@@ -200,15 +224,27 @@ int main(void) {
   else
     check(rc == 0, "conf_set(vfs_dummy_server_port)", rc);
 
-  rc = CALL(dingofs_mount(h, addr, "abi-run-fs", "/abi-run"));
-  printf("  mount(%s) = %d (%s)\n", addr, rc, rc < 0 ? strerror(-rc) : "ok");
-  check(rc < 0, "mount of an unreachable cluster address fails", rc);
-  if (embedded)
-    check(rc == -EPROTONOSUPPORT, "engine: cluster address -EPROTONOSUPPORT",
-          rc);
+  int tried_mount = 1;
+  if (!embedded && cpu_lacks_avx512()) {
+    tried_mount = 0;
+    printf("  [skip] mount of an unreachable cluster address: this processor "
+           "lacks AVX-512, which the upstream client executes at mount "
+           "(SIGILL)\n");
+  } else {
+    rc = CALL(dingofs_mount(h, addr, "abi-run-fs", "/abi-run"));
+    printf("  mount(%s) = %d (%s)\n", addr, rc, rc < 0 ? strerror(-rc) : "ok");
+    check(rc < 0, "mount of an unreachable cluster address fails", rc);
+    if (embedded)
+      check(rc == -EPROTONOSUPPORT, "engine: cluster address -EPROTONOSUPPORT",
+            rc);
+  }
 
   rc = CALL(dingofs_umount(h));
-  check(rc < 0, "umount of a handle that is not mounted fails", rc);
+  /* Upstream answers 0 for a handle that never tried to mount. */
+  if (tried_mount)
+    check(rc < 0, "umount of a handle that is not mounted fails", rc);
+  else
+    note(rc < 0, "umount of a handle that never mounted fails", rc);
 
   if (embedded)
     check(errno_culprit == NULL, "errno left untouched by the library",
