@@ -67,7 +67,7 @@ ROOT = os.path.dirname(HERE)
 NATIVE_BUILD = os.path.join(ROOT, "native", "build")
 BUILD = os.path.join(HERE, "build")
 MiB = 1 << 20
-SECTIONS = ("overhead", "ctypes", "os", "threads", "memory")
+SECTIONS = ("overhead", "ctypes", "os", "meta", "threads", "memory")
 XATTR_NAME = "user.bench"
 XATTR_VALUE = b"value-0123456789"
 
@@ -95,6 +95,7 @@ class Config:
         self.seq_mb = env_int("BENCH_PY_SEQ_MB", 1024, 4, 1 << 20)
         self.rand = env_int("BENCH_PY_RAND", 10000, 10, 10_000_000)
         self.thread_mb = env_int("BENCH_PY_THREAD_MB", 256, 4, 1 << 20)
+        self.meta_files = env_int("BENCH_PY_META_FILES", 4000, 10, 10_000_000)
         wanted = os.environ.get("BENCH_PY_SECTIONS", "").strip()
         self.sections = [s.strip() for s in wanted.split(",") if s.strip()] or list(SECTIONS)
         for s in self.sections:
@@ -110,7 +111,7 @@ class Config:
         #: the documented table is only refreshed by a full run with the issue's sizes
         self.default_sizes = not any(os.environ.get("BENCH_PY_" + k) for k in (
             "REPEAT", "CALLS", "N", "STATS", "ENTRIES", "SEQ_MB", "RAND", "THREAD_MB",
-            "SECTIONS"))
+            "META_FILES", "SECTIONS"))
 
 
 def log(msg: str) -> None:
@@ -150,6 +151,8 @@ def fmt_num(v: float | None, unit: str) -> str:
         return f"{v:.0f} MiB/s"
     if unit == "MiB":
         return f"{v:.1f} MiB"
+    if unit == "files/s":
+        return f"{v:,.0f}/s"
     return f"{v:.3g} {unit}"
 
 
@@ -173,6 +176,7 @@ TITLES = {
     "overhead": "Binding overhead: Python vs the same C function in a C loop",
     "ctypes": "Binding technique: minimal ctypes wrapper vs this SDK (cffi API mode)",
     "os": "Physical limit: SDK on local:// vs os/io.FileIO, same disk",
+    "meta": "C level: empty-file creation (open O_CREAT + close), files per second",
     "threads": "Threads: 1 MiB readinto, page-cache-resident files, one file per thread",
     "memory": "Memory: peak RSS growth while reading one file",
 }
@@ -180,6 +184,7 @@ HEADERS = {
     "overhead": ("call", "C loop", "Python", "added per call"),
     "ctypes": ("call", "ctypes", "cffi/SDK", "speed-up"),
     "os": ("operation", "os", "SDK", "ratio"),
+    "meta": ("case", "reference", "SDK", "ratio"),
     "threads": ("case", "1 thread", "2 threads", "scaling"),
     "memory": ("case", "file size", "RSS growth", "growth"),
 }
@@ -311,6 +316,52 @@ def run_cloop(scratch: str, cfg: Config) -> dict[str, float]:
     out = subprocess.run([exe, base, str(cfg.calls), str(max(cfg.repeat, 5))], check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     return {k: float(v) for k, v in json.loads(out).items()}
+
+
+def build_cmeta() -> str:
+    src = os.path.join(HERE, "cmeta.c")
+    lib = os.path.join(NATIVE_BUILD, "libdingofs.a")
+    out = os.path.join(BUILD, "cmeta")
+    if not os.path.exists(lib):
+        raise RuntimeError(f"{lib} is missing: build the engine first (make -C native)")
+    if os.path.exists(out) and os.path.getmtime(out) >= max(os.path.getmtime(src),
+                                                           os.path.getmtime(lib)):
+        return out
+    os.makedirs(BUILD, exist_ok=True)
+    cc = os.environ.get("CC", "cc")
+    cmd = [cc, "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
+           "-I" + os.path.join(ROOT, "native", "include"), src, lib,
+           "-lsqlite3", "-lstdc++", "-lpthread", "-lm", "-o", out]
+    log("bench: " + " ".join(cmd))
+    subprocess.run(cmd, check=True)
+    return out
+
+
+def section_meta(res: Results, scratch: str, cfg: Config) -> None:
+    """Empty-file creation from C, 1 and 2 threads, SDK vs plain POSIX calls.
+
+    ``cmeta.c`` alternates the sides in every round; each number is the
+    median over the rounds (min and max are kept in the JSON details).
+    """
+    exe = build_cmeta()
+    base = os.path.join(scratch, "cmeta")
+    os.makedirs(base, exist_ok=True)
+    out = subprocess.run([exe, base, str(cfg.meta_files), str(max(cfg.repeat, 5))], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    got = {k: [float(x) for x in v] for k, v in json.loads(out).items()}
+    res.extra["cmeta_files_per_s"] = got
+    sdk1, posix1, sdk2, posix2 = (got[k][0] for k in ("sdk1", "posix1", "sdk2", "posix2"))
+    res.add("meta", "1 thread: SDK vs POSIX open(O_CREAT)+close", ours=sdk1, ref=posix1,
+            unit="files/s", metric=sdk1 / posix1 * 100, metric_unit="%", goal=">= 50 %",
+            met=sdk1 / posix1 >= 0.5, ref_name="POSIX loop")
+    res.add("meta", "2 threads: SDK vs POSIX", ours=sdk2, ref=posix2, unit="files/s",
+            metric=sdk2 / posix2 * 100, metric_unit="%", ref_name="POSIX loop")
+    res.add("meta", "SDK: 2 threads vs 1 thread", ours=sdk2, ref=sdk1, unit="files/s",
+            metric=sdk2 / sdk1, metric_unit="x", goal=">= 1.5x", met=sdk2 / sdk1 >= 1.5,
+            ref_name="SDK, 1 thread")
+    res.add("meta", "POSIX (reference): 2 threads vs 1 thread", ours=posix2, ref=posix1,
+            unit="files/s", metric=posix2 / posix1, metric_unit="x",
+            ref_name="POSIX, 1 thread")
 
 
 # ----------------------------------------------------------------------------- the SDK
@@ -1231,6 +1282,8 @@ def main() -> int:
                 section_ctypes(res, scratch, cfg, cns)
             elif section == "os":
                 section_os(res, scratch, cfg, state)
+            elif section == "meta":
+                section_meta(res, scratch, cfg)
             elif section == "threads":
                 section_threads(res, scratch, cfg, state)
             elif section == "memory":
