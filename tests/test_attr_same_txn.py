@@ -435,6 +435,33 @@ def test_mount_error_carries_engine_explanation(tmp_path):
         c.mkdir("/ok")
 
 
+@pytest.mark.parametrize(
+    ("address", "says"),
+    [
+        ("local://bad:name?base={b}", "1 to 64 of the characters"),
+        ("local://.hidden?base={b}", "not starting with '.'"),
+        ("local://r?base={b}&colour=blue", "known: base, path, storage"),
+        ("local://r?base={b}&create", "write create=VALUE"),
+        ("local://r?base={b}&ro=yes", "bad value of ro: 'yes' (0 or 1)"),
+        ("local://r?base={b}&capacity=1GB", "whole number of bytes"),
+        ("local://r?base={b}&inodes=-1", "whole number of inodes"),
+        ("local://r?base={b}&storage=s3", "only storage=file"),
+        ("local://r?base={b}&path=%zz", "two hex digits"),
+    ],
+)
+def test_mount_error_says_what_is_valid(tmp_path, address, says):
+    """Each address mistake is EINVAL with the rule it broke, not a bare errno."""
+    if not _engine().has("last_error"):
+        pytest.skip("the loaded engine lacks x_last_error")
+    url = address.format(b=tmp_path / "dfs")
+    name = url[len("local://"):].split("?")[0]
+    with pytest.raises(dingofs.DingofsError) as ei:
+        dingofs.Client.build(url, name, "/mnt/x", log_dir=str(tmp_path))
+    assert ei.value.errno == errno.EINVAL
+    assert says in str(ei.value) and says in ei.value.detail
+    assert not (tmp_path / "dfs").exists()  # nothing was created
+
+
 def test_mount_error_without_the_extension_still_raises(tmp_path):
     with _upstream_like(frozenset({"last_error"})), pytest.raises(dingofs.DingofsError) as ei:
         dingofs.Client.build(local_url(tmp_path / "dfs", "right"), "wrong", "/mnt/x",

@@ -87,7 +87,8 @@ int ParseAddress(const std::string& addr, Address* out, std::string* why) {
   Address a;
   a.name = rest.substr(0, q);
   if (!ValidName(a.name)) {
-    *why = "bad filesystem name '" + a.name + "'";
+    *why = "bad filesystem name '" + a.name +
+           "' (1 to 64 of the characters A-Z a-z 0-9 . _ -, not starting with '.')";
     return -EINVAL;
   }
   std::string storage;
@@ -101,32 +102,36 @@ int ParseAddress(const std::string& addr, Address* out, std::string* why) {
       if (kv.empty()) continue;
       size_t eq = kv.find('=');
       if (eq == std::string::npos) {
-        *why = "parameter without value: " + kv;
+        *why = "parameter without a value: '" + kv + "' (write " + kv + "=VALUE)";
         return -EINVAL;
       }
       std::string k = kv.substr(0, eq), v;
       if (!Unescape(kv.substr(eq + 1), &v)) {
-        *why = "bad escape in " + kv;
+        *why = "bad %-escape in '" + kv + "' (% must be followed by two hex digits)";
         return -EINVAL;
       }
       if (k == "base") {
-        if (v.empty()) return *why = "empty base", -EINVAL;
+        if (v.empty()) return *why = "empty base (give the directory holding the filesystems)", -EINVAL;
         a.base = v;
       } else if (k == "storage") {
-        if (v != "file") return *why = "unsupported storage " + v, -EINVAL;
+        if (v != "file") return *why = "unsupported storage '" + v + "' (only storage=file)", -EINVAL;
         storage = v;
       } else if (k == "path") {
-        if (v.empty()) return *why = "empty path", -EINVAL;
+        if (v.empty()) return *why = "empty path (give the directory for file data)", -EINVAL;
         a.data_dir = v;
       } else if (k == "create" || k == "ro" || k == "unsafe_fs") {
-        if (v != "0" && v != "1") return *why = "bad value of " + k, -EINVAL;
+        if (v != "0" && v != "1") return *why = "bad value of " + k + ": '" + v + "' (0 or 1)", -EINVAL;
         (k == "create" ? a.create : k == "ro" ? a.read_only : a.unsafe_fs) = v == "1";
       } else if (k == "capacity" || k == "inodes") {
         int64_t n;
-        if (!ParseU64(v, &n)) return *why = "bad value of " + k, -EINVAL;
+        if (!ParseU64(v, &n))
+          return *why = "bad value of " + k + ": '" + v + "' (a whole number of " +
+                        (k == "capacity" ? "bytes" : "inodes") + ", 0 for no limit)",
+                 -EINVAL;
         (k == "capacity" ? a.capacity : a.inodes) = n;
       } else {
-        *why = "unknown parameter " + k;
+        *why = "unknown parameter " + k +
+               " (known: base, path, storage, create, ro, capacity, inodes, unsafe_fs)";
         return -EINVAL;
       }
     }

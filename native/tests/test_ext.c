@@ -862,6 +862,7 @@ TEST(ext_last_error_explains_a_failed_mount) {
   CHECK_EQ_INT(dingofs_mount_nolog(h, addr, FSNAME, "/m"), -EINVAL);
   CHECK(dingofs_x_last_error(buf, sizeof buf) > 0);
   CHECK(strstr(buf, "unknown parameter bogus") != NULL);
+  CHECK(strstr(buf, "known: base, path") != NULL); /* and what is valid */
   fs_addr(addr, sizeof addr, FSNAME, NULL);
   CHECK_EQ_INT(dingofs_mount_nolog(h, addr, "other", "/m"), -EINVAL);
   CHECK(strstr(buf, "bogus") != NULL); /* buf untouched until asked again */
