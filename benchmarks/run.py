@@ -290,51 +290,34 @@ def per_call_ns(call: Callable[..., Any], args: tuple[Any, ...], calls: int,
 
 
 # ----------------------------------------------------------------------------- C baseline
-def build_cloop() -> str:
-    src = os.path.join(HERE, "cloop.c")
+def build_c_program(name: str, out_dir: str = BUILD) -> str:
+    """Compile ``benchmarks/NAME.c`` against the static engine into ``out_dir``
+    (again only when the source or the engine is newer); returns its path."""
+    src = os.path.join(HERE, name + ".c")
     lib = os.path.join(NATIVE_BUILD, "libdingofs.a")
-    out = os.path.join(BUILD, "cloop")
+    out = os.path.join(out_dir, name)
     if not os.path.exists(lib):
         raise RuntimeError(f"{lib} is missing: build the engine first (make -C native)")
     if os.path.exists(out) and os.path.getmtime(out) >= max(os.path.getmtime(src),
                                                            os.path.getmtime(lib)):
         return out
-    os.makedirs(BUILD, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
     cc = os.environ.get("CC", "cc")
-    cmd = [cc, "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror",
+    cmd = [cc, "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
            "-I" + os.path.join(ROOT, "native", "include"), src, lib,
-           "-lsqlite3", "-lstdc++", "-lpthread", "-lm", "-o", out]
+           "-lsqlite3", "-lstdc++", "-lm", "-o", out]
     log("bench: " + " ".join(cmd))
     subprocess.run(cmd, check=True)
     return out
 
 
 def run_cloop(scratch: str, cfg: Config) -> dict[str, float]:
-    exe = build_cloop()
+    exe = build_c_program("cloop")
     base = os.path.join(scratch, "cbase")
     os.makedirs(base, exist_ok=True)
     out = subprocess.run([exe, base, str(cfg.calls), str(max(cfg.repeat, 5))], check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     return {k: float(v) for k, v in json.loads(out).items()}
-
-
-def build_cmeta() -> str:
-    src = os.path.join(HERE, "cmeta.c")
-    lib = os.path.join(NATIVE_BUILD, "libdingofs.a")
-    out = os.path.join(BUILD, "cmeta")
-    if not os.path.exists(lib):
-        raise RuntimeError(f"{lib} is missing: build the engine first (make -C native)")
-    if os.path.exists(out) and os.path.getmtime(out) >= max(os.path.getmtime(src),
-                                                           os.path.getmtime(lib)):
-        return out
-    os.makedirs(BUILD, exist_ok=True)
-    cc = os.environ.get("CC", "cc")
-    cmd = [cc, "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
-           "-I" + os.path.join(ROOT, "native", "include"), src, lib,
-           "-lsqlite3", "-lstdc++", "-lpthread", "-lm", "-o", out]
-    log("bench: " + " ".join(cmd))
-    subprocess.run(cmd, check=True)
-    return out
 
 
 def section_meta(res: Results, scratch: str, cfg: Config) -> None:
@@ -343,7 +326,7 @@ def section_meta(res: Results, scratch: str, cfg: Config) -> None:
     ``cmeta.c`` alternates the sides in every round; each number is the
     median over the rounds (min and max are kept in the JSON details).
     """
-    exe = build_cmeta()
+    exe = build_c_program("cmeta")
     base = os.path.join(scratch, "cmeta")
     os.makedirs(base, exist_ok=True)
     out = subprocess.run([exe, base, str(cfg.meta_files), str(max(cfg.repeat, 5))], check=True,

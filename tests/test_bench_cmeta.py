@@ -4,6 +4,7 @@ break unnoticed. The numbers themselves are only read by ``make bench``."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -20,10 +21,12 @@ LIB = ROOT / "native" / "build" / "libdingofs.a"
 @pytest.mark.skipif(not SRC.exists() or not LIB.exists() or shutil.which("cc") is None,
                     reason="needs the source tree with a built engine and a C compiler")
 def test_cmeta_reports_every_case(tmp_path: Path) -> None:
-    exe = tmp_path / "cmeta"
-    subprocess.run(["cc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
-                    f"-I{ROOT / 'native' / 'include'}", str(SRC), str(LIB),
-                    "-lsqlite3", "-lstdc++", "-lpthread", "-lm", "-o", str(exe)], check=True)
+    # Built the way make bench builds it, into this test's directory.
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    exe = bench.build_c_program("cmeta", out_dir=str(tmp_path))
     base = tmp_path / "base"
     base.mkdir()
     out = subprocess.run([str(exe), str(base), "40", "2"], check=True, capture_output=True,

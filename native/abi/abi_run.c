@@ -38,7 +38,7 @@ static int failures;
 static int checks;
 static int notes;
 
-/* 1 when /proc/cpuinfo lists a flags line without avx512f or avx512vl. */
+/* 1 when /proc/cpuinfo has a flags line without avx512f or avx512vl. */
 static int cpu_lacks_avx512(void) {
 #if defined(__x86_64__)
   FILE* f = fopen("/proc/cpuinfo", "r");
@@ -47,8 +47,14 @@ static int cpu_lacks_avx512(void) {
   if (f == NULL) return 0;
   while (fgets(line, sizeof line, f) != NULL) {
     if (strncmp(line, "flags", 5) != 0) continue;
-    strcat(line, " ");
-    lacks = strstr(line, " avx512f ") == NULL || strstr(line, " avx512vl ") == NULL;
+    int f512 = 0, vl512 = 0;
+    char* save = NULL;
+    for (char* w = strtok_r(line, " \t\n", &save); w != NULL;
+         w = strtok_r(NULL, " \t\n", &save)) {
+      f512 |= strcmp(w, "avx512f") == 0;
+      vl512 |= strcmp(w, "avx512vl") == 0;
+    }
+    lacks = !f512 || !vl512;
     break;
   }
   fclose(f);

@@ -111,16 +111,19 @@ int ParseAddress(const std::string& addr, Address* out, std::string* why) {
         return -EINVAL;
       }
       if (k == "base") {
-        if (v.empty()) return *why = "empty base (give the directory holding the filesystems)", -EINVAL;
+        if (v.empty())
+          return *why = "empty base (give the directory holding the filesystems)", -EINVAL;
         a.base = v;
       } else if (k == "storage") {
-        if (v != "file") return *why = "unsupported storage '" + v + "' (only storage=file)", -EINVAL;
+        if (v != "file")
+          return *why = "unsupported storage '" + v + "' (only storage=file)", -EINVAL;
         storage = v;
       } else if (k == "path") {
         if (v.empty()) return *why = "empty path (give the directory for file data)", -EINVAL;
         a.data_dir = v;
       } else if (k == "create" || k == "ro" || k == "unsafe_fs") {
-        if (v != "0" && v != "1") return *why = "bad value of " + k + ": '" + v + "' (0 or 1)", -EINVAL;
+        if (v != "0" && v != "1")
+          return *why = "bad value of " + k + ": '" + v + "' (0 or 1)", -EINVAL;
         (k == "create" ? a.create : k == "ro" ? a.read_only : a.unsafe_fs) = v == "1";
       } else if (k == "capacity" || k == "inodes") {
         int64_t n;

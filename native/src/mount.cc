@@ -203,16 +203,16 @@ void Fs::RequestCheckpoint() {
   bg_->ckpt_cv.notify_one();
 }
 
-// Copies the WAL back into the database off the callers' path, with its own
-// connection (PASSIVE: never waits for readers or writers). The connection is
-// opened at mount and closed at umount, so a mounted handle holds the same
-// host descriptors for its whole life.
 void Fs::BgStarted() {
   std::lock_guard<std::mutex> g(bg_->start_mu);
   bg_->started++;
   bg_->start_cv.notify_all();
 }
 
+// Copies the WAL back into the database off the callers' path, with its own
+// connection (PASSIVE: never waits for readers or writers). The connection is
+// opened at mount and closed at umount, so a mounted handle holds the same
+// host descriptors for its whole life.
 void Fs::Checkpointer() {
   BgStarted();
   for (;;) {
