@@ -5,7 +5,7 @@ VPY      := $(VENV)/bin/python
 PYTEST_ARGS ?=
 NATIVE   := native
 
-.PHONY: help native dev run test test-native test-crash test-python lint bench \
+.PHONY: help native dev run test test-native test-crash test-python lint bench bench-scale \
         upstream abi-check abi-cross fuzz fuzz-replay fuzz-long test-asan test-tsan soak \
         fault-sweep system wheel dist dist-check install clean docs
 
@@ -20,6 +20,7 @@ help:
 	@echo "make soak         several processes and threads for SOAK_SECONDS, then fsck and verification"
 	@echo "make fault-sweep  the whole I/O-error injection sweep of the engine (make test runs a bounded one)"
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
+	@echo "make bench-scale  cost per operation as the tree grows to 1M files, memory per inode"
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff and mypy --strict on the package"
 	@echo "make docs         API reference from the docstrings (Sphinx, offline, warnings are errors) into build/docs"
@@ -96,6 +97,9 @@ lint: dev
 bench: dev
 	$(MAKE) -C $(NATIVE) bench
 	$(VPY) benchmarks/run.py
+
+bench-scale: dev
+	$(VPY) benchmarks/scale.py
 
 upstream:
 	bash scripts/fetch_upstream.sh
