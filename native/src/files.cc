@@ -14,22 +14,6 @@
 
 namespace dingofs {
 
-OpenInode::~OpenInode() {
-  if (hostfd >= 0) close(hostfd);
-  if (appendfd >= 0) close(appendfd);
-}
-
-OpenFile::~OpenFile() {
-  if (lockfd >= 0) close(lockfd);
-}
-
-std::shared_ptr<OpenFile> Fs::GetFd(int fd) {
-  std::lock_guard<std::mutex> g(fd_mu_);
-  auto it = fds_.find(fd);
-  if (it == fds_.end()) Fail(EBADF);
-  return it->second;
-}
-
 int Fs::EnsureHostFd(OpenInode* oi) {
   if (oi->hostfd >= 0 && oi->hostfd_rw) return 0;
   std::string path = DataPath(data_dir_, oi->ino);
@@ -48,8 +32,8 @@ int Fs::EnsureHostFd(OpenInode* oi) {
 }
 
 std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
-  auto it = open_inodes_.find(n.ino);
-  if (it != open_inodes_.end()) {
+  auto it = open_.inodes.find(n.ino);
+  if (it != open_.inodes.end()) {
     it->second->nopen++;
     return it->second;
   }
@@ -61,13 +45,13 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
       int rc = OfdLock(lockfd_, OpenLockOff(n.ino), F_RDLCK, false);
       if (rc == 0) break;
       if (rc != -EWOULDBLOCK) Fail(-rc);
-      if (db_.in_txn()) Fail(kRetry);  // the prober waits for our transaction
+      if (store_.db().in_txn()) Fail(kRetry);  // the prober waits for our transaction
       if (MonoMs() >= deadline) Fail(ETIMEDOUT);
       usleep(500);
     }
     Inode fresh;
-    if (!db_.in_txn()) Refresh();
-    if (!Find(n.ino, &fresh) || (fresh.nlink == 0 && !db_.IsOrphan(n.ino))) {
+    if (!store_.db().in_txn()) store_.Refresh();
+    if (!store_.Find(n.ino, &fresh) || (fresh.nlink == 0 && !store_.db().IsOrphan(n.ino))) {
       OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
       Fail(ENOENT);
     }
@@ -91,7 +75,7 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
         // resolved the name in: answer from a fresh snapshot. Once the data
         // file is open here, a later removal no longer matters.
         OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
-        Fail(db_.in_txn() ? ENOENT : kStale);
+        Fail(store_.db().in_txn() ? ENOENT : kStale);
       }
     }
     oi->size = fresh.size;
@@ -107,13 +91,13 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
     oi->uid = n.uid;
   }
   oi->nopen = 1;
-  open_inodes_[n.ino] = oi;
+  open_.inodes[n.ino] = oi;
   return oi;
 }
 
 // Last fd of the inode in this handle is gone (mu_ held, committed already).
 void Fs::Release(const std::shared_ptr<OpenInode>& oi) {
-  open_inodes_.erase(oi->ino);
+  open_.inodes.erase(oi->ino);
   {
     std::lock_guard<std::mutex> g(oi->mu);
     if (oi->unsynced) {
@@ -124,7 +108,7 @@ void Fs::Release(const std::shared_ptr<OpenInode>& oi) {
   if (!S_ISREG(oi->mode)) return;
   OfdLock(lockfd_, OpenLockOff(oi->ino), F_UNLCK, false);
   Inode n;
-  if (db_.is_open() && Find(oi->ino, &n) && n.nlink == 0 && !read_only_) {
+  if (store_.db().is_open() && store_.Find(oi->ino, &n) && n.nlink == 0 && !read_only_) {
     try {
       Txn([&] { TryReclaim(oi->ino); }, true);
     } catch (const FsError& e) {
@@ -162,22 +146,21 @@ void Fs::CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint
     synced = true;
   }
   Inode n;
-  if (!Find(oi->ino, &n)) return;
+  if (!store_.Find(oi->ino, &n)) return;
   if (!dirty) {
     size = n.size;
     mtime = n.mtime;
     ctime = n.ctime;
   }
   int64_t new_size = size > n.size ? size : n.size;
-  db_.SetSize(oi->ino, size, mtime, ctime, synced ? 0 : 1, fd >= 0 ? alloc : n.alloc, true);
-  if (fd >= 0) db_.AddUsage(0, alloc - n.alloc);
+  store_.db().SetSize(oi->ino, size, mtime, ctime, synced ? 0 : 1, fd >= 0 ? alloc : n.alloc, true);
+  if (fd >= 0) store_.db().AddUsage(0, alloc - n.alloc);
   n.size = new_size;
   n.mtime = mtime;
   n.ctime = ctime;
   n.dirty = synced ? 0 : 1;
   if (fd >= 0) n.alloc = alloc;
-  auto it = icache_.find(oi->ino);
-  if (it != icache_.end()) it->second = n;
+  if (Inode* cached = store_.CachedInode(oi->ino)) *cached = n;
   Post([this, oi, wg, synced] {
     std::lock_guard<std::mutex> g(oi->mu);
     if (oi->write_gen == wg) {
@@ -190,9 +173,9 @@ void Fs::CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint
       }
     }
     if (synced) oi->synced_size = oi->size;
-    if (capacity_ > 0 && db_.is_open()) {
+    if (capacity_ > 0 && store_.db().is_open()) {
       try {
-        committed_used_ = db_.GetUsage().used_bytes;
+        committed_used_ = store_.db().GetUsage().used_bytes;
       } catch (...) {
       }
     }
@@ -209,9 +192,8 @@ void Fs::FlushInode(const std::shared_ptr<OpenInode>& oi) {
 
 void Fs::MarkDirty(const std::shared_ptr<OpenInode>& oi) {
   WriteOp([&] {
-    db_.SetDirty(oi->ino, 1);
-    auto it = icache_.find(oi->ino);
-    if (it != icache_.end()) it->second.dirty = 1;
+    store_.db().SetDirty(oi->ino, 1);
+    if (Inode* cached = store_.CachedInode(oi->ino)) cached->dirty = 1;
     Post([oi] {
       std::lock_guard<std::mutex> g(oi->mu);
       oi->marked = true;
@@ -221,7 +203,7 @@ void Fs::MarkDirty(const std::shared_ptr<OpenInode>& oi) {
 
 void Fs::ClearSuid(const std::shared_ptr<OpenInode>& oi) {
   WriteOp([&] {
-    Inode n = Get(oi->ino);
+    Inode n = store_.Get(oi->ino);
     n.mode &= ~S_ISUID;
     if (n.mode & S_IXGRP) n.mode &= ~S_ISGID;
     n.ctime = NowNs();
@@ -264,7 +246,7 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
       if (l.trailing_slash) Fail(EISDIR);
       if (read_only_) Fail(EROFS);
       CheckNewName(l.name);
-      Inode p = Get(l.parent);
+      Inode p = store_.Get(l.parent);
       CheckAccess(p, W_OK | X_OK, c);
       if (p.flags & FS_IMMUTABLE_FL) Fail(EPERM);
       int64_t now = NowNs();
@@ -275,14 +257,14 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
       n.dirty = 1;
       n.parent = l.parent;
       n.atime = n.mtime = n.ctime = now;
-      NewInode(&n);
-      AddEntry(l.parent, l.name, n.ino);
+      store_.NewInode(&n);
+      store_.AddEntry(l.parent, l.name, n.ino);
       TouchDir(l.parent, now);
       unsynced_.emplace(n.ino, 0);
       created = true;
     } else {
       if (creat && (flags & O_EXCL)) Fail(EEXIST);
-      n = Get(l.ino);
+      n = store_.Get(l.ino);
       if (S_ISLNK(n.mode)) Fail(ELOOP);
       if ((flags & O_DIRECTORY) && !S_ISDIR(n.mode)) Fail(ENOTDIR);
       if (S_ISDIR(n.mode) && (wr || trunc || creat)) Fail(EISDIR);
@@ -307,9 +289,9 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
       try {
         int64_t alloc = 0;
         SetDataSize(n.ino, 0, &alloc);
-        Inode t = Get(n.ino);
+        Inode t = store_.Get(n.ino);
         int64_t now = NowNs();
-        db_.AddUsage(0, alloc - t.alloc);
+        store_.db().AddUsage(0, alloc - t.alloc);
         t.size = 0;
         t.alloc = alloc;
         t.mtime = t.ctime = now;
@@ -338,11 +320,7 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
   } else {
     of = ReadOp(body);
   }
-  std::lock_guard<std::mutex> g(fd_mu_);
-  if (next_fd_ == INT32_MAX) Fail(EMFILE);
-  of->fd = next_fd_++;
-  fds_[of->fd] = of;
-  return of->fd;
+  return open_.AddFile(of);
 }
 
 ssize_t Fs::Read(int fd, void* buf, size_t count, off_t off, bool use_pos) {
@@ -585,14 +563,7 @@ void Fs::SetSyncFailed(uint64_t ino) {
 }
 
 void Fs::Close(int fd) {
-  std::shared_ptr<OpenFile> of;
-  {
-    std::lock_guard<std::mutex> g(fd_mu_);
-    auto it = fds_.find(fd);
-    if (it == fds_.end()) Fail(EBADF);
-    of = it->second;
-    fds_.erase(it);
-  }
+  std::shared_ptr<OpenFile> of = open_.TakeFile(fd);
   StoreSection section;
   std::lock_guard<std::mutex> g(mu_);
   if (!mounted_.load() || generation_ != ProcessGeneration()) return;
@@ -615,8 +586,8 @@ void Fs::Close(int fd) {
 }
 
 void Fs::SetDataSize(uint64_t ino, int64_t size, int64_t* alloc) {
-  auto it = open_inodes_.find(ino);
-  if (it != open_inodes_.end()) {
+  auto it = open_.inodes.find(ino);
+  if (it != open_.inodes.end()) {
     OpenInode* oi = it->second.get();
     std::lock_guard<std::mutex> g(oi->mu);
     int rc = EnsureHostFd(oi);
@@ -654,7 +625,7 @@ void Fs::Truncate(const char* path, int fd, off_t length) {
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = of ? of->ino : ResolveIno(path, true, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     if (S_ISDIR(n.mode)) Fail(EISDIR);
     if (!S_ISREG(n.mode)) Fail(EINVAL);
     if (!of) CheckAccess(n, W_OK, c);
@@ -662,7 +633,7 @@ void Fs::Truncate(const char* path, int fd, off_t length) {
     int64_t alloc = 0;
     SetDataSize(ino, length, &alloc);
     int64_t now = NowNs();
-    db_.AddUsage(0, alloc - n.alloc);
+    store_.db().AddUsage(0, alloc - n.alloc);
     n.size = length;
     n.alloc = alloc;
     n.mtime = n.ctime = now;
@@ -672,8 +643,8 @@ void Fs::Truncate(const char* path, int fd, off_t length) {
       if (n.mode & S_IXGRP) n.mode &= ~S_ISGID;
     }
     PutInode(n);
-    auto it = open_inodes_.find(ino);
-    if (it != open_inodes_.end()) {
+    auto it = open_.inodes.find(ino);
+    if (it != open_.inodes.end()) {
       std::lock_guard<std::mutex> g(it->second->mu);
       it->second->size = length;
       it->second->mtime = it->second->ctime = now;
@@ -813,7 +784,7 @@ void Fs::Flusher() {
     {
       std::lock_guard<std::mutex> g(mu_);
       if (!mounted_.load()) return;
-      for (auto& kv : open_inodes_) {
+      for (auto& kv : open_.inodes) {
         std::lock_guard<std::mutex> og(kv.second->mu);
         if (kv.second->dirty) dirty.push_back(kv.second);
       }

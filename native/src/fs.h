@@ -1,5 +1,8 @@
-// A mounted local filesystem (one per mounted handle): metadata connection and
-// caches, open files, directory handles, background flusher.
+// A mounted local filesystem (one per mounted handle), assembled from its
+// parts: the metadata store (store.h: rows, caches, transactions), the open
+// files (open_files.h) and the data files (data.h). A call goes path ->
+// store -> data: path.cc resolves names through the store, ops.cc and
+// files.cc change the store in transactions, files.cc moves the bytes.
 #ifndef DINGOFS_SRC_FS_H_
 #define DINGOFS_SRC_FS_H_
 
@@ -25,57 +28,12 @@
 #include "dingofs/libdingofs.h"
 #include "log.h"
 #include "meta.h"
+#include "open_files.h"
 #include "options.h"
 #include "perm.h"
+#include "store.h"
 
 namespace dingofs {
-
-// State of one inode opened through this handle. Size and times of a file
-// being written live here until committed.
-struct OpenInode {
-  explicit OpenInode(uint64_t i) : ino(i) {}
-  ~OpenInode();
-  const uint64_t ino;
-  std::mutex mu;          // guards the fields below; serialises writes
-  int hostfd = -1;        // the data file, shared by every fd of the inode
-  bool hostfd_rw = false;
-  int appendfd = -1;      // the data file opened O_APPEND (appends of any fd)
-  int64_t size = 0;
-  int64_t mtime = 0;
-  int64_t ctime = 0;
-  bool dirty = false;     // size/times newer than the store
-  bool marked = false;    // the store row says dirty=1 already
-  uint64_t write_gen = 0; // bumped by every write
-  int64_t growth = 0;     // bytes added since the last commit (capacity estimate)
-  bool unsynced = false;  // written since the last data sync
-  int64_t synced_size = 0;  // data file size at the last data sync
-  uint32_t mode = 0;      // cached mode and flags for I/O checks
-  uint32_t flags = 0;
-  uint32_t uid = 0;
-  int nopen = 0;          // fds of this handle (guarded by Fs::mu_)
-};
-
-struct OpenFile {
-  ~OpenFile();
-  int fd = -1;
-  uint64_t ino = 0;
-  std::shared_ptr<OpenInode> oi;
-  bool readable = false;
-  bool writable = false;
-  bool append = false;
-  bool is_dir = false;
-  std::mutex mu;  // guards pos and lockfd
-  int64_t pos = 0;
-  int lockfd = -1;  // private description of the lock file for flock()
-};
-
-struct DirHandle {
-  uint64_t ino = 0;
-  std::mutex mu;
-  int stage = 0;  // 0: ".", 1: "..", 2: entries
-  std::string cursor;
-  bool eof = false;
-};
 
 // Result of resolving a path up to its final component.
 struct Lookup {
@@ -157,28 +115,7 @@ class Fs {
   friend struct TxnScope;
   // ---- metadata access (ops.cc) ----
   void CheckLive();
-  void ClearCache();
-  // Drops the caches when another connection committed. force: always ask
-  // the store (inside a write transaction) instead of trusting the shared
-  // change sequence.
-  void Refresh(bool force = false);
-  void RefreshTxn(uint64_t seq);              // Refresh inside a write transaction
-  // True when the shared change sequence shows no write transaction since
-  // the caches were last validated (they need no store access).
-  bool CachesCurrent();
-  // ReadOp's first store access on the fast path: starts the snapshot and
-  // fails with kStale when a writer began since the caches were validated.
-  static void LazySnapshot(void* self);
-  uint64_t SeqBegin();                        // after BEGIN: a commit in progress
-  void SeqEnd(uint64_t seq, bool committed);  // after COMMIT / ROLLBACK
-  Inode& Get(uint64_t ino);                 // throws ENOENT
-  bool Find(uint64_t ino, Inode* out);
-  uint64_t LookupName(uint64_t parent, const std::string& name);  // 0 if missing
-  void PutInode(const Inode& n);            // update store + cache
-  void NewInode(Inode* n);                  // allocate + insert
-  void AddEntry(uint64_t parent, const std::string& name, uint64_t ino);
-  void DelEntry(uint64_t parent, const std::string& name);
-  void SetEntry(uint64_t parent, const std::string& name, uint64_t ino);
+  void PutInode(const Inode& n);            // store + cache + the open inode
   void TouchDir(uint64_t dir, int64_t now);
   void DropLink(Inode& n, int64_t now);     // nlink-1, frees or orphans
   bool TryReclaim(uint64_t ino);            // frees an unreferenced orphan
@@ -214,8 +151,7 @@ class Fs {
   uint64_t ResolveIno(const char* path, bool follow_final, Cred& c);
 
   // ---- files (files.cc) ----
-  std::shared_ptr<OpenFile> GetFd(int fd);
-  std::shared_ptr<DirHandle> GetDir(uint64_t id);
+  std::shared_ptr<OpenFile> GetFd(int fd) { return open_.File(fd); }
   std::shared_ptr<OpenInode> Acquire(const Inode& n, bool created = false);  // under mu_
   void Release(const std::shared_ptr<OpenInode>& oi);  // under mu_, last fd
   void CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint64_t gen);
@@ -266,19 +202,14 @@ class Fs {
   std::string data_dir_;
   bool read_only_ = false;
   int64_t capacity_ = 0;
-  int64_t inode_limit_ = 0;
   bool fault_drop_unsynced_ = false;
   uint64_t generation_ = 0;
   uint64_t serial_ = NextSerial();  // unique per Fs in the process (LastAttr)
   static uint64_t NextSerial();
   std::atomic<bool> mounted_{false};
 
-  std::mutex mu_;  // the store, caches, open_inodes_, post_
-  MetaDb db_;
-  int64_t data_version_ = -1;
-  std::unordered_map<uint64_t, Inode> icache_;
-  std::unordered_map<std::string, uint64_t> dcache_;  // key: 8-byte parent + name
-  std::unordered_map<uint64_t, std::shared_ptr<OpenInode>> open_inodes_;
+  std::mutex mu_;  // the store, open_.inodes, post_
+  Store store_;
   std::map<uint64_t, int64_t> unsynced_;  // ino -> data size at its last sync
   // Inodes whose data sync failed: their later fsync calls fail with EIO
   // until the filesystem is mounted again (the kernel may have dropped the
@@ -310,20 +241,11 @@ class Fs {
   std::atomic<int64_t> committed_used_{0};
   std::atomic<int64_t> pending_growth_{0};
 
-  std::mutex fd_mu_;  // fds_, dirs_, counters
-  std::unordered_map<int, std::shared_ptr<OpenFile>> fds_;
-  std::unordered_map<uint64_t, std::shared_ptr<DirHandle>> dirs_;
-  int next_fd_ = 3;
-  uint64_t next_dh_ = 1;
+  OpenTable open_;  // fds, directory handles, open inodes
 
-  // Change sequence shared by every process through a mapping of the lock
-  // file: seq_[0] counts begun write transactions, seq_[1] the last finished
-  // one. While both are equal and unchanged since the cache was last
-  // validated, no connection has committed anything and the caches are
-  // current without asking the store.
-  uint64_t* seq_ = nullptr;
-  uint64_t seen_seq_ = 0;
-  bool seq_valid_ = false;
+  // The first page of the lock file, mapped: the change sequence the store
+  // shares with every other connection (nullptr: not mapped).
+  uint64_t* seq_map_ = nullptr;
 
   // Wake-ups of the background threads. Kept apart so that a forked child can
   // leak them: destroying a condition variable that a parent thread was
@@ -370,11 +292,6 @@ struct TxnOwner {
   const Fs* prev;
 };
 
-// Internal "roll back and try again" code (never returned to callers).
-constexpr int kRetry = 100000;
-// Internal: the caches were current when a read began, but the store moved
-// on before the read needed it (never returned to callers).
-constexpr int kStale = 100001;
 
 // Read-only metadata operation: serialised with the handle's other metadata
 // work, sees other connections' commits, and answers from one snapshot of the
@@ -390,25 +307,24 @@ auto Fs::ReadOp(F f) -> decltype(f()) {
   StoreSection section;
   std::lock_guard<std::mutex> g(mu_);
   CheckLive();
-  db_.SetDeadline(MonoMs() + opts_.meta_timeout_ms);
+  store_.db().SetDeadline(MonoMs() + opts_.meta_timeout_ms);
   struct EndRead {
-    MetaDb& db;
-    ~EndRead() { db.EndRead(); }
-  } end{db_};
-  bool fast = CachesCurrent();
+    Store& store;
+    ~EndRead() { store.EndRead(); }
+  } end{store_};
+  bool fast = store_.CachesCurrent();
   for (int attempt = 1;; attempt++) {
     if (fast) {
-      db_.ArmFirstStatement(&Fs::LazySnapshot, this);
+      store_.ArmLazySnapshot();
     } else {
-      db_.BeginRead();
-      Refresh(true);
+      store_.BeginSnapshot();
     }
     try {
       return f();
     } catch (const FsError& e) {
       if (e.err != kStale || attempt >= 100) throw;
     }
-    db_.EndRead();
+    store_.EndRead();
     fast = false;
   }
 }
@@ -447,48 +363,41 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
   for (int a = 1;; a++) {
     int64_t now = MonoMs();
     int64_t slice = (end - now) / (attempts - a + 1);
-    db_.SetDeadline(now + (slice > 0 ? slice : 0));
+    store_.db().SetDeadline(now + (slice > 0 ? slice : 0));
     post_.clear();
     lean_orphans_.clear();
-    uint64_t seq = 0;
     TxnOwner owner(this);
     try {
-      db_.Begin();
-      seq = SeqBegin();
-      RefreshTxn(seq);
+      store_.BeginWrite();
       if constexpr (std::is_void_v<decltype(f())>) {
         f();
         bool durable = durable_next_;
         durable_next_ = false;
-        db_.Commit(durable);
-        SeqEnd(seq, true);
+        store_.CommitWrite(durable);
         AfterCommit();
         return;
       } else {
         auto r = f();
         bool durable = durable_next_;
         durable_next_ = false;
-        db_.Commit(durable);
-        SeqEnd(seq, true);
+        store_.CommitWrite(durable);
         AfterCommit();
         return r;
       }
     } catch (const FsError& e) {
       durable_next_ = false;
-      db_.Rollback();
-      SeqEnd(seq, false);
-      ClearCache();
+      store_.AbortWrite();
       post_.clear();
       lean_orphans_.clear();
       if (e.err == ENOSPC && frees && !released && ReleaseReserve()) {
         released = true;  // the disk is full: once more, with the reserve's space,
-        db_.CheckpointPassive();  // and with the journal copied back so it can start over
+        store_.db().CheckpointPassive();  // and with the journal copied back so it can start over
         a--;
         continue;
       }
       if (e.err == ENOSPC && frees && !lean_ && !lean_reclaiming_) {
         lean_ = true;  // still full: once more, leaving the bulk for later
-        db_.CheckpointPassive();
+        store_.db().CheckpointPassive();
         a--;
         continue;
       }
@@ -506,9 +415,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
       }
     } catch (...) {
       durable_next_ = false;
-      db_.Rollback();
-      SeqEnd(seq, false);
-      ClearCache();
+      store_.AbortWrite();
       post_.clear();
       lean_orphans_.clear();
       throw;

@@ -33,7 +33,7 @@ Fs::~Fs() {
 
 void Fs::Abandon() {
   // Forked child: the connection, files and threads belong to the parent.
-  db_.Leak();
+  store_.db().Leak();
   ckpt_db_.Leak();
   lockfd_ = probefd_ = reserve_fd_ = datadir_fd_ = -1;
   if (flusher_.joinable()) flusher_.detach();
@@ -51,13 +51,14 @@ void Fs::MapSequence() {
   if (st.st_size < kPage && ftruncate(lockfd_, kPage) != 0) return;
   void* p = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, lockfd_, 0);
   if (p == MAP_FAILED) return;  // caches are then validated through the store
-  seq_ = static_cast<uint64_t*>(p);
+  seq_map_ = static_cast<uint64_t*>(p);
+  store_.AttachSequence(seq_map_);
 }
 
 void Fs::CloseLockFiles() {
-  if (seq_ != nullptr) munmap(seq_, 4096);
-  seq_ = nullptr;
-  seq_valid_ = false;
+  store_.AttachSequence(nullptr);
+  if (seq_map_ != nullptr) munmap(seq_map_, 4096);
+  seq_map_ = nullptr;
   if (lockfd_ >= 0) close(lockfd_);
   if (probefd_ >= 0) close(probefd_);
   if (reserve_fd_ >= 0) close(reserve_fd_);
@@ -104,12 +105,12 @@ bool Fs::ReleaseReserve() {
 }
 
 void Fs::AfterFreeing() noexcept {
-  if (reserve_fd_ < 0 || !db_.is_open() || db_.in_txn()) return;
+  if (reserve_fd_ < 0 || !store_.db().is_open() || store_.db().in_txn()) return;
   // The journal only starts over once everything in it is in the database,
   // and the database may have to grow for that: the space the change freed
   // goes to that first. The reserve is taken back once the journal can start
   // over (until then, further removals keep adding to the free space).
-  if (db_.CheckpointPassive() == 0) {
+  if (store_.db().CheckpointPassive() == 0) {
     RefillReserve();
   } else {
     reserve_short_ = true;
@@ -126,7 +127,7 @@ void Fs::ReclaimLeanOrphans() noexcept {
     try {
       // A few xattrs per transaction; after each, the pages they held go back
       // to the disk and the journal starts over, so the next one has room.
-      while (Txn([&] { return db_.DelSomeXattrs(ino, 8); }, true)) {
+      while (Txn([&] { return store_.db().DelSomeXattrs(ino, 8); }, true)) {
         MaybeShrink(true);
         AfterFreeing();
       }
@@ -145,16 +146,16 @@ void Fs::ReclaimLeanOrphans() noexcept {
 }
 
 void Fs::MaybeShrink(bool now) noexcept {
-  if (shrinking_ || read_only_ || !db_.is_open() || db_.in_txn()) return;
+  if (shrinking_ || read_only_ || !store_.db().is_open() || store_.db().in_txn()) return;
   if (!now && ++frees_unchecked_ < kShrinkEvery) return;
   frees_unchecked_ = 0;
   shrinking_ = true;
   try {
-    int64_t free = db_.FreePages();
+    int64_t free = store_.db().FreePages();
     if (free > (now ? kShrinkKeep : kShrinkAbove)) {
       while (free > kShrinkKeep) {
-        Txn([&] { db_.IncrementalVacuum(); }, true);
-        int64_t left = db_.FreePages();
+        Txn([&] { store_.db().IncrementalVacuum(); }, true);
+        int64_t left = store_.db().FreePages();
         if (left >= free) break;  // a store without incremental vacuum
         free = left;
       }
@@ -328,7 +329,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     rc = OfdLock(lockfd_, kMountLockOff, F_RDLCK, true);
     if (rc != 0) return rc;
   }
-  rc = db_.Open(dbfile, read_only_, opts_.meta_sync_full, log_.get());
+  rc = store_.db().Open(dbfile, read_only_, opts_.meta_sync_full, log_.get());
   if (rc != 0) {
     *why = "cannot open the metadata store";
     return rc;
@@ -336,19 +337,20 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   if (!read_only_) OpenReserve();  // before the first change: the disk may be full
   std::string data_dir = addr.data_dir.empty() ? addr.default_data_dir() : addr.data_dir;
   try {
-    db_.SetDeadline(MonoMs() + opts_.meta_timeout_ms);
-    rc = db_.InitSchema(addr.create && !addr.read_only, addr.capacity, addr.inodes, data_dir, why);
+    store_.db().SetDeadline(MonoMs() + opts_.meta_timeout_ms);
+    rc = store_.db().InitSchema(addr.create && !addr.read_only, addr.capacity, addr.inodes, data_dir, why);
     if (rc != 0) return rc;
-    data_dir_ = db_.GetMeta("data_dir", addr.default_data_dir());
+    data_dir_ = store_.db().GetMeta("data_dir", addr.default_data_dir());
     if (!addr.data_dir.empty() && addr.data_dir != data_dir_) {
       *why = "path=" + addr.data_dir + " differs from the data directory " + data_dir_ +
              " recorded at creation";
       return -EINVAL;
     }
-    capacity_ = atoll(db_.GetMeta("capacity", "0").c_str());
-    inode_limit_ = atoll(db_.GetMeta("inodes", "0").c_str());
+    capacity_ = atoll(store_.db().GetMeta("capacity", "0").c_str());
+    store_.SetLimits(opts_.meta_cache_entries,
+                     atoll(store_.db().GetMeta("inodes", "0").c_str()));
     struct stat dst;
-    if (exists && stat(data_dir_.c_str(), &dst) != 0 && errno == ENOENT && db_.HasFileData()) {
+    if (exists && stat(data_dir_.c_str(), &dst) != 0 && errno == ENOENT && store_.db().HasFileData()) {
       *why = "the data directory " + data_dir_ + " is missing, but the metadata store " +
              dbfile + " has files with data in it (removed or moved?)";
       log_->Log(kError, "%s", why->c_str());
@@ -369,12 +371,12 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
       // "mounts" counts writable mounts that have not unmounted: one left
       // over at the last umount means a process died while mounted.
       Txn([&] {
-        db_.SetMeta("clean", "0");
-        int64_t m = alone ? 0 : atoll(db_.GetMeta("mounts", "0").c_str());
-        db_.SetMeta("mounts", std::to_string(m + 1));
+        store_.db().SetMeta("clean", "0");
+        int64_t m = alone ? 0 : atoll(store_.db().GetMeta("mounts", "0").c_str());
+        store_.db().SetMeta("mounts", std::to_string(m + 1));
       }, true);  // a full disk must not keep anyone from mounting to free space
     }
-    committed_used_ = db_.GetUsage().used_bytes;
+    committed_used_ = store_.db().GetUsage().used_bytes;
     if (!read_only_) MaybeShrink(true);  // free pages an earlier session could not give back
   } catch (const FsError& e) {
     *why = std::string("metadata store: ") + strerror(e.err);
@@ -384,7 +386,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     // The checkpointer's connection is opened now, not at its first use:
     // the handle's descriptors must not change while it is in use.
     rc = ckpt_db_.Open(dbfile, false, opts_.meta_sync_full, nullptr);
-    ckpt_db_.ShareSyncState(db_);
+    ckpt_db_.ShareSyncState(store_.db());
     if (rc != 0) {
       *why = "cannot open the metadata store (checkpoint connection)";
       return rc;
@@ -406,11 +408,11 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
 // Runs with mu_ held when no other process has the filesystem mounted.
 void Fs::Recover() {
   Txn([&] {
-    bool clean = db_.GetMeta("clean", "1") == "1";
+    bool clean = store_.db().GetMeta("clean", "1") == "1";
     int64_t fixed = 0;
-    for (uint64_t ino : db_.DirtyInodes()) {
+    for (uint64_t ino : store_.db().DirtyInodes()) {
       Inode n;
-      if (!db_.GetInode(ino, &n)) continue;
+      if (!store_.db().GetInode(ino, &n)) continue;
       if (S_ISREG(n.mode)) {
         std::string path = DataPath(data_dir_, ino);
         struct stat st;
@@ -419,39 +421,39 @@ void Fs::Recover() {
         if (ns != n.size) fixed++;
         if (real > ns && truncate(path.c_str(), ns) != 0) Fail(errno);
         int64_t alloc = stat(path.c_str(), &st) == 0 ? int64_t{st.st_blocks} * 512 : 0;
-        db_.AddUsage(0, alloc - n.alloc);
+        store_.db().AddUsage(0, alloc - n.alloc);
         n.size = ns;
         n.alloc = alloc;
       }
       n.dirty = 0;
-      db_.UpdateInode(n);
+      store_.db().UpdateInode(n);
     }
     int64_t reclaimed = 0;
-    for (uint64_t ino : db_.Orphans()) {
+    for (uint64_t ino : store_.db().Orphans()) {
       Inode n;
-      if (!db_.GetInode(ino, &n)) {
-        db_.DelOrphan(ino);
+      if (!store_.db().GetInode(ino, &n)) {
+        store_.db().DelOrphan(ino);
         continue;
       }
       if (n.nlink != 0) {
-        db_.DelOrphan(ino);
+        store_.db().DelOrphan(ino);
         continue;
       }
       if (TryReclaim(ino)) reclaimed++;
     }
     if (!clean) {
-      sqlite3_stmt* s = db_.Prep("SELECT count(*), coalesce(sum(alloc),0), max(ino) FROM inodes");
+      sqlite3_stmt* s = store_.db().Prep("SELECT count(*), coalesce(sum(alloc),0), max(ino) FROM inodes");
       int64_t cnt = 0, bytes = 0, maxino = 1;
-      if (db_.Step(s) == SQLITE_ROW) {
+      if (store_.db().Step(s) == SQLITE_ROW) {
         cnt = sqlite3_column_int64(s, 0);
         bytes = sqlite3_column_int64(s, 1);
         maxino = sqlite3_column_int64(s, 2);
       }
       sqlite3_reset(s);
-      db_.SetUsage(cnt, bytes);
-      sqlite3_stmt* u = db_.Prep("UPDATE counters SET next_ino=max(next_ino, ?) WHERE id=1");
+      store_.db().SetUsage(cnt, bytes);
+      sqlite3_stmt* u = store_.db().Prep("UPDATE counters SET next_ino=max(next_ino, ?) WHERE id=1");
       sqlite3_bind_int64(u, 1, maxino + 1);
-      db_.Step(u);
+      store_.db().Step(u);
       sqlite3_reset(u);
       log_->Log(kWarning, "unclean shutdown detected: counters rebuilt");
       // A removal killed between its commit and the unlink of the data file
@@ -469,7 +471,7 @@ void Fs::Recover() {
           char* end = nullptr;
           uint64_t ino = strtoull(e->d_name, &end, 10);
           Inode n;
-          if (end != nullptr && *end == '\0' && db_.GetInode(ino, &n) && S_ISREG(n.mode)) continue;
+          if (end != nullptr && *end == '\0' && store_.db().GetInode(ino, &n) && S_ISREG(n.mode)) continue;
           gone.push_back(dir + "/" + e->d_name);
         }
         closedir(d);
@@ -488,18 +490,12 @@ void Fs::Recover() {
 }
 
 void Fs::LeaveMounts() {
-  int64_t m = atoll(db_.GetMeta("mounts", "1").c_str());
-  db_.SetMeta("mounts", std::to_string(m > 0 ? m - 1 : 0));
+  int64_t m = atoll(store_.db().GetMeta("mounts", "1").c_str());
+  store_.db().SetMeta("mounts", std::to_string(m > 0 ? m - 1 : 0));
 }
 
 void Fs::CloseAll() {
-  std::vector<std::shared_ptr<OpenFile>> files;
-  {
-    std::lock_guard<std::mutex> g(fd_mu_);
-    for (auto& kv : fds_) files.push_back(kv.second);
-    fds_.clear();
-    dirs_.clear();
-  }
+  std::vector<std::shared_ptr<OpenFile>> files = open_.TakeAll();
   for (auto& of : files) {
     auto& oi = of->oi;
     bool dirty;
@@ -575,11 +571,11 @@ void Fs::DurableUmount() {
     Txn([&] {
       for (uint64_t ino : synced) {
         Inode n;
-        if (!db_.GetInode(ino, &n) || !S_ISREG(n.mode)) continue;
+        if (!store_.db().GetInode(ino, &n) || !S_ISREG(n.mode)) continue;
         std::string path = DataPath(data_dir_, ino);
         struct stat st;
         int64_t real = stat(path.c_str(), &st) == 0 ? st.st_size : 0;
-        if (real >= n.size) db_.SetDirty(ino, 0);
+        if (real >= n.size) store_.db().SetDirty(ino, 0);
       }
       LeaveMounts();
       durable_next_ = true;
@@ -609,7 +605,7 @@ int Fs::Umount() {
   if (ckpt_db_.is_open()) ckpt_db_.Close();
   std::lock_guard<std::mutex> g(mu_);
   if (!mounted_.load()) {
-    if (db_.is_open()) db_.Close();
+    if (store_.db().is_open()) store_.db().Close();
     CloseLockFiles();
     return -ENOTCONN;
   }
@@ -625,19 +621,19 @@ int Fs::Umount() {
       // it left (a removed inode's data file, counters) is gone before the
       // filesystem is marked clean.
       bool crashed = false;
-      Txn([&] { crashed = atoll(db_.GetMeta("mounts", "0").c_str()) > 0; });
+      Txn([&] { crashed = atoll(store_.db().GetMeta("mounts", "0").c_str()) > 0; });
       if (crashed) {
         log_->Log(kWarning, "a process died while mounted: recovering at umount");
         Recover();
       }
       Txn([&] {
-        for (uint64_t ino : db_.Orphans()) TryReclaim(ino);
-        db_.SetMeta("mounts", "0");
-        db_.SetMeta("clean", leftovers_.empty() ? "1" : "0");
+        for (uint64_t ino : store_.db().Orphans()) TryReclaim(ino);
+        store_.db().SetMeta("mounts", "0");
+        store_.db().SetMeta("clean", leftovers_.empty() ? "1" : "0");
         durable_next_ = true;
       }, true);
       MaybeShrink(true);  // the last one out leaves no free pages behind
-      db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      store_.db().Exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch (const FsError& e) {
       if (e.err == EIO) umount_eio_ = true;
       log_->Log(kWarning, "umount: final cleanup failed: %s", strerror(e.err));
@@ -646,12 +642,12 @@ int Fs::Umount() {
   }
   // Unmounted either way; EIO tells that not everything is known to be on
   // the disk (a sync failed now or earlier in this mount).
-  bool eio = umount_eio_ || db_.sync_failed() || DataDirGone();
+  bool eio = umount_eio_ || store_.db().sync_failed() || DataDirGone();
   {
     std::lock_guard<std::mutex> sg(sync_failed_mu_);
     if (!sync_failed_.empty()) eio = true;
   }
-  db_.Close();
+  store_.db().Close();
   CloseLockFiles();
   log_->Log(eio ? kError : kInfo, "unmounted %s%s", addr_.name.c_str(),
             eio ? " (some data may not be on the disk: a sync failed)" : "");

@@ -17,12 +17,6 @@ namespace {
 
 bool IsDots(const std::string& n) { return n == "." || n == ".."; }
 
-std::string DKey(uint64_t parent, const std::string& name) {
-  std::string k(reinterpret_cast<const char*>(&parent), sizeof parent);
-  k += name;
-  return k;
-}
-
 constexpr uint32_t kImmutable = FS_IMMUTABLE_FL;
 // WAL sizes (frames) that ask for a background checkpoint, and past which the
 // committing thread checkpoints itself.
@@ -135,7 +129,7 @@ void Fs::SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_
       if (!follow) {
         // No chmod of a symlink itself (Linux: EOPNOTSUPP for lchmod).
         Cred c = Cred::Current();
-        if (S_ISLNK(Get(ResolveIno(path, false, c)).mode)) Fail(EOPNOTSUPP);
+        if (S_ISLNK(store_.Get(ResolveIno(path, false, c)).mode)) Fail(EOPNOTSUPP);
       }
       Chmod(path, -1, mode);
     }
@@ -150,7 +144,7 @@ void Fs::SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_
 }
 
 void Fs::CheckLive() {
-  if (!mounted_.load() || !db_.is_open() || generation_ != ProcessGeneration()) Fail(ENOTCONN);
+  if (!mounted_.load() || !store_.db().is_open() || generation_ != ProcessGeneration()) Fail(ENOTCONN);
 }
 
 void Fs::CheckWritable() {
@@ -164,10 +158,10 @@ void Fs::AfterCommit() {
   // Ask for a background checkpoint each time the WAL has grown by
   // kCheckpointFrames since the last request (it restarts from its beginning
   // once fully copied back and a writer finds no reader in it).
-  int frames = db_.wal_frames();
+  int frames = store_.db().wal_frames();
   if (frames < ckpt_frames_) ckpt_frames_ = 0;
   if (frames >= kCheckpointHardFrames) {
-    db_.CheckpointPassive();  // the background checkpointer cannot keep up
+    store_.db().CheckpointPassive();  // the background checkpointer cannot keep up
     ckpt_frames_ = 0;
   } else if (frames - ckpt_frames_ >= kCheckpointFrames) {
     ckpt_frames_ = frames;
@@ -175,124 +169,16 @@ void Fs::AfterCommit() {
   }
   if (capacity_ > 0) {
     try {
-      committed_used_ = db_.GetUsage().used_bytes;
+      committed_used_ = store_.db().GetUsage().used_bytes;
     } catch (const FsError&) {
     }
   }
 }
 
-void Fs::ClearCache() {
-  icache_.clear();
-  dcache_.clear();
-  data_version_ = -1;
-}
-
-void Fs::Refresh(bool force) {
-  // Inside a read snapshot the caches already agree with it; checking the
-  // sequence again would mark them current for commits the snapshot cannot
-  // see.
-  if (db_.in_read() && !force) return;
-  uint64_t ended = 0, begun = 1;
-  if (seq_ != nullptr) {
-    // Read the finished count first: if both are equal afterwards, no write
-    // transaction was between its start and its end at that moment.
-    ended = __atomic_load_n(&seq_[1], __ATOMIC_ACQUIRE);
-    begun = __atomic_load_n(&seq_[0], __ATOMIC_ACQUIRE);
-    if (!force && seq_valid_ && data_version_ != -1 && begun == ended && ended == seen_seq_)
-      return;
-  }
-  int64_t v = db_.DataVersion();
-  if (v != data_version_) {
-    icache_.clear();
-    dcache_.clear();
-    data_version_ = v;
-  }
-  seq_valid_ = seq_ != nullptr && begun == ended;
-  seen_seq_ = ended;
-}
-
-bool Fs::CachesCurrent() {
-  if (seq_ == nullptr || !seq_valid_ || data_version_ == -1) return false;
-  uint64_t ended = __atomic_load_n(&seq_[1], __ATOMIC_ACQUIRE);
-  uint64_t begun = __atomic_load_n(&seq_[0], __ATOMIC_ACQUIRE);
-  return begun == ended && ended == seen_seq_;
-}
-
-void Fs::LazySnapshot(void* self) {
-  auto* fs = static_cast<Fs*>(self);
-  fs->db_.BeginRead();
-  // The first statement of the transaction fixes the snapshot. Any writer
-  // that committed before it had begun before it, so an unchanged sequence
-  // read afterwards proves the snapshot is the state the caches hold.
-  int64_t v = fs->db_.DataVersion();
-  if (v != fs->data_version_ || !fs->CachesCurrent()) Fail(kStale);
-}
-
-void Fs::RefreshTxn(uint64_t seq) {
-  // We hold the write lock. If ours is the only transaction begun since the
-  // caches were last validated (and that one had finished), nobody has
-  // committed since: skip asking the store.
-  if (seq != 0 && seq_valid_ && data_version_ != -1 && seq - 1 == seen_seq_ &&
-      __atomic_load_n(&seq_[1], __ATOMIC_ACQUIRE) == seen_seq_)
-    return;
-  Refresh(true);
-}
-
-uint64_t Fs::SeqBegin() {
-  if (seq_ == nullptr) return 0;
-  return __atomic_add_fetch(&seq_[0], 1, __ATOMIC_ACQ_REL);
-}
-
-void Fs::SeqEnd(uint64_t seq, bool committed) {
-  if (seq == 0) return;
-  // We held the store's write lock since SeqBegin: nobody else committed in
-  // between, so after our own commit (applied to the caches in place) the
-  // caches match sequence `seq`. A writer that died in between left
-  // begun != finished; the next writer's SeqEnd repairs that.
-  __atomic_store_n(&seq_[1], seq, __ATOMIC_RELEASE);
-  seq_valid_ = committed && data_version_ != -1;
-  seen_seq_ = seq;
-}
-
-bool Fs::Find(uint64_t ino, Inode* out) {
-  auto it = icache_.find(ino);
-  if (it != icache_.end()) {
-    *out = it->second;
-    return true;
-  }
-  if (!db_.GetInode(ino, out)) return false;
-  if (opts_.meta_cache_entries > 0) {
-    if (static_cast<int64_t>(icache_.size()) >= opts_.meta_cache_entries) icache_.clear();
-    icache_.emplace(ino, *out);
-  }
-  return true;
-}
-
-Inode& Fs::Get(uint64_t ino) {
-  thread_local Inode scratch;
-  if (!Find(ino, &scratch)) Fail(ENOENT);
-  return scratch;
-}
-
-uint64_t Fs::LookupName(uint64_t parent, const std::string& name) {
-  std::string k = DKey(parent, name);
-  auto it = dcache_.find(k);
-  if (it != dcache_.end()) return it->second;
-  uint64_t ino = 0;
-  if (!db_.Lookup(parent, name, &ino)) ino = 0;
-  if (opts_.meta_cache_entries > 0) {
-    if (static_cast<int64_t>(dcache_.size()) >= opts_.meta_cache_entries) dcache_.clear();
-    dcache_.emplace(std::move(k), ino);
-  }
-  return ino;
-}
-
 void Fs::PutInode(const Inode& n) {
-  db_.UpdateInode(n);
-  auto it = icache_.find(n.ino);
-  if (it != icache_.end()) it->second = n;
-  auto oi = open_inodes_.find(n.ino);
-  if (oi != open_inodes_.end()) {
+  store_.PutInode(n);
+  auto oi = open_.inodes.find(n.ino);
+  if (oi != open_.inodes.end()) {
     std::lock_guard<std::mutex> g(oi->second->mu);
     oi->second->mode = n.mode;
     oi->second->flags = n.flags;
@@ -300,30 +186,8 @@ void Fs::PutInode(const Inode& n) {
   }
 }
 
-void Fs::NewInode(Inode* n) {
-  if (inode_limit_ > 0 && db_.GetUsage().used_inodes >= inode_limit_) Fail(ENOSPC);
-  n->ino = db_.AllocIno();
-  db_.InsertInode(*n);
-  if (n->alloc) db_.AddUsage(0, n->alloc);
-}
-
-void Fs::AddEntry(uint64_t parent, const std::string& name, uint64_t ino) {
-  db_.InsertDentry(parent, name, ino);
-  dcache_[DKey(parent, name)] = ino;
-}
-
-void Fs::DelEntry(uint64_t parent, const std::string& name) {
-  db_.DeleteDentry(parent, name);
-  dcache_[DKey(parent, name)] = 0;
-}
-
-void Fs::SetEntry(uint64_t parent, const std::string& name, uint64_t ino) {
-  db_.UpdateDentry(parent, name, ino);
-  dcache_[DKey(parent, name)] = ino;
-}
-
 void Fs::TouchDir(uint64_t dir, int64_t now) {
-  Inode d = Get(dir);
+  Inode d = store_.Get(dir);
   d.mtime = d.ctime = now;
   PutInode(d);
 }
@@ -335,7 +199,7 @@ void Fs::CheckNewName(const std::string& name) {
 bool Fs::Reclaim(const Inode& n, bool listed) {
   if (S_ISREG(n.mode)) {
     // Still open here, or (probe lock busy) in another handle or process.
-    if (open_inodes_.count(n.ino)) return false;
+    if (open_.inodes.count(n.ino)) return false;
     if (OfdLock(probefd_, OpenLockOff(n.ino), F_WRLCK, false) != 0) return false;
     int pfd = probefd_;
     uint64_t ino = n.ino;
@@ -351,17 +215,17 @@ bool Fs::Reclaim(const Inode& n, bool listed) {
       if (unlink(path.c_str()) != 0 && errno != ENOENT) leftovers_.push_back(path);
     });
   }
-  db_.DeleteInode(n.ino, listed);
-  db_.AddUsage(-1, -n.alloc);
-  icache_.erase(n.ino);
+  store_.db().DeleteInode(n.ino, listed);
+  store_.db().AddUsage(-1, -n.alloc);
+  store_.ForgetInode(n.ino);
   return true;
 }
 
 bool Fs::TryReclaim(uint64_t ino) {
   Inode n;
-  if (!Find(ino, &n) || n.nlink != 0) return false;
+  if (!store_.Find(ino, &n) || n.nlink != 0) return false;
   if (Reclaim(n, true)) return true;
-  db_.AddOrphan(ino);
+  store_.db().AddOrphan(ino);
   return false;
 }
 
@@ -372,16 +236,16 @@ void Fs::DropLink(Inode& n, int64_t now) {
     // The last name: free it now unless someone still has it open.
     if (Reclaim(n, false)) return;
     PutInode(n);
-    db_.AddOrphan(n.ino);
+    store_.db().AddOrphan(n.ino);
     return;
   }
   PutInode(n);
 }
 
 Inode Fs::Attr(uint64_t ino) {
-  Inode n = Get(ino);
-  auto it = open_inodes_.find(ino);
-  if (it != open_inodes_.end()) {
+  Inode n = store_.Get(ino);
+  auto it = open_.inodes.find(ino);
+  if (it != open_.inodes.end()) {
     OpenInode* oi = it->second.get();
     std::lock_guard<std::mutex> g(oi->mu);
     if (oi->dirty) {
@@ -427,7 +291,7 @@ void Fs::Fstat(int fd, struct stat* st, uint32_t* iflags) {
   auto of = GetFd(fd);
   ReadOp([&] {
     Inode n;
-    if (!Find(of->ino, &n)) {
+    if (!store_.Find(of->ino, &n)) {
       // Removed directory still open: report it with no links.
       n.ino = of->ino;
       n.mode = of->is_dir ? (S_IFDIR | 0755) : S_IFREG;
@@ -446,7 +310,7 @@ void Fs::Chmod(const char* path, int fd, mode_t mode) {
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = of ? of->ino : ResolveIno(path, true, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     CheckOwner(n, c);
     CheckNotImmutable(n);
     if (n.flags & kAppend) Fail(EPERM);
@@ -465,7 +329,7 @@ void Fs::Chown(const char* path, int fd, bool follow, uid_t uid, gid_t gid) {
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = of ? of->ino : ResolveIno(path, follow, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     bool set_uid = uid != static_cast<uid_t>(-1);
     bool set_gid = gid != static_cast<gid_t>(-1);
     if (!c.root()) {
@@ -506,7 +370,7 @@ void Fs::Utimens(const char* path, const struct timespec ts[2], bool follow) {
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, follow, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     CheckNotImmutable(n);
     if (both_now) {
       if (!c.root() && c.uid() != n.uid && !MayAccess(n, W_OK, c)) Fail(EACCES);
@@ -525,8 +389,8 @@ void Fs::Utimens(const char* path, const struct timespec ts[2], bool follow) {
       if (sec < -kMaxSec) sec = -kMaxSec;
       return sec * 1000000000LL + ts[i].tv_nsec;
     };
-    auto it = open_inodes_.find(ino);
-    if (it != open_inodes_.end()) {
+    auto it = open_.inodes.find(ino);
+    if (it != open_.inodes.end()) {
       // Commit pending size first so the explicit mtime is not overwritten.
       std::lock_guard<std::mutex> g(it->second->mu);
       if (it->second->dirty && it->second->size > n.size) n.size = it->second->size;
@@ -545,7 +409,7 @@ void Fs::Access(const char* path, int mode) {
   ReadOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     if (mode == F_OK) return;
     if ((mode & W_OK) && read_only_ && !S_ISFIFO(n.mode) && !S_ISSOCK(n.mode) &&
         !S_ISCHR(n.mode) && !S_ISBLK(n.mode))
@@ -557,13 +421,13 @@ void Fs::Access(const char* path, int mode) {
 
 void Fs::Statfs(dingofs_statfs_t* st) {
   ReadOp([&] {
-    Usage u = db_.GetUsage();
+    Usage u = store_.db().GetUsage();
     int64_t pending = 0;
-    for (auto& kv : open_inodes_) {
+    for (auto& kv : open_.inodes) {
       std::lock_guard<std::mutex> g(kv.second->mu);
       if (kv.second->dirty && kv.second->hostfd >= 0) {
         Inode n;
-        if (Find(kv.first, &n)) pending += AllocatedBytes(kv.second->hostfd) - n.alloc;
+        if (store_.Find(kv.first, &n)) pending += AllocatedBytes(kv.second->hostfd) - n.alloc;
       }
     }
     st->used_inodes = u.used_inodes;
@@ -581,7 +445,7 @@ void Fs::Statfs(dingofs_statfs_t* st) {
           ds.st_dev == rs.st_dev)
         st->total_bytes -= reserve_size_;
     }
-    st->total_inodes = inode_limit_ > 0 ? inode_limit_ : (int64_t{1} << 40);
+    st->total_inodes = store_.inode_limit() > 0 ? store_.inode_limit() : (int64_t{1} << 40);
   });
 }
 
@@ -593,7 +457,7 @@ void Fs::Mkdir(const char* path, mode_t mode) {
     Lookup l = Resolve(path, false, c, true);
     CheckCreatable(l, true);
     CheckNewName(l.name);
-    Inode p = Get(l.parent);
+    Inode p = store_.Get(l.parent);
     CheckMayCreate(p, c);
     int64_t now = NowNs();
     Inode n;
@@ -603,8 +467,8 @@ void Fs::Mkdir(const char* path, mode_t mode) {
     n.nlink = 2;
     n.parent = l.parent;
     n.atime = n.mtime = n.ctime = now;
-    NewInode(&n);
-    AddEntry(l.parent, l.name, n.ino);
+    store_.NewInode(&n);
+    store_.AddEntry(l.parent, l.name, n.ino);
     p.nlink++;
     p.mtime = p.ctime = now;
     PutInode(p);
@@ -658,24 +522,24 @@ void Fs::Rmdir(const char* path) {
     if (l.parent == 0) Fail(EBUSY);
     CheckFinal(l);
     if (l.ino == 0) Fail(ENOENT);
-    Inode n = Get(l.ino);
-    Inode p = Get(l.parent);
+    Inode n = store_.Get(l.ino);
+    Inode p = store_.Get(l.parent);
     CheckMayDelete(p, n, true, c);
-    if (!db_.DirEmpty(n.ino)) Fail(ENOTEMPTY);
+    if (!store_.db().DirEmpty(n.ino)) Fail(ENOTEMPTY);
     int64_t now = NowNs();
-    DelEntry(l.parent, l.name);
+    store_.DelEntry(l.parent, l.name);
     if (lean_) {
       n.nlink = 0;  // an orphan for now, see ReclaimLeanOrphans
       n.ctime = now;
       PutInode(n);
-      db_.AddOrphan(n.ino);
+      store_.db().AddOrphan(n.ino);
       lean_orphans_.push_back(n.ino);
     } else {
-      db_.DeleteInode(n.ino);
-      db_.AddUsage(-1, 0);
-      icache_.erase(n.ino);
+      store_.db().DeleteInode(n.ino);
+      store_.db().AddUsage(-1, 0);
+      store_.ForgetInode(n.ino);
     }
-    p = Get(l.parent);
+    p = store_.Get(l.parent);
     if (p.nlink > 2) p.nlink--;
     p.mtime = p.ctime = now;
     PutInode(p);
@@ -689,12 +553,12 @@ void Fs::Unlink(const char* path) {
     if (l.parent == 0 || IsDots(l.name)) Fail(EISDIR);
     CheckFinal(l);
     if (l.ino == 0) Fail(ENOENT);
-    Inode n = Get(l.ino);
+    Inode n = store_.Get(l.ino);
     if (l.trailing_slash) Fail(S_ISDIR(n.mode) ? EISDIR : ENOTDIR);
-    Inode p = Get(l.parent);
+    Inode p = store_.Get(l.parent);
     CheckMayDelete(p, n, false, c);
     int64_t now = NowNs();
-    DelEntry(l.parent, l.name);
+    store_.DelEntry(l.parent, l.name);
     DropLink(n, now);
     TouchDir(l.parent, now);
   }, true);
@@ -707,19 +571,19 @@ void Fs::Link(const char* oldpath, const char* newpath) {
     Lookup l = Resolve(newpath, false, c, true);
     CheckCreatable(l, false);
     CheckNewName(l.name);
-    Inode p = Get(l.parent);
+    Inode p = store_.Get(l.parent);
     CheckMayCreate(p, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     CheckRemovable(n);  // append-only and immutable files get no new links
     if (S_ISDIR(n.mode)) Fail(EPERM);
     if (n.nlink == 0) Fail(ENOENT);
     if (n.nlink >= 65000) Fail(EMLINK);
     int64_t now = NowNs();
-    n = Get(ino);
+    n = store_.Get(ino);
     n.nlink++;
     n.ctime = now;
     PutInode(n);
-    AddEntry(l.parent, l.name, ino);
+    store_.AddEntry(l.parent, l.name, ino);
     TouchDir(l.parent, now);
     Remember(ino);
   });
@@ -734,7 +598,7 @@ void Fs::Symlink(const char* target, const char* linkpath) {
     Lookup l = Resolve(linkpath, false, c, true);
     CheckCreatable(l, false);
     CheckNewName(l.name);
-    Inode p = Get(l.parent);
+    Inode p = store_.Get(l.parent);
     CheckMayCreate(p, c);
     int64_t now = NowNs();
     Inode n;
@@ -746,8 +610,8 @@ void Fs::Symlink(const char* target, const char* linkpath) {
     n.target.assign(target, tl);
     n.parent = l.parent;
     n.atime = n.mtime = n.ctime = now;
-    NewInode(&n);
-    AddEntry(l.parent, l.name, n.ino);
+    store_.NewInode(&n);
+    store_.AddEntry(l.parent, l.name, n.ino);
     TouchDir(l.parent, now);
     Remember(n.ino);
   });
@@ -757,7 +621,7 @@ ssize_t Fs::Readlink(const char* path, char* buf, size_t bufsz) {
   return ReadOp([&]() -> ssize_t {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, false, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     if (!S_ISLNK(n.mode)) Fail(EINVAL);
     size_t k = n.target.size() < bufsz ? n.target.size() : bufsz;
     memcpy(buf, n.target.data(), k);
@@ -777,7 +641,7 @@ void Fs::Mknod(const char* path, mode_t mode, dev_t dev) {
     Lookup l = Resolve(path, false, c, true);
     CheckCreatable(l, false);
     CheckNewName(l.name);
-    Inode p = Get(l.parent);
+    Inode p = store_.Get(l.parent);
     CheckMayCreate(p, c);
     if ((type == S_IFCHR || type == S_IFBLK) && !c.root()) Fail(EPERM);  // CAP_MKNOD
     int64_t now = NowNs();
@@ -789,8 +653,8 @@ void Fs::Mknod(const char* path, mode_t mode, dev_t dev) {
     n.parent = l.parent;
     n.dirty = S_ISREG(n.mode) ? 1 : 0;
     n.atime = n.mtime = n.ctime = now;
-    NewInode(&n);
-    AddEntry(l.parent, l.name, n.ino);
+    store_.NewInode(&n);
+    store_.AddEntry(l.parent, l.name, n.ino);
     TouchDir(l.parent, now);
     Remember(n.ino);
   });
@@ -813,9 +677,9 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
     if (s.ino == 0) Fail(ENOENT);
     CheckFinal(d);
     if ((flags & DINGOFS_X_RENAME_NOREPLACE) && d.ino != 0) Fail(EEXIST);
-    Inode sn = Get(s.ino);
+    Inode sn = store_.Get(s.ino);
     Inode dn;
-    if (d.ino != 0) dn = Get(d.ino);
+    if (d.ino != 0) dn = store_.Get(d.ino);
     if (exchange) {
       if (d.ino == 0) Fail(ENOENT);
       if (!S_ISDIR(dn.mode) && d.trailing_slash) Fail(ENOTDIR);
@@ -826,7 +690,7 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
       for (int i = 0; i < 100000; i++) {
         if (cur == anc) return true;
         if (cur == kRootIno) return false;
-        cur = Get(cur).parent;
+        cur = store_.Get(cur).parent;
       }
       return false;
     };
@@ -837,10 +701,10 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
       Fail(exchange ? EINVAL : ENOTEMPTY);
     if (d.ino == s.ino) return;
     CheckNewName(d.name);
-    Inode sp = Get(s.parent);
+    Inode sp = store_.Get(s.parent);
     Inode dpx;
     bool same_parent = s.parent == d.parent;
-    if (!same_parent) dpx = Get(d.parent);
+    if (!same_parent) dpx = store_.Get(d.parent);
     Inode& dp = same_parent ? sp : dpx;
     CheckMayDelete(sp, sn, S_ISDIR(sn.mode), c);
     if (d.ino == 0) {
@@ -852,11 +716,11 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
       if (S_ISDIR(sn.mode)) CheckAccess(sn, W_OK, c);
       if (exchange && S_ISDIR(dn.mode)) CheckAccess(dn, W_OK, c);
     }
-    if (d.ino != 0 && !exchange && S_ISDIR(dn.mode) && !db_.DirEmpty(dn.ino)) Fail(ENOTEMPTY);
+    if (d.ino != 0 && !exchange && S_ISDIR(dn.mode) && !store_.db().DirEmpty(dn.ino)) Fail(ENOTEMPTY);
     int64_t now = NowNs();
     if (exchange) {
-      SetEntry(s.parent, s.name, d.ino);
-      SetEntry(d.parent, d.name, s.ino);
+      store_.SetEntry(s.parent, s.name, d.ino);
+      store_.SetEntry(d.parent, d.name, s.ino);
       if (!same_parent) {
         bool sdir = S_ISDIR(sn.mode), ddir = S_ISDIR(dn.mode);
         if (sdir && !ddir) {
@@ -874,18 +738,18 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
     } else {
       if (d.ino != 0) {
         if (S_ISDIR(dn.mode)) {
-          db_.DeleteInode(dn.ino);
-          db_.AddUsage(-1, 0);
-          icache_.erase(dn.ino);
+          store_.db().DeleteInode(dn.ino);
+          store_.db().AddUsage(-1, 0);
+          store_.ForgetInode(dn.ino);
           dp.nlink--;
         } else {
           DropLink(dn, now);
         }
-        SetEntry(d.parent, d.name, s.ino);
+        store_.SetEntry(d.parent, d.name, s.ino);
       } else {
-        AddEntry(d.parent, d.name, s.ino);
+        store_.AddEntry(d.parent, d.name, s.ino);
       }
-      DelEntry(s.parent, s.name);
+      store_.DelEntry(s.parent, s.name);
       if (S_ISDIR(sn.mode) && !same_parent) {
         sp.nlink--;
         dp.nlink++;
@@ -972,14 +836,14 @@ int Fs::SetXattr(const char* path, const char* name, const void* value, size_t s
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     CheckXattrAccess(n, name, true, c);
     Ns ns = XattrNs(name);
     if (ns == Ns::kSystem) CheckOwner(n, c);
-    bool exists = db_.HasXattr(ino, name);
+    bool exists = store_.db().HasXattr(ino, name);
     if ((flags & XATTR_CREATE) && exists) Fail(EEXIST);
     if ((flags & XATTR_REPLACE) && !exists) Fail(ENODATA);
-    db_.SetXattr(ino, name, std::string(static_cast<const char*>(value ? value : ""), size),
+    store_.db().SetXattr(ino, name, std::string(static_cast<const char*>(value ? value : ""), size),
                  exists);
     n.ctime = NowNs();
     PutInode(n);
@@ -992,11 +856,11 @@ ssize_t Fs::GetXattr(const char* path, const char* name, void* value, size_t siz
   return ReadOp([&]() -> ssize_t {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     CheckXattrAccess(n, name, false, c);
     XattrNs(name);
     std::string v;
-    if (!db_.GetXattr(ino, name, &v)) Fail(ENODATA);
+    if (!store_.db().GetXattr(ino, name, &v)) Fail(ENODATA);
     if (size == 0) return static_cast<ssize_t>(v.size());
     if (v.size() > size) Fail(ERANGE);
     memcpy(value, v.data(), v.size());
@@ -1009,7 +873,7 @@ ssize_t Fs::ListXattr(const char* path, char* list, size_t size) {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
     std::string all;
-    for (auto& n : db_.ListXattr(ino)) {
+    for (auto& n : store_.db().ListXattr(ino)) {
       if (!c.root() && n.compare(0, 8, "trusted.") == 0) continue;
       all += n;
       all.push_back('\0');
@@ -1026,11 +890,11 @@ void Fs::RemoveXattr(const char* path, const char* name) {
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = ResolveIno(path, true, c);
-    Inode n = Get(ino);
+    Inode n = store_.Get(ino);
     CheckXattrAccess(n, name, true, c);
     Ns ns = XattrNs(name);
     if (ns == Ns::kSystem) CheckOwner(n, c);
-    if (!db_.DelXattr(ino, name)) Fail(ENODATA);
+    if (!store_.db().DelXattr(ino, name)) Fail(ENODATA);
     n.ctime = NowNs();
     PutInode(n);
   }, true);
@@ -1081,7 +945,7 @@ void Fs::Ioctl(int fd, unsigned int cmd, void* arg) {
   }
   WriteOp([&] {
     Cred c = Cred::Current();
-    Inode n = Get(of->ino);
+    Inode n = store_.Get(of->ino);
     CheckOwner(n, c);
     uint32_t changed = (n.flags ^ nf);
     if ((changed & (kImmutable | kAppend)) && !c.root()) Fail(EPERM);
@@ -1098,28 +962,18 @@ uint64_t Fs::Opendir(const char* path) {
   uint64_t ino = ReadOp([&] {
     Cred c = Cred::Current();
     uint64_t i = ResolveIno(path, true, c);
-    Inode n = Get(i);
+    Inode n = store_.Get(i);
     if (!S_ISDIR(n.mode)) Fail(ENOTDIR);
     CheckAccess(n, R_OK, c);
     return i;
   });
   auto dh = std::make_shared<DirHandle>();
   dh->ino = ino;
-  std::lock_guard<std::mutex> g(fd_mu_);
-  uint64_t id = next_dh_++;
-  dirs_[id] = dh;
-  return id;
-}
-
-std::shared_ptr<DirHandle> Fs::GetDir(uint64_t id) {
-  std::lock_guard<std::mutex> g(fd_mu_);
-  auto it = dirs_.find(id);
-  if (it == dirs_.end()) Fail(EBADF);
-  return it->second;
+  return open_.AddDir(dh);
 }
 
 int Fs::Readdir(uint64_t id, dingofs_dirent_t* buf, int count) {
-  std::shared_ptr<DirHandle> dh = GetDir(id);
+  std::shared_ptr<DirHandle> dh = open_.Dir(id);
   std::lock_guard<std::mutex> dg(dh->mu);
   int n = 0;
   auto put = [&](const std::string& name, uint64_t ino, uint8_t type) {
@@ -1135,13 +989,13 @@ int Fs::Readdir(uint64_t id, dingofs_dirent_t* buf, int count) {
         put(".", dh->ino, DT_DIR);
       } else {
         Inode d;
-        put("..", Find(dh->ino, &d) ? d.parent : kRootIno, DT_DIR);
+        put("..", store_.Find(dh->ino, &d) ? d.parent : kRootIno, DT_DIR);
       }
       dh->stage++;
     }
     if (n < count && !dh->eof) {
       std::vector<DirEntryRow> rows;
-      db_.ListDir(dh->ino, dh->cursor, count - n, &rows);
+      store_.db().ListDir(dh->ino, dh->cursor, count - n, &rows);
       if (static_cast<int>(rows.size()) < count - n) dh->eof = true;
       for (auto& r : rows) {
         put(r.name, r.ino, DType(r.mode));
@@ -1153,20 +1007,20 @@ int Fs::Readdir(uint64_t id, dingofs_dirent_t* buf, int count) {
 }
 
 int Fs::ReaddirPlus(uint64_t id, dingofs_x_direntplus_t* buf, int count) {
-  std::shared_ptr<DirHandle> dh = GetDir(id);
+  std::shared_ptr<DirHandle> dh = open_.Dir(id);
   std::lock_guard<std::mutex> dg(dh->mu);
   int n = 0;
   ReadOp([&] {
     dh->stage = 2;
     if (dh->eof) return;
     std::vector<std::pair<std::string, Inode>> rows;
-    db_.ListDirPlus(dh->ino, dh->cursor, count, &rows);
+    store_.db().ListDirPlus(dh->ino, dh->cursor, count, &rows);
     if (static_cast<int>(rows.size()) < count) dh->eof = true;
     for (auto& r : rows) {
       dingofs_x_direntplus_t& e = buf[n++];
       memset(&e, 0, sizeof e);
       Inode a = r.second;
-      if (open_inodes_.count(a.ino)) a = Attr(a.ino);
+      if (open_.inodes.count(a.ino)) a = Attr(a.ino);
       e.dirent.d_ino = a.ino;
       e.dirent.d_type = DType(a.mode);
       memcpy(e.dirent.d_name, r.first.data(), r.first.size() < 255 ? r.first.size() : 255);
@@ -1179,8 +1033,7 @@ int Fs::ReaddirPlus(uint64_t id, dingofs_x_direntplus_t* buf, int count) {
 }
 
 void Fs::Closedir(uint64_t id) {
-  std::lock_guard<std::mutex> g(fd_mu_);
-  if (dirs_.erase(id) == 0) Fail(EBADF);
+  open_.RemoveDir(id);
 }
 
 }  // namespace dingofs

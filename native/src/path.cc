@@ -46,7 +46,7 @@ Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c, bool change, bo
     std::string name = std::move(todo.back());
     todo.pop_back();
     bool last = todo.empty();
-    const Inode& dir = Get(cur);
+    const Inode& dir = store_.Get(cur);
     if (!S_ISDIR(dir.mode)) Fail(ENOTDIR);
     if (!c.root() || (dir.mode & 0111) == 0) CheckAccess(dir, X_OK, c);
     // Creating through a symlink whose target ends in '/': Linux refuses
@@ -70,7 +70,7 @@ Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c, bool change, bo
     } else if (name == "..") {
       child = cur == kRootIno ? kRootIno : dir.parent;
     } else {
-      child = LookupName(cur, name);
+      child = store_.LookupName(cur, name);
     }
     if (last && (name == "." || name == "..")) {
       r.parent = cur;
@@ -87,7 +87,7 @@ Lookup Fs::Resolve(const char* path, bool follow_final, Cred& c, bool change, bo
       r.trailing_slash = trailing;
       return r;
     }
-    const Inode& cn = Get(child);
+    const Inode& cn = store_.Get(child);
     if (S_ISLNK(cn.mode) && (!last || (!change && (follow_final || trailing)))) {
       if (++hops > kMaxSymlinkHops) Fail(ELOOP);
       const std::string& t = cn.target;
