@@ -80,7 +80,9 @@ def text_arg(value: Any, what: str) -> bytes:
 
 def int_arg(value: Any, what: str, lo: int | None = None, hi: int | None = None) -> int:
     """An integer argument (``bool`` and floats rejected) within ``[lo, hi]``."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an integer, not bool")
+    if not isinstance(value, int):
         try:
             value = value.__index__()
         except (AttributeError, TypeError):

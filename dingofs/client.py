@@ -307,7 +307,9 @@ class Client:
         :param log_v: verbose logging level.
         :param init_logging: ``False`` mounts without creating a log file.
         :param umask: applied to created files and directories instead of the
-            process umask (``0`` gives the library's exact modes).
+            process umask (``0`` gives the library's exact modes). Without it the
+            process umask is read once, here: a later :func:`os.umask` does not
+            reach this client; set :attr:`umask` for that.
         :raises TypeError, ValueError: for bad arguments (before any C call).
         :raises DingofsError: when the library cannot mount; with the engine's
             ``x_last_error`` extension the message ends with its explanation (also in
@@ -365,7 +367,8 @@ class Client:
         self._mds_addrs = mds
         self._fs_name = fs
         self._mount_point = mp
-        self._umask = umask
+        # Read once: reading it costs more than some of the calls it serves.
+        self._umask = umask if umask is not None else read_umask()
         self._dev = _filesystem_id(mds, fs)
         self._gate = Gate("client")
         self._lock = threading.Lock()
@@ -493,8 +496,19 @@ class Client:
         """The mount point label given to :meth:`build`."""
         return self._mount_point
 
-    def _current_umask(self) -> int:
-        return self._umask if self._umask is not None else read_umask()
+    @property
+    def umask(self) -> int:
+        """The umask applied to files and directories this client creates.
+
+        The ``umask`` given to :meth:`build`, else the process umask at
+        :meth:`build`; a later :func:`os.umask` does not change it, assigning
+        this property does (``0 <= value <= 0o777``).
+        """
+        return self._umask
+
+    @umask.setter
+    def umask(self, value: int) -> None:
+        self._umask = int_arg(value, "umask", 0, 0o777)
 
     # -- attribute conversion --------------------------------------------------------------
     def _attr(self, st: Any, flags: int | None, *, path: bytes | None = None,
@@ -1114,7 +1128,7 @@ class Client:
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0o7777)
-        perm = mode & ~self._current_umask() & 0o7777
+        perm = mode & ~self._umask & 0o7777
         with self._use("dingofs_mkdir", path):
             self._s.mkdir(p, perm, path)
             return self._changed(p, path, False,
@@ -1133,7 +1147,7 @@ class Client:
         """
         p = fspath(path)
         mode = int_arg(mode, "mode", 0, 0o7777)
-        umask = self._current_umask()
+        umask = self._umask
         head = p.rstrip(b"/").rpartition(b"/")[0]
         with self._use("dingofs_mkdirs", path):
             if head:
@@ -1364,7 +1378,7 @@ class Client:
         flags = m.oflags
         if flags < 0:
             flags = m.oflags = _open_flags(m, lib)
-        cmode = 0o666 & ~self._current_umask() if flags & lib.O_CREAT else 0
+        cmode = 0o666 & ~self._umask if flags & lib.O_CREAT else 0
         gate = self._gate
         calls = gate.calls
         try:
@@ -1818,7 +1832,7 @@ class Client:
         mode = int_arg(mode, "mode", 0, 0xFFFF_FFFF)
         dev = int_arg(dev, "dev", 0)
         fmt = _stat.S_IFMT(mode) or _stat.S_IFREG
-        perm = mode & 0o7777 & ~self._current_umask()
+        perm = mode & 0o7777 & ~self._umask
         with self._use("dingofs_x_mknod", path):
             recorded = self._s.has("mknod")
             if recorded:

@@ -232,17 +232,6 @@ _IGNORED_ERRNOS = frozenset(
 )
 
 
-def _read_umask() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
-
-
 class DingoPath:
     """A path inside one DingoFS filesystem, with the :class:`pathlib.Path` API.
 
@@ -784,7 +773,7 @@ class DingoPath:
                 pass
             created = True
         if created and mode != 0o666:
-            self._client.chmod(self.path, mode & ~_read_umask() & 0o7777)
+            self._client.chmod(self.path, mode & ~self._client.umask & 0o7777)
 
     def unlink(self, missing_ok: bool = False) -> None:
         """Remove this file or link.

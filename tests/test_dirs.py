@@ -8,6 +8,7 @@ import pytest
 from helpers import fd_count
 
 import dingofs
+from dingofs.path import DingoPath
 
 
 def _tree(client, local_dir=None):
@@ -79,6 +80,49 @@ def test_build_umask_overrides_process(factory, local_dir, proc_umask, umask):
     assert stat.S_IMODE(n.mode) == stat.S_IMODE(os.stat(local_dir / "n").st_mode)
 
 
+def test_process_umask_is_read_once_at_build(factory, proc_umask, monkeypatch):
+    proc_umask(0o027)
+    client = factory()
+    assert client.umask == 0o027
+    # Creating calls never read the process umask again (it costs more than
+    # some of the calls it serves), and a later os.umask() does not reach the
+    # client: both as documented.
+    def no_read() -> int:
+        raise AssertionError("the process umask was read after build")
+    monkeypatch.setattr(dingofs._util, "read_umask", no_read)
+    monkeypatch.setattr(dingofs.client, "read_umask", no_read)
+    proc_umask(0o077)
+    client.mkdir("/d", 0o777)
+    client.open("/f", "wb").close()
+    client.mknod("/n", stat.S_IFIFO | 0o666)
+    client.makedirs("/a/b", 0o777)
+    DingoPath(client, "/t").touch(0o640)
+    assert stat.S_IMODE(client.stat("/d").mode) == 0o750
+    assert stat.S_IMODE(client.stat("/f").mode) == 0o640
+    assert stat.S_IMODE(client.stat("/n").mode) == 0o640
+    assert stat.S_IMODE(client.stat("/a/b").mode) == 0o750
+    assert stat.S_IMODE(client.stat("/t").mode) == 0o640
+
+
+def test_client_umask_can_be_changed(factory):
+    client = factory(umask=0o022)
+    assert client.umask == 0o022
+    client.umask = 0o077
+    assert client.umask == 0o077
+    client.mkdir("/d", 0o777)
+    client.open("/f", "wb").close()
+    assert stat.S_IMODE(client.stat("/d").mode) == 0o700
+    assert stat.S_IMODE(client.stat("/f").mode) == 0o600
+    client.umask = 0
+    client.open("/g", "wb").close()
+    assert stat.S_IMODE(client.stat("/g").mode) == 0o666
+    for bad, exc in ((-1, ValueError), (0o1000, ValueError), ("022", TypeError),
+                     (True, TypeError), (0.5, TypeError)):
+        with pytest.raises(exc, match="umask"):
+            client.umask = bad
+    assert client.umask == 0
+
+
 def test_file_creation_modes_like_builtins(factory, local_dir, proc_umask):
     proc_umask(0o027)
     client = factory()
@@ -92,7 +136,8 @@ def test_file_creation_modes_like_builtins(factory, local_dir, proc_umask):
 
 
 def test_makedirs(client, local_dir, proc_umask):
-    proc_umask(0o022)
+    proc_umask(0o022)  # for os
+    client.umask = 0o022  # the client read the process umask when it was built
     client.makedirs("/a/b/c")
     assert client.isdir("/a/b/c")
     with pytest.raises(FileExistsError):

@@ -330,8 +330,8 @@ def test_set_attr_rejects_bad_arguments(client):
         client.set_attr("/f", dingofs.SET_ATTR_MODE, None)
 
 
-def test_mknod(client, proc_umask):
-    proc_umask(0o022)
+def test_mknod(client):
+    client.umask = 0o022
     a = client.mknod("/fifo", stat.S_IFIFO | 0o666)
     assert isinstance(a, dingofs.Attr)
     assert a.type == FileType.FIFO

@@ -227,8 +227,8 @@ def test_atomic_write_keeps_mode_owner_and_xattrs(client):
         assert (st.st_uid, st.st_gid) == (1234, 5678)
 
 
-def test_atomic_write_new_file_gets_default_mode(client, proc_umask):
-    proc_umask(0o022)
+def test_atomic_write_new_file_gets_default_mode(client):
+    client.umask = 0o022
     with client.atomic_write("/new") as f:
         f.write(b"x")
     assert stat_mod.S_IMODE(client.stat("/new").st_mode) == 0o644

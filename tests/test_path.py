@@ -174,8 +174,8 @@ def test_mkdir_like_pathlib(pair):
         assert not (root / "n1").exists()
 
 
-def test_mkdir_mode(client, proc_umask):
-    proc_umask(0o022)
+def test_mkdir_mode(client):
+    client.umask = 0o022
     p = DingoPath(client, "/m")
     p.mkdir(mode=0o750)
     assert stat.S_IMODE(p.stat().st_mode) == 0o750
