@@ -210,6 +210,11 @@ void MetaDb::CloseInherited() noexcept {
   first_fn_ = nullptr;
 }
 
+void MetaDb::CloseNoCheckpoint() {
+  if (db_ != nullptr) sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  Close();
+}
+
 void MetaDb::Close() {
   if (db_ == nullptr) return;
   if (in_txn_ || in_read_) Rollback();
@@ -269,7 +274,8 @@ void MetaDb::IncrementalVacuum() {
   }
 }
 
-int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger* log) {
+int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger* log,
+                 const char* vfs) {
   StoreSection section;
   log_ = log;
   file_ = file;
@@ -309,7 +315,7 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
     }
     name += "?immutable=1";
   }
-  int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
+  int rc = sqlite3_open_v2(name.c_str(), &db_, flags, vfs);
   if (rc != SQLITE_OK) {
     int e = sqlite3_system_errno(db_);
     if (log_) log_->Log(kError, "cannot open metadata %s: %s", file.c_str(), sqlite3_errmsg(db_));

@@ -83,8 +83,13 @@ class MetaDb {
   MetaDb& operator=(const MetaDb&) = delete;
 
   // Opens the database file. Returns 0 or -errno.
-  int Open(const std::string& file, bool read_only, bool sync_full, Logger* log);
+  // vfs: a SQLite VFS name (nullptr: the default one).
+  int Open(const std::string& file, bool read_only, bool sync_full, Logger* log,
+           const char* vfs = nullptr);
   void Close();
+  // Closes without the checkpoint the last connection of a store makes at
+  // close (the journal stays as it is).
+  void CloseNoCheckpoint();
   // Forgets the connection without closing it (forked child).
   void Leak();
   // Forked child: closes the inherited connection without a checkpoint and

@@ -12,6 +12,7 @@
 
 #include "data.h"
 #include "fs.h"
+#include "powerloss.h"
 
 namespace dingofs {
 
@@ -329,7 +330,14 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     rc = OfdLock(lockfd_, kMountLockOff, F_RDLCK, true);
     if (rc != 0) return rc;
   }
-  rc = store_.db().Open(dbfile, read_only_, opts_.meta_sync_full, log_.get());
+  // The power-loss seam records what each write of the store replaced (see
+  // powerloss.h), so that umount can drop what no sync covered.
+  const char* vfs = fault_drop_unsynced_ ? PowerLossVfs() : nullptr;
+  if (fault_drop_unsynced_ && vfs == nullptr) {
+    *why = "the power-loss test seam cannot register its SQLite VFS";
+    return -EIO;
+  }
+  rc = store_.db().Open(dbfile, read_only_, opts_.meta_sync_full, log_.get(), vfs);
   if (rc != 0) {
     *why = "cannot open the metadata store";
     return rc;
@@ -385,7 +393,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   if (!read_only_) {
     // The checkpointer's connection is opened now, not at its first use:
     // the handle's descriptors must not change while it is in use.
-    rc = ckpt_db_.Open(dbfile, false, opts_.meta_sync_full, nullptr);
+    rc = ckpt_db_.Open(dbfile, false, opts_.meta_sync_full, nullptr, vfs);
     ckpt_db_.ShareSyncState(store_.db());
     if (rc != 0) {
       *why = "cannot open the metadata store (checkpoint connection)";
@@ -531,15 +539,8 @@ void Fs::DurableUmount() {
   std::vector<std::pair<uint64_t, int64_t>> list(unsynced_.begin(), unsynced_.end());
   unsynced_.clear();
   if (fault_drop_unsynced_) {
-    // Test seam: behave as if the power failed now. Metadata reaches the disk
-    // still marked dirty; file data past the last fdatasync is dropped.
-    try {
-      Txn([&] {
-        LeaveMounts();
-        durable_next_ = true;
-      }, true);
-    } catch (...) {
-    }
+    // Test seam: the power fails now. File data past the last fdatasync is
+    // dropped here; Umount then drops the store's writes no sync covered.
     for (auto& p : list) {
       std::string path = DataPath(data_dir_, p.first);
       struct stat st;
@@ -612,6 +613,18 @@ int Fs::Umount() {
   mounted_ = false;
   CloseAll();
   DurableUmount();
+  if (fault_drop_unsynced_) {
+    // Test seam, the power failure: nothing more reaches the disk (no last
+    // commit, no checkpoint), and what no sync covered is undone. The next
+    // mount finds the shutdown unclean and recovers.
+    std::string db = addr_.meta_dir() + "/meta.db";
+    store_.db().CloseNoCheckpoint();
+    int rc = PowerLossRollback(db);
+    if (rc != 0) log_->Log(kError, "fault seam: cannot drop the unsynced store writes: %s",
+                           strerror(-rc));
+    CloseLockFiles();
+    return 0;
+  }
   // Last one out: reclaim what crashed openers left and mark the shutdown clean.
   OfdLock(lockfd_, kMountLockOff, F_UNLCK, false);
   if (!read_only_ && OfdLock(probefd_, kMountLockOff, F_WRLCK, false) == 0) {
