@@ -29,6 +29,12 @@ inline int64_t MonoMs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000LL + ts.tv_nsec / 1000000;
 }
 
+inline int64_t MonoNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
 // Largest file size (16 TiB, the ext4 limit with 4 KiB blocks).
 constexpr int64_t kMaxFileSize = int64_t{1} << 44;
 constexpr int kMaxSymlinkHops = 40;

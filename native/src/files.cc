@@ -312,6 +312,11 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
         throw;
       }
     }
+    // Rolled back after all (its commit or its batch failed): give the open
+    // inode back, as a failed open leaves nothing open.
+    OnUndo([this, oi = of->oi] {
+      if (--oi->nopen == 0) Release(oi);
+    });
     return of;
   };
   std::shared_ptr<OpenFile> of;
@@ -565,7 +570,7 @@ void Fs::SetSyncFailed(uint64_t ino) {
 void Fs::Close(int fd) {
   std::shared_ptr<OpenFile> of = open_.TakeFile(fd);
   StoreSection section;
-  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<StoreLock> g(mu_);
   if (!mounted_.load() || generation_ != ProcessGeneration()) return;
   auto& oi = of->oi;
   int err = 0;
@@ -782,7 +787,7 @@ void Fs::Flusher() {
     }
     std::vector<std::shared_ptr<OpenInode>> dirty;
     {
-      std::lock_guard<std::mutex> g(mu_);
+      std::lock_guard<StoreLock> g(mu_);
       if (!mounted_.load()) return;
       for (auto& kv : open_.inodes) {
         std::lock_guard<std::mutex> og(kv.second->mu);

@@ -11,13 +11,16 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <sched.h>
 #include <unistd.h>
 #include <unordered_map>
 #include <unordered_set>
@@ -42,6 +45,28 @@ struct Lookup {
   uint64_t ino = 0;      // the final inode, 0 when it does not exist
   bool trailing_slash = false;
   bool too_long = false;  // change mode: the final name exceeds NAME_MAX (not looked up)
+};
+
+// The handle's store lock. Its holders keep it for microseconds to tens of
+// microseconds, about what waking a sleeping thread takes on a virtual
+// machine, so a waiter first spins (yielding the processor) for a while.
+class StoreLock {
+ public:
+  void lock() {
+    if (mu_.try_lock()) return;
+    int64_t until = MonoNs() + kSpinNs;
+    do {
+      sched_yield();
+      if (mu_.try_lock()) return;
+    } while (MonoNs() < until);
+    mu_.lock();
+  }
+  bool try_lock() { return mu_.try_lock(); }
+  void unlock() { mu_.unlock(); }
+
+ private:
+  static constexpr int64_t kSpinNs = 50000;
+  std::mutex mu_;
 };
 
 class Fs {
@@ -128,6 +153,20 @@ class Fs {
   void CheckNewName(const std::string& name);
   void CheckWritable();
   void Post(std::function<void()> f) { post_.push_back(std::move(f)); }
+  // Registered by a change when it has succeeded: undoes what it did outside
+  // the store (an open inode it acquired) if its transaction is then rolled
+  // back anyway (a failed commit, or another change of its batch that failed
+  // after writing). Runs after the rollback, under the store lock.
+  // (Outside a write transaction there is nothing to roll back: no-op.)
+  void OnUndo(std::function<void()> f) {
+    if (store_.db().in_txn()) undo_.push_back(std::move(f));
+  }
+  void RunUndo() noexcept;
+  // Runs fn inside a savepoint and rolls everything it did back (store,
+  // caches, the open inode ino, LastAttr, queued work), then rethrows its
+  // failure if it failed: the check that a later part of a change will be
+  // allowed, made before an earlier part that no rollback undoes.
+  void DryRun(uint64_t ino, const std::function<void()>& fn);
   void AfterCommit();  // runs the post-commit actions
 
   template <class F>
@@ -140,6 +179,37 @@ class Fs {
   template <class F>
   auto Txn(F f, bool frees = false) -> decltype(f());  // mu_ held, no liveness check
   bool durable_next_ = false;       // the next Txn commit must be durable
+
+  // ---- group commit (ops.cc) ----
+  // A change submitted by WriteOp: its body, run by the thread that leads the
+  // batch it lands in, and what came of it.
+  struct WriteReq {
+    void (*fn)(void*) = nullptr;
+    void* arg = nullptr;
+    void* last = nullptr;              // the submitting thread's LastAttr record
+    std::exception_ptr err;            // the body's failure, rethrown by the submitter
+    std::atomic<bool> done{false};     // set under wq_mu_
+  };
+  // Queues req and returns once it is committed or has failed. The first
+  // thread that finds no batch running leads: it commits every queued change
+  // in one transaction.
+  void Submit(WriteReq* req);
+  void RunBatch(const std::vector<WriteReq*>& batch);  // mu_ held
+  void RunAlone(WriteReq* w);                           // mu_ held, its own transaction
+  std::mutex wq_mu_;
+  std::condition_variable wq_cv_;
+  std::vector<WriteReq*> wq_;             // changes waiting for the next batch
+  std::atomic<bool> wq_leader_{false};    // a batch is being committed (set under wq_mu_)
+  std::atomic<size_t> wq_n_{0};           // wq_.size(), for the leader's short wait
+  const void* wq_last_ = nullptr;         // the thread that submitted last
+  int64_t wq_last_ns_ = 0;                // and when
+  int64_t wq_other_ns_ = INT64_MIN / 2;   // the last change of another thread
+  // A leader waits up to kGroupWaitNs for a second change when another thread
+  // submitted one within kGroupRecentNs; a submitter whose change is in a
+  // running batch looks for its end kGroupSpinNs before it sleeps.
+  static constexpr int64_t kGroupWaitNs = 50000;
+  static constexpr int64_t kGroupRecentNs = 1000000;
+  static constexpr int64_t kGroupSpinNs = 200000;
 
   // ---- path resolution (path.cc) ----
   // change: resolution for an operation that creates or removes the final
@@ -208,7 +278,7 @@ class Fs {
   static uint64_t NextSerial();
   std::atomic<bool> mounted_{false};
 
-  std::mutex mu_;  // the store, open_.inodes, post_
+  StoreLock mu_;  // the store, open_.inodes, post_
   Store store_;
   std::map<uint64_t, int64_t> unsynced_;  // ino -> data size at its last sync
   // Inodes whose data sync failed: their later fsync calls fail with EIO
@@ -223,6 +293,7 @@ class Fs {
   bool SyncFailed(uint64_t ino);
   void SetSyncFailed(uint64_t ino);
   std::vector<std::function<void()>> post_;
+  std::vector<std::function<void()>> undo_;
   int reserve_fd_ = -1;
   int64_t reserve_size_ = 0;   // bytes the reserve holds when full
   bool reserve_short_ = false; // the last refill could not take it all back
@@ -305,7 +376,7 @@ template <class F>
 auto Fs::ReadOp(F f) -> decltype(f()) {
   if (t_txn_owner == this) return f();  // inside this handle's transaction
   StoreSection section;
-  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<StoreLock> g(mu_);
   CheckLive();
   store_.db().SetDeadline(MonoMs() + opts_.meta_timeout_ms);
   struct EndRead {
@@ -331,14 +402,41 @@ auto Fs::ReadOp(F f) -> decltype(f()) {
 
 // Metadata transaction (BEGIN IMMEDIATE ... COMMIT). A busy store is retried
 // up to vfs_meta_rpc_retry_times times within vfs_meta_rpc_timeout_ms.
+//
+// Changes that free space run alone (their full-disk rules retry them with
+// the space reserve). The others are group-committed: concurrent writers of
+// one handle share a transaction, so that a second thread adds throughput
+// instead of waiting for a commit of its own. Visibility and durability are
+// those of a lone transaction: the call returns once its batch is committed.
 template <class F>
 auto Fs::WriteOp(F f, bool frees) -> decltype(f()) {
   if (t_txn_owner == this) return f();  // a part of a larger transaction
   StoreSection section;
-  std::lock_guard<std::mutex> g(mu_);
-  CheckLive();
-  CheckWritable();
-  return Txn(f, frees);
+  if (frees) {
+    std::lock_guard<StoreLock> g(mu_);
+    CheckLive();
+    CheckWritable();
+    return Txn(f, frees);
+  }
+  using R = decltype(f());
+  WriteReq req;
+  if constexpr (std::is_void_v<R>) {
+    req.fn = [](void* p) { (*static_cast<F*>(p))(); };
+    req.arg = &f;
+    Submit(&req);
+  } else {
+    struct Call {
+      F* f;
+      std::optional<R> r;
+    } call{&f, std::nullopt};
+    req.fn = [](void* p) {
+      auto* c = static_cast<Call*>(p);
+      c->r.emplace((*c->f)());
+    };
+    req.arg = &call;
+    Submit(&req);
+    return std::move(*call.r);
+  }
 }
 
 template <class F>
@@ -365,6 +463,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
     int64_t slice = (end - now) / (attempts - a + 1);
     store_.db().SetDeadline(now + (slice > 0 ? slice : 0));
     post_.clear();
+    undo_.clear();
     lean_orphans_.clear();
     TxnOwner owner(this);
     try {
@@ -374,6 +473,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
         bool durable = durable_next_;
         durable_next_ = false;
         store_.CommitWrite(durable);
+        undo_.clear();
         AfterCommit();
         return;
       } else {
@@ -381,12 +481,14 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
         bool durable = durable_next_;
         durable_next_ = false;
         store_.CommitWrite(durable);
+        undo_.clear();
         AfterCommit();
         return r;
       }
     } catch (const FsError& e) {
       durable_next_ = false;
       store_.AbortWrite();
+      RunUndo();
       post_.clear();
       lean_orphans_.clear();
       if (e.err == ENOSPC && frees && !released && ReleaseReserve()) {
@@ -416,6 +518,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
     } catch (...) {
       durable_next_ = false;
       store_.AbortWrite();
+      RunUndo();
       post_.clear();
       lean_orphans_.clear();
       throw;

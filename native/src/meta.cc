@@ -210,6 +210,20 @@ void MetaDb::CloseInherited() noexcept {
   first_fn_ = nullptr;
 }
 
+void MetaDb::Savepoint() {
+  Q q(this, "SAVEPOINT dry_run");
+  q.Run();
+}
+
+void MetaDb::RollbackToSavepoint() {
+  {
+    Q q(this, "ROLLBACK TO dry_run");
+    q.Run();
+  }
+  Q q(this, "RELEASE dry_run");
+  q.Run();
+}
+
 void MetaDb::CloseNoCheckpoint() {
   if (db_ != nullptr) sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   Close();
@@ -381,6 +395,7 @@ int MetaDb::FileErrno() {
 
 void MetaDb::Check(int rc) {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+  errors_++;
   if (rc == SQLITE_IOERR_FSYNC) *sync_failed_ = true;
   int e = MapSqlite(rc);
   if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) {

@@ -122,6 +122,15 @@ class MetaDb {
   void Commit(bool durable);       // durable: the commit reaches stable storage
   void Rollback() noexcept;
   bool in_txn() const { return in_txn_; }
+  // Failures the store has reported so far, and rows changed so far: a change
+  // that failed without moving either failed in its own checks, before it
+  // wrote anything.
+  uint64_t errors() const { return errors_; }
+  // A savepoint inside the write transaction, and the way back to it (which
+  // also releases it).
+  void Savepoint();
+  void RollbackToSavepoint();
+  int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   int64_t DataVersion();
 
   bool GetInode(uint64_t ino, Inode* out);
@@ -207,6 +216,7 @@ class MetaDb {
   int64_t deadline_ms_ = 0;
   int wal_frames_ = 0;
   bool in_txn_ = false;
+  uint64_t errors_ = 0;
   // A sync of the store failed: what it covered may never reach the disk, so
   // no later commit is reported as durable (Commit(true) fails with EIO)
   // until the store is opened again.

@@ -373,7 +373,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     }
     // Held to notice the data directory being removed while mounted.
     datadir_fd_ = open(data_dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    std::lock_guard<std::mutex> g(mu_);
+    std::lock_guard<StoreLock> g(mu_);
     if (alone && !read_only_) Recover();
     if (!read_only_) {
       // "mounts" counts writable mounts that have not unmounted: one left
@@ -604,7 +604,7 @@ int Fs::Umount() {
   // After the joins: a background thread may be waiting for the store gate.
   StoreSection section;
   if (ckpt_db_.is_open()) ckpt_db_.Close();
-  std::lock_guard<std::mutex> g(mu_);
+  std::lock_guard<StoreLock> g(mu_);
   if (!mounted_.load()) {
     if (store_.db().is_open()) store_.db().Close();
     CloseLockFiles();

@@ -1,5 +1,6 @@
 // Namespace operations, attributes, xattrs, ioctl and directory reading.
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/statvfs.h>
@@ -8,6 +9,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <new>
 
 #include "data.h"
 #include "fs.h"
@@ -94,14 +96,244 @@ struct LastAttrRec {
   Inode n;
 };
 thread_local LastAttrRec t_last;
+// While a batch leader runs another thread's change: that thread's record.
+thread_local LastAttrRec* t_last_for = nullptr;
 std::atomic<uint64_t> g_serial{1};
+
+// Runs a change of another thread with that thread's LastAttr record.
+struct OnBehalf {
+  explicit OnBehalf(void* last) : prev(t_last_for) {
+    t_last_for = last != &t_last ? static_cast<LastAttrRec*>(last) : nullptr;
+  }
+  ~OnBehalf() { t_last_for = prev; }
+  LastAttrRec* prev;
+};
+
+// A batch that cannot be committed as it is: not an FsError, so that Txn
+// rolls it back without running its changes again.
+struct BatchFailed {
+  int err;
+};
 }  // namespace
 
 uint64_t Fs::NextSerial() { return g_serial.fetch_add(1); }
 
 void Fs::Remember(uint64_t ino) {
-  t_last.serial = serial_;
-  t_last.n = Attr(ino);
+  LastAttrRec& rec = t_last_for != nullptr ? *t_last_for : t_last;
+  rec.serial = serial_;
+  rec.n = Attr(ino);
+}
+
+void Fs::DryRun(uint64_t ino, const std::function<void()>& fn) {
+  LastAttrRec& rec = t_last_for != nullptr ? *t_last_for : t_last;
+  LastAttrRec saved = rec;
+  size_t posts = post_.size();
+  size_t undos = undo_.size();
+  store_.db().Savepoint();
+  std::exception_ptr failed;
+  try {
+    fn();
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  // Back to the savepoint: the store, the caches, the open inode's copy of
+  // the row, the thread's last attributes and the queued work.
+  store_.db().RollbackToSavepoint();
+  store_.ClearCache();
+  rec = saved;
+  post_.resize(posts);
+  undo_.resize(undos);
+  auto it = open_.inodes.find(ino);
+  Inode n;
+  if (it != open_.inodes.end() && store_.Find(ino, &n)) {
+    std::lock_guard<std::mutex> g(it->second->mu);
+    it->second->mode = n.mode;
+    it->second->flags = n.flags;
+    it->second->uid = n.uid;
+  }
+  if (failed) std::rethrow_exception(failed);
+}
+
+void Fs::RunUndo() noexcept {
+  auto undo = std::move(undo_);
+  undo_.clear();
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    try {
+      (*it)();
+    } catch (const FsError& e) {
+      log_->Log(kWarning, "undoing a rolled-back change failed: %s", strerror(e.err));
+    } catch (...) {
+      log_->Log(kWarning, "undoing a rolled-back change failed");
+    }
+  }
+}
+
+// ---------------------------------------------------------------- group commit
+
+namespace {
+// The errno of the exception being handled. Each submitter of a batch gets
+// an exception of its own: they are rethrown and caught in several threads.
+int CurrentErrno() {
+  try {
+    throw;
+  } catch (const FsError& e) {
+    return e.err;
+  } catch (const std::bad_alloc&) {
+    return ENOMEM;
+  } catch (...) {
+    return EIO;
+  }
+}
+}  // namespace
+
+void Fs::Submit(WriteReq* req) {
+  req->last = &t_last;
+  bool lead = false;
+  bool others = false;  // another thread submitted a change a moment ago
+  {
+    std::unique_lock<std::mutex> q(wq_mu_);
+    wq_.push_back(req);
+    wq_n_.store(wq_.size(), std::memory_order_release);
+    int64_t now = MonoNs();
+    if (wq_last_ != req->last) {
+      wq_other_ns_ = wq_last_ns_;
+      wq_last_ = req->last;
+    }
+    wq_last_ns_ = now;
+    others = now - wq_other_ns_ < kGroupRecentNs;
+    for (;;) {
+      if (req->done.load(std::memory_order_relaxed)) break;
+      if (!wq_leader_.load(std::memory_order_relaxed)) {
+        wq_leader_.store(true, std::memory_order_relaxed);  // this thread commits what is queued
+        lead = true;
+        break;
+      }
+      // A batch takes tens of microseconds, about what waking a sleeping
+      // thread can take on a virtual machine: look for its end a while first.
+      q.unlock();
+      int64_t until = MonoNs() + kGroupSpinNs;
+      while (!req->done.load(std::memory_order_acquire) &&
+             wq_leader_.load(std::memory_order_acquire) && MonoNs() < until)
+        sched_yield();
+      q.lock();
+      if (req->done.load(std::memory_order_relaxed) ||
+          !wq_leader_.load(std::memory_order_relaxed))
+        continue;
+      wq_cv_.wait(q);
+    }
+  }
+  if (lead) {
+    if (others) {
+      // Another writer is between two changes: give its next one a moment to
+      // join this transaction (much less than the commit it saves).
+      int64_t until = MonoNs() + kGroupWaitNs;
+      while (wq_n_.load(std::memory_order_acquire) < 2 && MonoNs() < until) sched_yield();
+    }
+    std::vector<WriteReq*> batch;
+    {
+      std::lock_guard<StoreLock> g(mu_);
+      {
+        // Taken once the store is ours: changes queued while this thread
+        // waited for it join too.
+        std::lock_guard<std::mutex> q(wq_mu_);
+        batch.swap(wq_);
+        wq_n_.store(0, std::memory_order_release);
+      }
+      try {
+        CheckLive();
+        CheckWritable();
+        if (batch.size() == 1) {
+          RunAlone(batch[0]);
+        } else {
+          RunBatch(batch);
+        }
+      } catch (...) {  // not mounted, not writable
+        int err = CurrentErrno();
+        for (WriteReq* w : batch) w->err = std::make_exception_ptr(FsError{err});
+      }
+    }
+    {
+      // Once done is set its submitter may return: nothing of the batch is
+      // touched after this.
+      std::lock_guard<std::mutex> q(wq_mu_);
+      wq_leader_.store(false, std::memory_order_release);
+      for (WriteReq* w : batch) w->done.store(true, std::memory_order_release);
+    }
+    wq_cv_.notify_all();
+  }
+  if (req->err) std::rethrow_exception(req->err);
+}
+
+void Fs::RunAlone(WriteReq* w) {
+  OnBehalf as(w->last);
+  w->err = nullptr;
+  try {
+    Txn([w] { w->fn(w->arg); });
+  } catch (...) {
+    w->err = std::current_exception();
+  }
+}
+
+void Fs::RunBatch(const std::vector<WriteReq*>& batch) {
+  std::vector<WriteReq*> alone;  // run again, each in a transaction of its own
+  bool attempted = false;
+  try {
+    Txn([&] {
+      // Txn runs its body again only after a failure it retries (a busy
+      // store): this batch then goes change by change instead.
+      if (attempted) throw BatchFailed{ETIMEDOUT};
+      attempted = true;
+      for (WriteReq* w : batch) {
+        size_t posts = post_.size();
+        size_t undos = undo_.size();
+        size_t leans = lean_orphans_.size();
+        uint64_t errors = store_.db().errors();
+        int64_t changes = store_.db().total_changes();
+        try {
+          OnBehalf as(w->last);
+          w->fn(w->arg);
+          continue;
+        } catch (const FsError& e) {
+          w->err = std::current_exception();
+          // It wrote before it failed, or the store failed: only a rollback
+          // of the whole transaction undoes that.
+          if (store_.db().errors() != errors || store_.db().total_changes() != changes)
+            throw BatchFailed{e.err};
+          // A change that asks for its transaction to be retried (it waits
+          // for another process that waits for this transaction) runs again
+          // alone once the batch is committed.
+          if (e.err == kRetry || e.err == ETIMEDOUT) {
+            w->err = nullptr;
+            alone.push_back(w);
+          }
+        } catch (...) {
+          w->err = std::current_exception();
+          throw BatchFailed{EIO};
+        }
+        // A change that failed in its checks wrote nothing to the store; what
+        // it may have read into the caches or queued for after the commit
+        // goes.
+        store_.ClearCache();
+        post_.resize(posts);
+        undo_.resize(undos);
+        lean_orphans_.resize(leans);
+      }
+    });
+  } catch (const BatchFailed&) {
+    // Rolled back (Txn undid what the finished changes did outside the
+    // store): the changes that had not failed run again, each alone.
+    alone.clear();
+    for (WriteReq* w : batch)
+      if (!w->err) alone.push_back(w);
+  } catch (...) {
+    // BEGIN or COMMIT failed: nothing of the batch was committed, as for a
+    // lone change whose commit fails.
+    int err = CurrentErrno();
+    for (WriteReq* w : batch)
+      if (!w->err) w->err = std::make_exception_ptr(FsError{err});
+    alone.clear();
+  }
+  for (WriteReq* w : alone) RunAlone(w);
 }
 
 bool Fs::LastAttr(struct stat* st, uint32_t* iflags) {
@@ -121,19 +353,28 @@ void Fs::SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_
     t[1] = (mask & DINGOFS_X_SET_MTIME) ? ts[1] : timespec{0, UTIME_OMIT};
   }
   WriteOp([&] {
-    if (mask & DINGOFS_X_SET_SIZE) Truncate(path, -1, size);
-    if (mask & (DINGOFS_X_SET_UID | DINGOFS_X_SET_GID))
-      Chown(path, -1, follow, (mask & DINGOFS_X_SET_UID) ? uid : static_cast<uid_t>(-1),
-            (mask & DINGOFS_X_SET_GID) ? gid : static_cast<gid_t>(-1));
-    if (mask & DINGOFS_X_SET_MODE) {
-      if (!follow) {
-        // No chmod of a symlink itself (Linux: EOPNOTSUPP for lchmod).
-        Cred c = Cred::Current();
-        if (S_ISLNK(store_.Get(ResolveIno(path, false, c)).mode)) Fail(EOPNOTSUPP);
+    auto rest = [&] {
+      if (mask & (DINGOFS_X_SET_UID | DINGOFS_X_SET_GID))
+        Chown(path, -1, follow, (mask & DINGOFS_X_SET_UID) ? uid : static_cast<uid_t>(-1),
+              (mask & DINGOFS_X_SET_GID) ? gid : static_cast<gid_t>(-1));
+      if (mask & DINGOFS_X_SET_MODE) {
+        if (!follow) {
+          // No chmod of a symlink itself (Linux: EOPNOTSUPP for lchmod).
+          Cred c = Cred::Current();
+          if (S_ISLNK(store_.Get(ResolveIno(path, false, c)).mode)) Fail(EOPNOTSUPP);
+        }
+        Chmod(path, -1, mode);
       }
-      Chmod(path, -1, mode);
+      if (times) Utimens(path, t, follow);
+    };
+    if ((mask & DINGOFS_X_SET_SIZE) && (mask & ~DINGOFS_X_SET_SIZE)) {
+      // Truncating changes the data file, which no rollback puts back: the
+      // other changes must be known to be allowed before it.
+      Cred c = Cred::Current();
+      DryRun(ResolveIno(path, true, c), rest);
     }
-    if (times) Utimens(path, t, follow);
+    if (mask & DINGOFS_X_SET_SIZE) Truncate(path, -1, size);
+    rest();
     // Each change above recorded the attributes it left (a later lookup of
     // the path might no longer be allowed); with no change, look them up.
     if (mask == 0) {

@@ -59,6 +59,149 @@ TEST(mt_many_threads_create_in_one_directory) {
   fs_close(h);
 }
 
+/* Group commit: threads whose changes share transactions, some of them
+ * failing in their checks (a name another thread made first), each must get
+ * its own answer, and nothing of a failed change may stay. */
+#define RACE_NAMES 200
+
+static void* race_exclusive(void* p) {
+  struct targ* a = p;
+  char path[64];
+  for (int i = 0; i < RACE_NAMES; i++) {
+    /* every thread tries every name: exactly one wins each */
+    snprintf(path, sizeof path, "/race/n%03d", (i + a->id * 37) % RACE_NAMES);
+    int fd = dingofs_open(a->h, path, O_WRONLY | O_CREAT | O_EXCL, 0600 | a->id);
+    if (fd == -EEXIST) {
+      a->errors++;
+      continue;
+    }
+    if (fd < 0 || dingofs_write(a->h, fd, &a->id, sizeof a->id) != (ssize_t)sizeof a->id ||
+        dingofs_close(a->h, fd) != 0) {
+      a->ok = -1000000;  /* any other failure fails the test */
+      continue;
+    }
+    a->ok++;
+    /* a change whose answer depends on this thread: its own mode comes back */
+    char dir[64];
+    snprintf(dir, sizeof dir, "/race/d%d_%03d", a->id, i);
+    if (dingofs_mkdir(a->h, dir, 0700 | a->id) != 0) a->ok = -1000000;
+    struct stat st;
+    if (dingofs_x_last_attr(a->h, &st, NULL) != 0 ||
+        (st.st_mode & 07777) != (unsigned)(0700 | a->id) || !S_ISDIR(st.st_mode))
+      a->ok = -1000000;
+  }
+  return NULL;
+}
+
+TEST(mt_grouped_changes_each_get_their_own_answer) {
+  uintptr_t h = fs_default();
+  REQUIRE_EQ_INT(dingofs_mkdir(h, "/race", 0755), 0);
+  struct targ a[4];
+  memset(a, 0, sizeof a);
+  for (int i = 0; i < 4; i++) a[i].h = h, a[i].id = i;
+  run_threads(race_exclusive, a, 4);
+  int won = 0, lost = 0;
+  for (int i = 0; i < 4; i++) {
+    CHECK(a[i].ok >= 0);
+    won += a[i].ok;
+    lost += a[i].errors;
+  }
+  CHECK_EQ_INT(won, RACE_NAMES);
+  CHECK_EQ_INT(lost, 3 * RACE_NAMES);
+  /* each name holds the bytes and the mode of the thread that made it */
+  char path[64];
+  int bad = 0;
+  for (int i = 0; i < RACE_NAMES; i++) {
+    snprintf(path, sizeof path, "/race/n%03d", i);
+    int id = -1;
+    struct stat st;
+    if (get_file(h, path, (char*)&id, sizeof id) != (ssize_t)sizeof id || id < 0 || id > 3 ||
+        dingofs_stat(h, path, &st) != 0 || (st.st_mode & 07777) != (unsigned)(0600 | id))
+      bad++;
+  }
+  CHECK_EQ_INT(bad, 0);
+  dingofs_statfs_t sf;
+  CHECK_EQ_INT(dingofs_statfs(h, &sf), 0);
+  CHECK_EQ_INT(sf.used_inodes, 2 + 2 * RACE_NAMES);  /* root, /race, files, their directories */
+  fs_close(h);
+  char addr[1024];
+  fs_addr(addr, sizeof addr, FSNAME, NULL);
+  CHECK_EQ_INT(dingofs_x_fsck(addr, 0, NULL), 0);
+}
+
+/* x_setattr is all or nothing even when its truncate (which changes the data
+ * file) comes before a refused chown, while another thread's changes are
+ * group-committed beside it and each made once. Runs as an unprivileged user. */
+#define UNDO_ROUNDS 150
+
+static void* undo_failer(void* p) {
+  struct targ* a = p;
+  char data[100];
+  memset(data, 'x', sizeof data);
+  for (int i = 0; i < UNDO_ROUNDS; i++) {
+    int rc = dingofs_x_setattr(a->h, "/gw/a", 0, DINGOFS_X_SET_SIZE | DINGOFS_X_SET_UID, 0, 0,
+                               (gid_t)-1, 0, NULL, NULL, NULL);
+    if (rc == -EPERM) a->errors++;
+    else a->ok = -1000000;
+  }
+  return NULL;
+}
+
+static void* undo_bystander(void* p) {
+  struct targ* a = p;
+  char path[64];
+  for (int i = 0; i < UNDO_ROUNDS; i++) {
+    snprintf(path, sizeof path, "/gw/b%03d", i);
+    int fd = dingofs_open(a->h, path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+    if (fd < 0 || dingofs_close(a->h, fd) != 0) {
+      a->errors++;
+      continue;
+    }
+    snprintf(path, sizeof path, "/gw/d%03d", i);
+    struct stat st;
+    if (dingofs_mkdir(a->h, path, 0750) == 0 && dingofs_x_last_attr(a->h, &st, NULL) == 0 &&
+        (st.st_mode & 07777) == 0750)
+      a->ok++;
+    else
+      a->errors++;
+  }
+  return NULL;
+}
+
+static void undo_as_user(uintptr_t h, void* arg) {
+  (void)arg;
+  char data[100];
+  memset(data, 'x', sizeof data);
+  REQUIRE_EQ_INT(put_file(h, "/gw/a", data, sizeof data), 0);
+  struct targ a[2];
+  memset(a, 0, sizeof a);
+  a[0].h = a[1].h = h;
+  pthread_t t[2];
+  REQUIRE(pthread_create(&t[0], NULL, undo_failer, &a[0]) == 0);
+  REQUIRE(pthread_create(&t[1], NULL, undo_bystander, &a[1]) == 0);
+  pthread_join(t[0], NULL);
+  pthread_join(t[1], NULL);
+  CHECK_EQ_INT(a[0].ok, 0);
+  CHECK_EQ_INT(a[0].errors, UNDO_ROUNDS);
+  CHECK_EQ_INT(a[1].errors, 0);
+  CHECK_EQ_INT(a[1].ok, UNDO_ROUNDS);
+  /* all or nothing: the refused change truncated nothing */
+  CHECK(file_equals(h, "/gw/a", data, sizeof data));
+  static char names[2 * UNDO_ROUNDS + 8][256];
+  CHECK_EQ_INT(list_names(h, "/gw", names, 2 * UNDO_ROUNDS + 8), 2 * UNDO_ROUNDS + 1);
+}
+
+TEST(mt_setattr_refused_after_its_truncate_changes_nothing) {
+  if (geteuid() != 0) SKIP("not root: cannot switch to another user");
+  uintptr_t h = fs_default();
+  REQUIRE_EQ_INT(dingofs_mkdir(h, "/gw", 0777), 0);
+  fs_close(h);
+  CHECK_EQ_INT(run_as_user(65534, 65534, NULL, 0, undo_as_user, NULL), 0);
+  char addr[1024];
+  fs_addr(addr, sizeof addr, FSNAME, NULL);
+  CHECK_EQ_INT(dingofs_x_fsck(addr, 0, NULL), 0);
+}
+
 static void* io_own_file(void* p) {
   struct targ* a = p;
   char path[32];
