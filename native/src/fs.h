@@ -204,12 +204,14 @@ class Fs {
   const void* wq_last_ = nullptr;         // the thread that submitted last
   int64_t wq_last_ns_ = 0;                // and when
   int64_t wq_other_ns_ = INT64_MIN / 2;   // the last change of another thread
+  unsigned wq_waits_missed_ = 0;          // leaders' waits in a row that no change joined
   // A leader waits up to kGroupWaitNs for a second change when another thread
   // submitted one within kGroupRecentNs; a submitter whose change is in a
   // running batch looks for its end kGroupSpinNs before it sleeps.
   static constexpr int64_t kGroupWaitNs = 50000;
   static constexpr int64_t kGroupRecentNs = 1000000;
   static constexpr int64_t kGroupSpinNs = 200000;
+  static constexpr unsigned kGroupMaxMissed = 4;
 
   // ---- path resolution (path.cc) ----
   // change: resolution for an operation that creates or removes the final

@@ -223,11 +223,20 @@ void Fs::Submit(WriteReq* req) {
     }
   }
   if (lead) {
-    if (others) {
+    // Only the leader touches wq_waits_missed_ (it is the leader's until it
+    // sets wq_leader_ back under wq_mu_).
+    if (others && (wq_waits_missed_ < kGroupMaxMissed || ++wq_waits_missed_ % 16 == 0)) {
       // Another writer is between two changes: give its next one a moment to
-      // join this transaction (much less than the commit it saves).
+      // join this transaction (much less than the commit it saves). Writers
+      // that stopped coming stop the waiting after a few waits in vain (one
+      // in 16 still looks).
       int64_t until = MonoNs() + kGroupWaitNs;
       while (wq_n_.load(std::memory_order_acquire) < 2 && MonoNs() < until) sched_yield();
+      if (wq_n_.load(std::memory_order_acquire) >= 2) {
+        wq_waits_missed_ = 0;
+      } else if (wq_waits_missed_ < kGroupMaxMissed) {
+        wq_waits_missed_++;
+      }
     }
     std::vector<WriteReq*> batch;
     {
