@@ -37,13 +37,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # --------------------------------------------------------------------------
 # markers and selection
 # --------------------------------------------------------------------------
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: long-running test, selected with -m slow")
-    config.addinivalue_line(
-        "markers", "cluster: needs a DingoFS cluster named by DINGOFS_TEST_MDS")
-    config.addinivalue_line(
-        "markers", "system: needs a system libdingofs (DINGOFS_USE_SYSTEM build)")
-    config.addinivalue_line("markers", "root: needs to run as root")
+# The markers themselves are declared in one place: pyproject.toml
+# ([tool.pytest.ini_options] markers; --strict-markers rejects any other).
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:

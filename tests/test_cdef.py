@@ -4,6 +4,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -244,3 +246,21 @@ def test_absent_extension_raises_through_call_layer(stub_bridge):
         session.x_mknod(b"/x", 0o100644, 0, "/x")
     assert ei.value.errno == errno.EOPNOTSUPP
     assert ei.value.operation == "dingofs_x_mknod"
+
+
+def test_one_version_number_in_the_tree():
+    """The package's version is the only one written down: the engine's and the
+    examples' build files read it from dingofs/_version.py."""
+    root = Path(__file__).resolve().parent.parent
+    native_mk = root / "native" / "Makefile"
+    examples_mk = root / "examples" / "c" / "Makefile"
+    if not native_mk.exists() or shutil.which("make") is None:
+        pytest.skip("needs the source tree and make")
+    import dingofs
+    for mk in (native_mk, examples_mk):
+        text = mk.read_text()
+        assert dingofs.__version__ not in text, mk
+        assert "dingofs/_version.py" in text, mk
+    out = subprocess.run(["make", "-s", "-C", str(root / "native"), "-p", "-n", "-q",
+                          "VERSION_CHECK"], capture_output=True, text=True).stdout
+    assert f"VERSION := {dingofs.__version__}" in out
