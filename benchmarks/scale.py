@@ -54,26 +54,12 @@ from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from run import env_int, log  # noqa: E402  (the suite's own helpers)
+
 BEGIN_MARK = "<!-- scale-table:begin -->"
 END_MARK = "<!-- scale-table:end -->"
 PER_DIR = 1000
-
-
-def env_int(name: str, default: int, lo: int, hi: int) -> int:
-    raw = os.environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        sys.exit(f"bench-scale: {name}={raw!r} is not an integer")
-    if not lo <= value <= hi:
-        sys.exit(f"bench-scale: {name}={value} must be in [{lo}, {hi}]")
-    return value
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ----------------------------------------------------------------------------- the workers
