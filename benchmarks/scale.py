@@ -63,6 +63,16 @@ PER_DIR = 1000
 
 
 # ----------------------------------------------------------------------------- the workers
+def import_dingofs() -> Any:
+    """The installed package; the source tree's only when none is installed."""
+    try:
+        import dingofs
+    except ImportError:
+        sys.path.insert(0, ROOT)
+        import dingofs
+    return dingofs
+
+
 def file_path(i: int) -> str:
     return f"/t/d{i // PER_DIR}/f{i}"
 
@@ -74,19 +84,14 @@ class Worker:
         self.side = side
         self.base = root
         self.client: Any = None
+        dingofs = import_dingofs()  # on both sides, so that the resident sets compare
         if side == "sdk":
-            sys.path.insert(0, ROOT)
-            import dingofs
             self.client = dingofs.Client.build(f"local://scale?base={root}", "scale", "/scale",
                                                init_logging=False)
             c = self.client
             self.open, self.mkdir, self.stat, self.listdir = c.open, c.mkdir, c.stat, c.listdir
             self.prefix = ""
         else:
-            # The package is loaded on this side too (and not used), so that the
-            # difference of the two resident sets is what the engine holds.
-            sys.path.insert(0, ROOT)
-            import dingofs  # noqa: F401
             self.open, self.mkdir = io.FileIO, os.mkdir
             self.stat, self.listdir = os.stat, os.listdir
             self.prefix = root

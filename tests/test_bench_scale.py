@@ -22,8 +22,9 @@ def test_scale_reports_every_row(tmp_path: Path) -> None:
     env = dict(os.environ, BENCH_DIR=str(tmp_path / "scratch"), BENCH_SCALE_FILES="2000",
                BENCH_SCALE_WINDOW="500", BENCH_SCALE_STATS="100", BENCH_SCALE_LISTDIR="300",
                BENCH_SCALE_JSON=str(out), BENCH_SCALE_DOCS="")
-    subprocess.run([sys.executable, str(SCRIPT)], check=True, env=env, capture_output=True,
-                   text=True, timeout=300)
+    done = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
     got = json.loads(out.read_text())
     ops = [r["op"] for r in got["rows"]]
     assert ops == ["listdir of 300 entries", "create, tree of 2,000 files",
