@@ -1207,22 +1207,25 @@ BEGIN_MARK = "<!-- bench-table:begin -->"
 END_MARK = "<!-- bench-table:end -->"
 
 
-def update_docs(doc: str, table_md: str) -> None:
-    """Replace the generated block of ``doc`` (between the markers) with ``table_md``."""
+def replace_block(doc: str, block: str, begin: str = BEGIN_MARK, end: str = END_MARK) -> None:
+    """Replace the generated block of ``doc`` (between the markers) with ``block``."""
     try:
         with open(doc) as f:
             text = f.read()
     except OSError:
         return
-    a, b = text.find(BEGIN_MARK), text.find(END_MARK)
+    a, b = text.find(begin), text.find(end)
     if a < 0 or b < a:
         return
-    with open(table_md) as f:
-        table = f.read()
-    new = text[: a + len(BEGIN_MARK)] + "\n" + table.rstrip("\n") + "\n" + text[b:]
     with open(doc, "w") as f:
-        f.write(new)
+        f.write(text[: a + len(begin)] + "\n" + block.rstrip("\n") + "\n" + text[b:])
     print(f"table updated in {doc}")
+
+
+def update_docs(doc: str, table_md: str) -> None:
+    """Replace the generated block of ``doc`` with the Markdown file ``table_md``."""
+    with open(table_md) as f:
+        replace_block(doc, f.read())
 
 
 # ----------------------------------------------------------------------------- main

@@ -55,7 +55,7 @@ from typing import Any
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from run import env_int, log  # noqa: E402  (the suite's own helpers)
+from run import env_int, log, replace_block  # noqa: E402  (the suite's own helpers)
 
 BEGIN_MARK = "<!-- scale-table:begin -->"
 END_MARK = "<!-- scale-table:end -->"
@@ -303,20 +303,6 @@ def table(out: dict[str, Any], markdown: bool) -> list[str]:
     return lines + [""] + notes
 
 
-def update_docs(doc: str, block: str) -> None:
-    try:
-        with open(doc) as f:
-            text = f.read()
-    except OSError:
-        return
-    a, b = text.find(BEGIN_MARK), text.find(END_MARK)
-    if a < 0 or b < a:
-        return
-    with open(doc, "w") as f:
-        f.write(text[: a + len(BEGIN_MARK)] + "\n" + block.rstrip("\n") + "\n" + text[b:])
-    print(f"table updated in {doc}")
-
-
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--worker":
         worker_main(sys.argv[2], sys.argv[3])
@@ -360,7 +346,7 @@ def main() -> int:
     if docs and defaults:
         block = (f"Command: `make bench-scale` ({out['date']}, {out['seconds']:.0f} s).\n\n"
                  + "\n".join(table(out, markdown=True)) + "\n")
-        update_docs(docs, block)
+        replace_block(docs, block, BEGIN_MARK, END_MARK)
     return 0
 
 
