@@ -43,12 +43,9 @@ auto Guard(F f) -> decltype(f()) {
   ErrnoSaver es;
   try {
     return f();
-  } catch (const FsError& e) {
-    return -(e.err >= dingofs::kRetry ? ETIMEDOUT : e.err);
-  } catch (const std::bad_alloc&) {
-    return -ENOMEM;
   } catch (...) {
-    return -EIO;
+    int err = dingofs::CurrentErrno();
+    return -(err >= dingofs::kRetry ? ETIMEDOUT : err);  // internal codes never leave
   }
 }
 

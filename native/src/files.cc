@@ -312,11 +312,7 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
         throw;
       }
     }
-    // Rolled back after all (its commit or its batch failed): give the open
-    // inode back, as a failed open leaves nothing open.
-    OnUndo([this, oi = of->oi] {
-      if (--oi->nopen == 0) Release(oi);
-    });
+    ReleaseOnRollback(of->oi);
     return of;
   };
   std::shared_ptr<OpenFile> of;

@@ -20,7 +20,6 @@
 #include <string>
 #include <thread>
 #include <type_traits>
-#include <sched.h>
 #include <unistd.h>
 #include <unordered_map>
 #include <unordered_set>
@@ -53,13 +52,7 @@ struct Lookup {
 class StoreLock {
  public:
   void lock() {
-    if (mu_.try_lock()) return;
-    int64_t until = MonoNs() + kSpinNs;
-    do {
-      sched_yield();
-      if (mu_.try_lock()) return;
-    } while (MonoNs() < until);
-    mu_.lock();
+    if (!SpinUntil([this] { return mu_.try_lock(); }, kSpinNs)) mu_.lock();
   }
   bool try_lock() { return mu_.try_lock(); }
   void unlock() { mu_.unlock(); }
@@ -141,6 +134,7 @@ class Fs {
   // ---- metadata access (ops.cc) ----
   void CheckLive();
   void PutInode(const Inode& n);            // store + cache + the open inode
+  void SyncOpenInode(const Inode& n);       // the open inode's copy of mode, flags, uid
   void TouchDir(uint64_t dir, int64_t now);
   void DropLink(Inode& n, int64_t now);     // nlink-1, frees or orphans
   bool TryReclaim(uint64_t ino);            // frees an unreferenced orphan
@@ -153,15 +147,15 @@ class Fs {
   void CheckNewName(const std::string& name);
   void CheckWritable();
   void Post(std::function<void()> f) { post_.push_back(std::move(f)); }
-  // Registered by a change when it has succeeded: undoes what it did outside
-  // the store (an open inode it acquired) if its transaction is then rolled
-  // back anyway (a failed commit, or another change of its batch that failed
-  // after writing). Runs after the rollback, under the store lock.
-  // (Outside a write transaction there is nothing to roll back: no-op.)
-  void OnUndo(std::function<void()> f) {
-    if (store_.db().in_txn()) undo_.push_back(std::move(f));
+  // An open that succeeded inside a write transaction: if the transaction is
+  // then rolled back anyway (a failed commit, or another change of its batch
+  // that failed after writing), ReleaseRolledBack gives the open inode back,
+  // as a failed open leaves nothing open. (Outside a write transaction there
+  // is nothing to roll back: no-op.)
+  void ReleaseOnRollback(const std::shared_ptr<OpenInode>& oi) {
+    if (store_.db().in_txn()) rolled_back_opens_.push_back(oi);
   }
-  void RunUndo() noexcept;
+  void ReleaseRolledBack() noexcept;  // after the rollback, under the store lock
   // Runs fn inside a savepoint and rolls everything it did back (store,
   // caches, the open inode ino, LastAttr, queued work), then rethrows its
   // failure if it failed: the check that a later part of a change will be
@@ -295,7 +289,7 @@ class Fs {
   bool SyncFailed(uint64_t ino);
   void SetSyncFailed(uint64_t ino);
   std::vector<std::function<void()>> post_;
-  std::vector<std::function<void()>> undo_;
+  std::vector<std::shared_ptr<OpenInode>> rolled_back_opens_;  // see ReleaseOnRollback
   int reserve_fd_ = -1;
   int64_t reserve_size_ = 0;   // bytes the reserve holds when full
   bool reserve_short_ = false; // the last refill could not take it all back
@@ -364,7 +358,6 @@ struct TxnOwner {
   ~TxnOwner() { t_txn_owner = prev; }
   const Fs* prev;
 };
-
 
 // Read-only metadata operation: serialised with the handle's other metadata
 // work, sees other connections' commits, and answers from one snapshot of the
@@ -465,7 +458,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
     int64_t slice = (end - now) / (attempts - a + 1);
     store_.db().SetDeadline(now + (slice > 0 ? slice : 0));
     post_.clear();
-    undo_.clear();
+    rolled_back_opens_.clear();
     lean_orphans_.clear();
     TxnOwner owner(this);
     try {
@@ -475,7 +468,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
         bool durable = durable_next_;
         durable_next_ = false;
         store_.CommitWrite(durable);
-        undo_.clear();
+        rolled_back_opens_.clear();
         AfterCommit();
         return;
       } else {
@@ -483,14 +476,14 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
         bool durable = durable_next_;
         durable_next_ = false;
         store_.CommitWrite(durable);
-        undo_.clear();
+        rolled_back_opens_.clear();
         AfterCommit();
         return r;
       }
     } catch (const FsError& e) {
       durable_next_ = false;
       store_.AbortWrite();
-      RunUndo();
+      ReleaseRolledBack();
       post_.clear();
       lean_orphans_.clear();
       if (e.err == ENOSPC && frees && !released && ReleaseReserve()) {
@@ -520,7 +513,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
     } catch (...) {
       durable_next_ = false;
       store_.AbortWrite();
-      RunUndo();
+      ReleaseRolledBack();
       post_.clear();
       lean_orphans_.clear();
       throw;

@@ -126,11 +126,11 @@ class MetaDb {
   // that failed without moving either failed in its own checks, before it
   // wrote anything.
   uint64_t errors() const { return errors_; }
+  int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   // A savepoint inside the write transaction, and the way back to it (which
   // also releases it).
   void Savepoint();
   void RollbackToSavepoint();
-  int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   int64_t DataVersion();
 
   bool GetInode(uint64_t ino, Inode* out);

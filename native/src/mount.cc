@@ -346,7 +346,8 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   std::string data_dir = addr.data_dir.empty() ? addr.default_data_dir() : addr.data_dir;
   try {
     store_.db().SetDeadline(MonoMs() + opts_.meta_timeout_ms);
-    rc = store_.db().InitSchema(addr.create && !addr.read_only, addr.capacity, addr.inodes, data_dir, why);
+    rc = store_.db().InitSchema(addr.create && !addr.read_only, addr.capacity, addr.inodes,
+                                data_dir, why);
     if (rc != 0) return rc;
     data_dir_ = store_.db().GetMeta("data_dir", addr.default_data_dir());
     if (!addr.data_dir.empty() && addr.data_dir != data_dir_) {
@@ -358,7 +359,8 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
     store_.SetLimits(opts_.meta_cache_entries,
                      atoll(store_.db().GetMeta("inodes", "0").c_str()));
     struct stat dst;
-    if (exists && stat(data_dir_.c_str(), &dst) != 0 && errno == ENOENT && store_.db().HasFileData()) {
+    if (exists && stat(data_dir_.c_str(), &dst) != 0 && errno == ENOENT &&
+        store_.db().HasFileData()) {
       *why = "the data directory " + data_dir_ + " is missing, but the metadata store " +
              dbfile + " has files with data in it (removed or moved?)";
       log_->Log(kError, "%s", why->c_str());
@@ -450,7 +452,8 @@ void Fs::Recover() {
       if (TryReclaim(ino)) reclaimed++;
     }
     if (!clean) {
-      sqlite3_stmt* s = store_.db().Prep("SELECT count(*), coalesce(sum(alloc),0), max(ino) FROM inodes");
+      sqlite3_stmt* s =
+          store_.db().Prep("SELECT count(*), coalesce(sum(alloc),0), max(ino) FROM inodes");
       int64_t cnt = 0, bytes = 0, maxino = 1;
       if (store_.db().Step(s) == SQLITE_ROW) {
         cnt = sqlite3_column_int64(s, 0);
@@ -459,7 +462,8 @@ void Fs::Recover() {
       }
       sqlite3_reset(s);
       store_.db().SetUsage(cnt, bytes);
-      sqlite3_stmt* u = store_.db().Prep("UPDATE counters SET next_ino=max(next_ino, ?) WHERE id=1");
+      sqlite3_stmt* u =
+          store_.db().Prep("UPDATE counters SET next_ino=max(next_ino, ?) WHERE id=1");
       sqlite3_bind_int64(u, 1, maxino + 1);
       store_.db().Step(u);
       sqlite3_reset(u);
@@ -479,7 +483,8 @@ void Fs::Recover() {
           char* end = nullptr;
           uint64_t ino = strtoull(e->d_name, &end, 10);
           Inode n;
-          if (end != nullptr && *end == '\0' && store_.db().GetInode(ino, &n) && S_ISREG(n.mode)) continue;
+          if (end != nullptr && *end == '\0' && store_.db().GetInode(ino, &n) && S_ISREG(n.mode))
+            continue;
           gone.push_back(dir + "/" + e->d_name);
         }
         closedir(d);

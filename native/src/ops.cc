@@ -1,6 +1,5 @@
 // Namespace operations, attributes, xattrs, ioctl and directory reading.
 #include <fcntl.h>
-#include <sched.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/statvfs.h>
@@ -9,7 +8,6 @@
 
 #include <atomic>
 #include <cstring>
-#include <new>
 
 #include "data.h"
 #include "fs.h"
@@ -100,6 +98,10 @@ thread_local LastAttrRec t_last;
 thread_local LastAttrRec* t_last_for = nullptr;
 std::atomic<uint64_t> g_serial{1};
 
+// The record the calling thread's changes go to: its own, or while a batch
+// leader runs another thread's change, that thread's.
+LastAttrRec& CurrentLastAttr() { return t_last_for != nullptr ? *t_last_for : t_last; }
+
 // Runs a change of another thread with that thread's LastAttr record.
 struct OnBehalf {
   explicit OnBehalf(void* last) : prev(t_last_for) {
@@ -119,16 +121,16 @@ struct BatchFailed {
 uint64_t Fs::NextSerial() { return g_serial.fetch_add(1); }
 
 void Fs::Remember(uint64_t ino) {
-  LastAttrRec& rec = t_last_for != nullptr ? *t_last_for : t_last;
+  LastAttrRec& rec = CurrentLastAttr();
   rec.serial = serial_;
   rec.n = Attr(ino);
 }
 
 void Fs::DryRun(uint64_t ino, const std::function<void()>& fn) {
-  LastAttrRec& rec = t_last_for != nullptr ? *t_last_for : t_last;
+  LastAttrRec& rec = CurrentLastAttr();
   LastAttrRec saved = rec;
   size_t posts = post_.size();
-  size_t undos = undo_.size();
+  size_t opens = rolled_back_opens_.size();
   store_.db().Savepoint();
   std::exception_ptr failed;
   try {
@@ -142,49 +144,26 @@ void Fs::DryRun(uint64_t ino, const std::function<void()>& fn) {
   store_.ClearCache();
   rec = saved;
   post_.resize(posts);
-  undo_.resize(undos);
-  auto it = open_.inodes.find(ino);
+  rolled_back_opens_.resize(opens);
   Inode n;
-  if (it != open_.inodes.end() && store_.Find(ino, &n)) {
-    std::lock_guard<std::mutex> g(it->second->mu);
-    it->second->mode = n.mode;
-    it->second->flags = n.flags;
-    it->second->uid = n.uid;
-  }
+  if (open_.inodes.count(ino) && store_.Find(ino, &n)) SyncOpenInode(n);
   if (failed) std::rethrow_exception(failed);
 }
 
-void Fs::RunUndo() noexcept {
-  auto undo = std::move(undo_);
-  undo_.clear();
-  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+void Fs::ReleaseRolledBack() noexcept {
+  auto opens = std::move(rolled_back_opens_);
+  rolled_back_opens_.clear();
+  for (auto& oi : opens) {
     try {
-      (*it)();
-    } catch (const FsError& e) {
-      log_->Log(kWarning, "undoing a rolled-back change failed: %s", strerror(e.err));
+      if (--oi->nopen == 0) Release(oi);
     } catch (...) {
-      log_->Log(kWarning, "undoing a rolled-back change failed");
+      log_->Log(kWarning, "giving back the inode of a rolled-back open failed: %s",
+                strerror(CurrentErrno()));
     }
   }
 }
 
 // ---------------------------------------------------------------- group commit
-
-namespace {
-// The errno of the exception being handled. Each submitter of a batch gets
-// an exception of its own: they are rethrown and caught in several threads.
-int CurrentErrno() {
-  try {
-    throw;
-  } catch (const FsError& e) {
-    return e.err;
-  } catch (const std::bad_alloc&) {
-    return ENOMEM;
-  } catch (...) {
-    return EIO;
-  }
-}
-}  // namespace
 
 void Fs::Submit(WriteReq* req) {
   req->last = &t_last;
@@ -211,10 +190,10 @@ void Fs::Submit(WriteReq* req) {
       // A batch takes tens of microseconds, about what waking a sleeping
       // thread can take on a virtual machine: look for its end a while first.
       q.unlock();
-      int64_t until = MonoNs() + kGroupSpinNs;
-      while (!req->done.load(std::memory_order_acquire) &&
-             wq_leader_.load(std::memory_order_acquire) && MonoNs() < until)
-        sched_yield();
+      SpinUntil([&] {
+        return req->done.load(std::memory_order_acquire) ||
+               !wq_leader_.load(std::memory_order_acquire);
+      }, kGroupSpinNs);
       q.lock();
       if (req->done.load(std::memory_order_relaxed) ||
           !wq_leader_.load(std::memory_order_relaxed))
@@ -230,9 +209,7 @@ void Fs::Submit(WriteReq* req) {
       // join this transaction (much less than the commit it saves). Writers
       // that stopped coming stop the waiting after a few waits in vain (one
       // in 16 still looks).
-      int64_t until = MonoNs() + kGroupWaitNs;
-      while (wq_n_.load(std::memory_order_acquire) < 2 && MonoNs() < until) sched_yield();
-      if (wq_n_.load(std::memory_order_acquire) >= 2) {
+      if (SpinUntil([&] { return wq_n_.load(std::memory_order_acquire) >= 2; }, kGroupWaitNs)) {
         wq_waits_missed_ = 0;
       } else if (wq_waits_missed_ < kGroupMaxMissed) {
         wq_waits_missed_++;
@@ -257,6 +234,8 @@ void Fs::Submit(WriteReq* req) {
           RunBatch(batch);
         }
       } catch (...) {  // not mounted, not writable
+        // Each submitter gets an exception of its own: they are rethrown and
+        // caught in several threads.
         int err = CurrentErrno();
         for (WriteReq* w : batch) w->err = std::make_exception_ptr(FsError{err});
       }
@@ -294,7 +273,7 @@ void Fs::RunBatch(const std::vector<WriteReq*>& batch) {
       attempted = true;
       for (WriteReq* w : batch) {
         size_t posts = post_.size();
-        size_t undos = undo_.size();
+        size_t opens = rolled_back_opens_.size();
         size_t leans = lean_orphans_.size();
         uint64_t errors = store_.db().errors();
         int64_t changes = store_.db().total_changes();
@@ -324,7 +303,7 @@ void Fs::RunBatch(const std::vector<WriteReq*>& batch) {
         // goes.
         store_.ClearCache();
         post_.resize(posts);
-        undo_.resize(undos);
+        rolled_back_opens_.resize(opens);
         lean_orphans_.resize(leans);
       }
     });
@@ -394,7 +373,8 @@ void Fs::SetAttr(const char* path, bool follow, unsigned mask, mode_t mode, uid_
 }
 
 void Fs::CheckLive() {
-  if (!mounted_.load() || !store_.db().is_open() || generation_ != ProcessGeneration()) Fail(ENOTCONN);
+  if (!mounted_.load() || !store_.db().is_open() || generation_ != ProcessGeneration())
+    Fail(ENOTCONN);
 }
 
 void Fs::CheckWritable() {
@@ -427,6 +407,10 @@ void Fs::AfterCommit() {
 
 void Fs::PutInode(const Inode& n) {
   store_.PutInode(n);
+  SyncOpenInode(n);
+}
+
+void Fs::SyncOpenInode(const Inode& n) {
   auto oi = open_.inodes.find(n.ino);
   if (oi != open_.inodes.end()) {
     std::lock_guard<std::mutex> g(oi->second->mu);
@@ -966,7 +950,8 @@ void Fs::Rename(const char* src, const char* dst, unsigned flags) {
       if (S_ISDIR(sn.mode)) CheckAccess(sn, W_OK, c);
       if (exchange && S_ISDIR(dn.mode)) CheckAccess(dn, W_OK, c);
     }
-    if (d.ino != 0 && !exchange && S_ISDIR(dn.mode) && !store_.db().DirEmpty(dn.ino)) Fail(ENOTEMPTY);
+    if (d.ino != 0 && !exchange && S_ISDIR(dn.mode) && !store_.db().DirEmpty(dn.ino))
+      Fail(ENOTEMPTY);
     int64_t now = NowNs();
     if (exchange) {
       store_.SetEntry(s.parent, s.name, d.ino);

@@ -209,7 +209,14 @@ static void tail_paths(int round, char* dir, char* file, char* moved, size_t n) 
   snprintf(moved, n, "/r%d_tailmoved", round);
 }
 
-static void power_loss_child(struct pl_file* fs, int round) {
+struct pl_round {
+  struct pl_file* fs;
+  int round;
+};
+
+static void power_loss_child(void* arg) {
+  struct pl_file* fs = ((struct pl_round*)arg)->fs;
+  int round = ((struct pl_round*)arg)->round;
   setenv("DINGOFS_TEST_FAULT", "drop_unsynced", 1);
   uintptr_t h = dingofs_new();
   if (fs_try_mount(h, FSNAME, NULL) != 0) _exit(2);
@@ -303,16 +310,8 @@ TEST(crash_power_loss_never_exposes_unwritten_data) {
       }
     }
     /* the child renames K_RENAMED files: mirror the new name here */
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) power_loss_child(fs, round);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    REQUIRE(WIFEXITED(st));
-    REQUIRE_EQ_INT(WEXITSTATUS(st), 0);
+    struct pl_round arg = {fs, round};
+    REQUIRE_EQ_INT(run_in_child(power_loss_child, &arg), 0);
     for (int i = 0; i < PL_FILES; i++)
       if (fs[i].kind == K_RENAMED) strcat(fs[i].path, ".moved");
     h = fs_default();
@@ -389,7 +388,8 @@ TEST(crash_power_loss_never_exposes_unwritten_data) {
 #define CK_SYNC_EVERY 500
 #define CK_UNSYNCED 300
 
-static void checkpoint_child(void) {
+static void checkpoint_child(void* arg) {
+  (void)arg;
   setenv("DINGOFS_TEST_FAULT", "drop_unsynced", 1);
   uintptr_t h = dingofs_new();
   if (fs_try_mount(h, FSNAME, NULL) != 0) _exit(2);
@@ -413,16 +413,7 @@ TEST(crash_power_loss_after_checkpoints_keeps_a_prefix) {
   fs_addr(addr, sizeof addr, FSNAME, NULL);
   uintptr_t h = fs_default();
   fs_close(h);
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) checkpoint_child();
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  REQUIRE(WIFEXITED(st));
-  REQUIRE_EQ_INT(WEXITSTATUS(st), 0);
+  REQUIRE_EQ_INT(run_in_child(checkpoint_child, NULL), 0);
   h = fs_default();
   char path[64];
   int missing_synced = 0, present_after = 0, gap = 0;
