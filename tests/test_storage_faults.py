@@ -39,6 +39,11 @@ from helpers import local_url, run_in_child
 import dingofs
 
 NOBODY = 65534
+# Above the engine's default inline threshold (64 KiB): these files have data
+# files, which is what the cases below are about. Smaller files keep their
+# bytes in the metadata store and do not touch the data directory at all.
+BIG = 70 * 1024
+SMALL = 1000
 
 
 def _errno_of(call: Any) -> int:
@@ -52,11 +57,12 @@ def _errno_of(call: Any) -> int:
 def _setup(base: Path) -> tuple[Any, Any, str]:
     addr = local_url(base, "s")
     c = dingofs.Client.build(addr, "s", "/m", init_logging=False)
-    c.write_bytes("/old", b"o" * 5000)
-    c.write_bytes("/other", b"t" * 7000)
+    c.write_bytes("/old", b"o" * BIG)
+    c.write_bytes("/other", b"t" * (BIG + 2000))
+    c.write_bytes("/small", b"s" * SMALL)
     c.mkdir("/d")
     held = c.open("/held", "wb")
-    held.write(b"h" * 100)
+    held.write(b"h" * BIG)
     held.flush()
     return c, held, addr
 
@@ -66,8 +72,8 @@ def test_metadata_directory_removed_while_mounted(tmp_path: Path) -> None:
     try:
         shutil.rmtree(tmp_path / "meta")
         # The store is still open: reading goes on.
-        assert c.read_bytes("/old") == b"o" * 5000
-        assert sorted(e.name for e in c.scandir("/")) == ["d", "held", "old", "other"]
+        assert c.read_bytes("/old") == b"o" * BIG
+        assert sorted(e.name for e in c.scandir("/")) == ["d", "held", "old", "other", "small"]
         # No change can be kept any more.
         assert _errno_of(lambda: c.write_bytes("/new", b"n")) == errno.EIO
         assert _errno_of(lambda: c.mkdir("/d2")) == errno.EIO
@@ -88,9 +94,11 @@ def test_data_directory_removed_while_mounted(tmp_path: Path) -> None:
     c, held, addr = _setup(tmp_path)
     try:
         shutil.rmtree(tmp_path / "data")
-        assert c.stat("/old").st_size == 5000  # metadata is all there
+        assert c.stat("/old").st_size == BIG  # metadata is all there
         assert _errno_of(lambda: c.read_bytes("/old")) == errno.EIO
-        assert _errno_of(lambda: c.write_bytes("/new", b"n" * 100)) == errno.EIO
+        assert _errno_of(lambda: c.write_bytes("/new", b"n" * BIG)) == errno.EIO
+        # A small file's bytes are in the store: it is still readable.
+        assert c.read_bytes("/small") == b"s" * SMALL
         held.write(b"x")
         assert _errno_of(held.fsync) == errno.EIO
         assert not (tmp_path / "data").exists()  # nothing was recreated
@@ -125,12 +133,13 @@ def _unreadable(base: Path) -> dict[str, Any]:
     try:
         data.chmod(0)
         out["open"] = _errno_of(lambda: c.read_bytes("/old"))
-        out["new"] = _errno_of(lambda: c.write_bytes("/new", b"n" * 100))
+        out["new"] = _errno_of(lambda: c.write_bytes("/new", b"n" * BIG))
+        out["small"] = c.read_bytes("/small") == b"s" * SMALL  # in the store
         held.write(b"x" * 10)
         held.fsync()  # open before: keeps working
         out["stat"] = c.stat("/other").st_size
         data.chmod(stat.S_IRWXU)
-        out["after"] = c.read_bytes("/old") == b"o" * 5000
+        out["after"] = c.read_bytes("/old") == b"o" * BIG
         held.close()
     finally:
         data.chmod(stat.S_IRWXU)
@@ -155,7 +164,8 @@ def test_data_directory_unreadable_as_nobody(work: Path) -> None:
         out = _unreadable(work)
     assert out["open"] == errno.EACCES
     assert out["new"] == errno.EACCES
-    assert out["stat"] == 7000
+    assert out["stat"] == BIG + 2000
+    assert out["small"] is True
     assert out["after"] is True
     assert out["fsck"][0] == 0, out["fsck"]
 

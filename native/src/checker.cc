@@ -7,7 +7,9 @@
 //     so, while the filesystem is mounted, are orphans awaiting reclaim (a
 //     removal on a full disk defers it; the last umount reclaims them);
 //   - used-inode and used-byte counters match the inode table;
-//   - every data file belongs to a live regular inode;
+//   - every data file belongs to a live regular inode that is not inline;
+//   - inline bytes (format 2) belong to a live regular inode, are no longer
+//     than its size, and are what its alloc counts;
 //   - the inode number counter is ahead of every inode.
 // Repair (only when no process has the filesystem mounted) fixes each finding.
 //
@@ -94,7 +96,7 @@ int Checker::Run(const Address& a) {
   if (rc != 0) return rc;
   db_.SetDeadline(MonoMs() + 10000);
   std::string why;
-  rc = db_.InitSchema(false, 0, 0, "", &why);
+  rc = db_.InitSchema(false, 0, 0, "", kFormatVersion, false, &why);
   if (rc != 0) {
     if (rc == -EPROTO) Note("format: " + why);
     return rc;
@@ -223,6 +225,45 @@ int Checker::Run(const Address& a) {
         orphans.erase(n.ino);
       }
     }
+    // Inline bytes (format 2).
+    std::map<uint64_t, int64_t> inl;
+    if (db_.format() >= 2) {
+      sqlite3_stmt* s = nullptr;
+      sqlite3_prepare_v2(db_.raw(), "SELECT ino, length(data) FROM inline_data", -1, &s, nullptr);
+      while (s && db_.Step(s) == SQLITE_ROW)
+        inl[static_cast<uint64_t>(sqlite3_column_int64(s, 0))] = sqlite3_column_int64(s, 1);
+      sqlite3_finalize(s);
+    }
+    for (auto ii = inl.begin(); ii != inl.end();) {
+      std::string id = "inline data of inode " + std::to_string(ii->first);
+      auto it = inodes.find(ii->first);
+      if (it == inodes.end() || !S_ISREG(it->second.mode)) {
+        Problem(id + (it == inodes.end() ? ": no such inode" : ": not a regular file"));
+        if (repair_) db_.DelInline(ii->first);
+        ii = inl.erase(ii);
+        continue;
+      }
+      Inode& n = it->second;
+      if (ii->second > n.size) {
+        Problem(id + ": " + std::to_string(ii->second) + " bytes, more than its size " +
+                std::to_string(n.size));
+        if (repair_) {
+          std::string bytes;
+          db_.GetInline(n.ino, &bytes);
+          bytes.resize(static_cast<size_t>(n.size));
+          db_.PutInline(n.ino, bytes);
+        }
+        ii->second = n.size;
+      }
+      if (n.alloc != ii->second) {
+        Problem(id + ": alloc " + std::to_string(n.alloc) + ", inline bytes " +
+                std::to_string(ii->second));
+        used_bytes += ii->second - n.alloc;
+        n.alloc = ii->second;
+        if (repair_) db_.UpdateInode(n);
+      }
+      ++ii;
+    }
     for (uint64_t o : orphans) {
       auto it = inodes.find(o);
       if (it == inodes.end()) {
@@ -298,7 +339,7 @@ int Checker::Run(const Address& a) {
         std::string path = dir + "/" + e->d_name;
         bool ok = end && *end == '\0' && (ino & 0xff) == static_cast<uint64_t>(i);
         auto it = inodes.find(ino);
-        if (ok && it != inodes.end() && S_ISREG(it->second.mode)) continue;
+        if (ok && it != inodes.end() && S_ISREG(it->second.mode) && !inl.count(ino)) continue;
         strays.emplace_back(path, ok ? ino : 0);
       }
       closedir(d);
@@ -311,7 +352,15 @@ int Checker::Run(const Address& a) {
       return ino != 0 && ino < static_cast<uint64_t>(u.next_ino);
     };
     auto report_stray = [&](const std::string& path, uint64_t ino) {
-      if (!leftover(ino)) {
+      if (inl.count(ino)) {
+        // Moving a file out of the store makes its data file before the
+        // commit; moving it in removes it after.
+        if (offline_) {
+          Problem("data file " + path + " of an inline file");
+        } else {
+          Note("data file " + path + " of an inline file (mounted: it may be moving)");
+        }
+      } else if (!leftover(ino)) {
         Problem("data file " + path + " belongs to no inode");
       } else if (offline_) {
         Problem("data file " + path + " of a removed inode");
@@ -332,7 +381,12 @@ int Checker::Run(const Address& a) {
       db_.Rollback();
       for (auto& s : strays) {
         Inode n;
-        if (s.second != 0 && db_.GetInode(s.second, &n) && S_ISREG(n.mode)) continue;
+        std::string bytes;
+        if (s.second != 0 && db_.GetInode(s.second, &n) && S_ISREG(n.mode) &&
+            !db_.GetInline(s.second, &bytes)) {
+          inl.erase(s.second);
+          continue;
+        }
         report_stray(s.first, s.second);
       }
     }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -13,6 +14,34 @@
 #include "fs.h"
 
 namespace dingofs {
+
+// Gives back the opener locks ResizeData took exclusively, once the change
+// committed or failed. A change that failed may still have committed (a
+// durable commit whose sync failed reports EIO): a file the store now keeps
+// inline loses its data file then, as after a commit that went well.
+struct OpenLockRestore {
+  Fs* fs;
+  std::vector<uint64_t> held;
+  bool done = false;  // the change returned normally
+  ~OpenLockRestore() {
+    if (held.empty()) return;
+    if (!done) {
+      for (uint64_t ino : held) {
+        try {
+          bool inl = fs->ReadOp([&] {
+            std::string bytes;
+            return fs->store_.db().GetInline(ino, &bytes);
+          });
+          if (inl) unlink(DataPath(fs->data_dir_, ino).c_str());
+        } catch (...) {
+        }
+      }
+    }
+    StoreSection section;
+    std::lock_guard<StoreLock> g(fs->mu_);
+    fs->RestoreOpenLocks(held);
+  }
+};
 
 int Fs::EnsureHostFd(OpenInode* oi) {
   if (oi->hostfd >= 0 && oi->hostfd_rw) return 0;
@@ -35,6 +64,7 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
   auto it = open_.inodes.find(n.ino);
   if (it != open_.inodes.end()) {
     it->second->nopen++;
+    RefreshInline(it->second.get());
     return it->second;
   }
   auto oi = std::make_shared<OpenInode>(n.ino);
@@ -55,7 +85,12 @@ std::shared_ptr<OpenInode> Fs::Acquire(const Inode& n, bool created) {
       OfdLock(lockfd_, OpenLockOff(n.ino), F_UNLCK, false);
       Fail(ENOENT);
     }
-    if (!created) {
+    std::string stored;
+    if (created) {
+      if (inline_max_ > 0) oi->inl = true;  // its row was made with it
+    } else if (store_.db().GetInline(n.ino, &stored)) {
+      LoadInline(oi.get(), std::move(stored));
+    } else {
       // A file created just now has no data file yet: the first write makes it.
       std::string path = DataPath(data_dir_, n.ino);
       oi->hostfd = open(path.c_str(), (read_only_ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -120,6 +155,12 @@ void Fs::Release(const std::shared_ptr<OpenInode>& oi) {
 
 // Commits the in-memory size/times of an open inode (mu_ held, inside a Txn).
 void Fs::CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint64_t gen) {
+  bool inl;
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    inl = oi->inl;
+  }
+  if (inl && CommitInline(oi)) return;
   int64_t size, mtime, ctime, alloc;
   uint64_t wg;
   bool dirty;
@@ -217,7 +258,10 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
   bool wr = acc != O_RDONLY;
   bool creat = flags & O_CREAT;
   bool trunc = flags & O_TRUNC;
+  std::vector<uint64_t> unused;
+  std::vector<uint64_t>* held_ptr = &unused;
   auto body = [&]() -> std::shared_ptr<OpenFile> {
+    std::vector<uint64_t>& held = *held_ptr;
     Cred c = Cred::Current();
     bool excl = creat && (flags & O_EXCL);
     if (creat) {
@@ -257,7 +301,9 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
       n.dirty = 1;
       n.parent = l.parent;
       n.atime = n.mtime = n.ctime = now;
+      if (inline_max_ > 0) n.dirty = 0;  // its bytes commit with its size
       store_.NewInode(&n);
+      if (inline_max_ > 0) store_.db().PutInline(n.ino, std::string());
       store_.AddEntry(l.parent, l.name, n.ino);
       TouchDir(l.parent, now);
       unsynced_.emplace(n.ino, 0);
@@ -287,26 +333,15 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
     of->oi = Acquire(n, created);
     if (trunc && !created && S_ISREG(n.mode)) {
       try {
-        int64_t alloc = 0;
-        SetDataSize(n.ino, 0, &alloc);
         Inode t = store_.Get(n.ino);
         int64_t now = NowNs();
-        store_.db().AddUsage(0, alloc - t.alloc);
-        t.size = 0;
-        t.alloc = alloc;
         t.mtime = t.ctime = now;
-        t.dirty = 1;
+        ResizeData(t, 0, &held);
         if (!c.root()) {
           t.mode &= ~S_ISUID;
           if (t.mode & S_IXGRP) t.mode &= ~S_ISGID;
         }
         PutInode(t);
-        std::lock_guard<std::mutex> g(of->oi->mu);
-        of->oi->size = 0;
-        of->oi->mtime = of->oi->ctime = now;
-        of->oi->dirty = false;
-        of->oi->marked = true;
-        of->oi->write_gen++;
       } catch (...) {
         if (--of->oi->nopen == 0) Release(of->oi);
         throw;
@@ -317,7 +352,10 @@ int Fs::Open(const char* path, int flags, mode_t mode) {
   };
   std::shared_ptr<OpenFile> of;
   if (!read_only_ && (creat || trunc)) {
+    OpenLockRestore restore{this, {}};
+    held_ptr = &restore.held;
     of = WriteOp(body);
+    restore.done = true;
   } else {
     of = ReadOp(body);
   }
@@ -340,7 +378,16 @@ ssize_t Fs::Read(int fd, void* buf, size_t count, off_t off, bool use_pos) {
   {
     std::lock_guard<std::mutex> g(oi->mu);
     size = oi->size;
-    if (static_cast<int64_t>(off + count) > size && !oi->dirty) {
+    if (oi->inl) {
+      if (off >= size) return 0;
+      size_t n = count;
+      if (static_cast<int64_t>(n) > size - off) n = static_cast<size_t>(size - off);
+      InlineRead(oi, buf, n, off);
+      if (use_pos) of->pos = off + static_cast<int64_t>(n);
+      return static_cast<ssize_t>(n);
+    }
+    if ((static_cast<int64_t>(off + count) > size && !oi->dirty) ||
+        (oi->hostfd < 0 && off < size)) {
       // Pick up data other handles have published since this fd was opened.
       if (oi->hostfd < 0) {
         std::string path = DataPath(data_dir_, oi->ino);
@@ -376,29 +423,73 @@ ssize_t Fs::Write(int fd, const void* buf, size_t count, off_t off, bool use_pos
   if (!of->writable) Fail(EBADF);
   auto& oi = of->oi;
   uint32_t iflags, imode;
-  bool marked;
   {
     std::lock_guard<std::mutex> g(oi->mu);
     iflags = oi->flags;
     imode = oi->mode;
-    marked = oi->marked;
   }
   if (iflags & FS_IMMUTABLE_FL) Fail(EPERM);
   if ((iflags & FS_APPEND_FL) && !of->append) Fail(EPERM);
   if (read_only_) Fail(EROFS);
   if (!mounted_.load()) Fail(ENOTCONN);
   if (count == 0) return 0;
-  if (!marked) MarkDirty(oi);
   if ((imode & (S_ISUID | S_ISGID)) && geteuid() != 0 &&
       ((imode & S_ISUID) || (imode & S_IXGRP)))
     ClearSuid(oi);
-  std::unique_lock<std::mutex> pg(of->mu, std::defer_lock);
-  if (use_pos) pg.lock();
-  std::lock_guard<std::mutex> g(oi->mu);
-  int rc = EnsureHostFd(oi.get());
+  for (;;) {
+    // Store work first (no lock of the fd or inode held): an inline file
+    // that this write does not fit moves to a data file, and a data file is
+    // marked dirty before its first write.
+    bool inl, marked;
+    {
+      std::lock_guard<std::mutex> g(oi->mu);
+      inl = oi->inl;
+      marked = oi->marked;
+    }
+    if (inl) {
+      int64_t p = off;
+      if (use_pos) {
+        std::lock_guard<std::mutex> pg(of->mu);
+        p = of->pos;
+      }
+      if (of->append || !InlineFits(p, count)) MigrateOut(oi);
+    } else if (!marked) {
+      MarkDirty(oi);
+    }
+    std::unique_lock<std::mutex> pg(of->mu, std::defer_lock);
+    if (use_pos) pg.lock();
+    std::lock_guard<std::mutex> g(oi->mu);
+    int64_t pos = use_pos ? of->pos : off;
+    if (oi->inl) {
+      if (of->append || !InlineFits(pos, count)) continue;  // changed meanwhile
+      int64_t end = pos + static_cast<int64_t>(count);
+      int64_t growth = end > oi->size ? end - oi->size : 0;
+      if (capacity_ > 0 && growth > 0 &&
+          committed_used_.load() + pending_growth_.load() + growth > capacity_)
+        Fail(ENOSPC);
+      InlineWrite(oi.get(), buf, count, pos);
+      if (end > oi->size) {
+        oi->growth += growth;
+        pending_growth_ += growth;
+        oi->size = end;
+      }
+      oi->mtime = oi->ctime = NowNs();
+      oi->dirty = true;
+      oi->write_gen++;
+      if (use_pos) of->pos = end;
+      return static_cast<ssize_t>(count);
+    }
+    if (!oi->marked) continue;
+    return WriteData(of.get(), buf, count, pos, use_pos);
+  }
+}
+
+// Write to a data file (the fd's and the inode's locks held).
+ssize_t Fs::WriteData(OpenFile* of, const void* buf, size_t count, int64_t pos, bool use_pos) {
+  OpenInode* oi = of->oi.get();
+  int rc = EnsureHostFd(oi);
   if (rc != 0) Fail(-rc);
-  if (of->append) return Append(of.get(), buf, count, use_pos);
-  int64_t pos = use_pos ? of->pos : off;
+  if (of->append) return Append(of, buf, count, use_pos);
   if (pos >= kMaxFileSize) Fail(EFBIG);
   if (static_cast<int64_t>(count) > kMaxFileSize - pos) count = static_cast<size_t>(kMaxFileSize - pos);
   int64_t end = pos + static_cast<int64_t>(count);
@@ -474,10 +565,12 @@ off_t Fs::Lseek(int fd, off_t off, int whence) {
   std::lock_guard<std::mutex> pg(of->mu);
   int64_t size;
   int hfd;
+  bool inl;
   {
     std::lock_guard<std::mutex> g(of->oi->mu);
     size = of->oi->size;
     hfd = of->oi->hostfd;
+    inl = of->oi->inl;
   }
   int64_t np;
   switch (whence) {
@@ -494,7 +587,9 @@ off_t Fs::Lseek(int fd, off_t off, int whence) {
     case SEEK_HOLE: {
       if (of->is_dir) Fail(EINVAL);
       if (off < 0 || off >= size) Fail(ENXIO);
-      if (whence == SEEK_DATA) {
+      if (inl) {
+        np = whence == SEEK_DATA ? off : size;  // an inline file is data throughout
+      } else if (whence == SEEK_DATA) {
         if (hfd < 0) Fail(ENXIO);
         off_t r = lseek(hfd, off, SEEK_DATA);
         if (r < 0 || r >= size) Fail(ENXIO);
@@ -586,32 +681,99 @@ void Fs::Close(int fd) {
   if (err != 0) Fail(err);
 }
 
-void Fs::SetDataSize(uint64_t ino, int64_t size, int64_t* alloc) {
+void Fs::ResizeData(Inode& n, int64_t length, std::vector<uint64_t>* held) {
+  uint64_t ino = n.ino;
   auto it = open_.inodes.find(ino);
-  if (it != open_.inodes.end()) {
-    OpenInode* oi = it->second.get();
-    std::lock_guard<std::mutex> g(oi->mu);
-    int rc = EnsureHostFd(oi);
-    if (rc != 0) Fail(-rc);
-    if (ftruncate(oi->hostfd, size) != 0) Fail(errno);
-    *alloc = AllocatedBytes(oi->hostfd);
-    return;
-  }
+  OpenInode* here = it != open_.inodes.end() ? it->second.get() : nullptr;
   std::string path = DataPath(data_dir_, ino);
-  if (size == 0) {
+  std::string bytes;
+  bool inl = store_.db().GetInline(ino, &bytes);
+  bool to_inline = false;
+  if (!inl && InlineFits(0, static_cast<size_t>(length))) {
+    // A data file cut down to what the inline form holds moves back into the
+    // store, when no other handle or process has it open: the opener lock
+    // taken exclusively (until the commit) keeps new openers waiting.
+    bool mine = std::find(held->begin(), held->end(), ino) != held->end();
+    if (mine || OfdLock(lockfd_, OpenLockOff(ino), F_WRLCK, false) == 0) {
+      if (!mine) held->push_back(ino);
+      to_inline = true;
+    }
+  }
+  int64_t alloc = 0;
+  if (inl || to_inline) {
+    if (to_inline && length > 0) {
+      int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 && errno != ENOENT) Fail(errno);
+      if (fd >= 0) {
+        bytes.resize(static_cast<size_t>(length));
+        ssize_t r = FullPread(fd, &bytes[0], bytes.size(), 0);
+        close(fd);
+        if (r < 0) Fail(static_cast<int>(-r));
+        bytes.resize(static_cast<size_t>(r));
+      }
+    }
+    if (static_cast<int64_t>(bytes.size()) > length) bytes.resize(static_cast<size_t>(length));
+    store_.db().PutInline(ino, bytes);
+    alloc = static_cast<int64_t>(bytes.size());
+    if (to_inline) {
+      // The data file goes once the commit that stops using it is durable.
+      durable_next_ = true;
+      Post([this, path] {
+        if (unlink(path.c_str()) != 0 && errno != ENOENT) leftovers_.push_back(path);
+      });
+      n.dirty = 0;
+    }
+  } else if (here != nullptr) {
+    std::lock_guard<std::mutex> g(here->mu);
+    int rc = EnsureHostFd(here);
+    if (rc != 0) Fail(-rc);
+    if (ftruncate(here->hostfd, length) != 0) Fail(errno);
+    alloc = AllocatedBytes(here->hostfd);
+    n.dirty = 1;
+  } else if (length == 0) {
     if (truncate(path.c_str(), 0) != 0 && errno != ENOENT) Fail(errno);
-    *alloc = 0;
-    return;
-  }
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) Fail(errno);
-  if (ftruncate(fd, size) != 0) {
-    int e = errno;
+    n.dirty = 1;
+  } else {
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) Fail(errno);
+    if (ftruncate(fd, length) != 0) {
+      int e = errno;
+      close(fd);
+      Fail(e);
+    }
+    alloc = AllocatedBytes(fd);
     close(fd);
-    Fail(e);
+    n.dirty = 1;
   }
-  *alloc = AllocatedBytes(fd);
-  close(fd);
+  store_.db().AddUsage(0, alloc - n.alloc);
+  n.size = length;
+  n.alloc = alloc;
+  if (here != nullptr) {
+    std::lock_guard<std::mutex> g(here->mu);
+    if (to_inline) {
+      LoadInline(here, bytes);
+      here->unsynced = false;
+    } else if (here->inl) {
+      if (static_cast<int64_t>(here->data.size()) > length)
+        here->data.resize(static_cast<size_t>(length));
+      auto& rs = here->ranges;
+      for (auto& r : rs) r.end = std::min(r.end, length);
+      rs.erase(std::remove_if(rs.begin(), rs.end(),
+                              [](const OpenInode::Range& r) { return r.end <= r.start; }),
+               rs.end());
+    }
+    here->size = length;
+    here->mtime = n.mtime;
+    here->ctime = n.ctime;
+    here->dirty = here->inl && !here->ranges.empty();
+    here->marked = n.dirty != 0;
+    here->write_gen++;
+  }
+}
+
+void Fs::RestoreOpenLocks(const std::vector<uint64_t>& held) {
+  for (uint64_t ino : held)
+    OfdLock(lockfd_, OpenLockOff(ino), open_.inodes.count(ino) ? F_RDLCK : F_UNLCK, false);
 }
 
 void Fs::Truncate(const char* path, int fd, off_t length) {
@@ -623,6 +785,7 @@ void Fs::Truncate(const char* path, int fd, off_t length) {
   }
   if (length < 0) Fail(EINVAL);
   if (length > kMaxFileSize) Fail(EFBIG);
+  OpenLockRestore restore{this, {}};
   WriteOp([&] {
     Cred c = Cred::Current();
     uint64_t ino = of ? of->ino : ResolveIno(path, true, c);
@@ -631,30 +794,16 @@ void Fs::Truncate(const char* path, int fd, off_t length) {
     if (!S_ISREG(n.mode)) Fail(EINVAL);
     if (!of) CheckAccess(n, W_OK, c);
     if (n.flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) Fail(EPERM);
-    int64_t alloc = 0;
-    SetDataSize(ino, length, &alloc);
-    int64_t now = NowNs();
-    store_.db().AddUsage(0, alloc - n.alloc);
-    n.size = length;
-    n.alloc = alloc;
-    n.mtime = n.ctime = now;
-    n.dirty = 1;
+    n.mtime = n.ctime = NowNs();
+    ResizeData(n, length, &restore.held);
     if (!c.root()) {
       n.mode &= ~S_ISUID;
       if (n.mode & S_IXGRP) n.mode &= ~S_ISGID;
     }
     PutInode(n);
-    auto it = open_.inodes.find(ino);
-    if (it != open_.inodes.end()) {
-      std::lock_guard<std::mutex> g(it->second->mu);
-      it->second->size = length;
-      it->second->mtime = it->second->ctime = now;
-      it->second->dirty = false;
-      it->second->marked = true;
-      it->second->write_gen++;
-    }
     Remember(ino);
   }, true);
+  restore.done = true;
 }
 
 ssize_t Fs::CopyFileRange(int fd_in, off_t* off_in, int fd_out, off_t* off_out, size_t len) {
@@ -750,8 +899,19 @@ void Fs::Fallocate(int fd, int mode, off_t offset, off_t len) {
   if (iflags & FS_IMMUTABLE_FL) Fail(EPERM);
   if ((iflags & FS_APPEND_FL) && punch) Fail(EPERM);
   if (offset > kMaxFileSize - len) Fail(EFBIG);
+  bool inl;
+  {
+    std::lock_guard<std::mutex> g(oi->mu);
+    inl = oi->inl;
+  }
+  if (inl) {
+    MigrateOut(oi);  // allocation is a property of data files
+    std::lock_guard<std::mutex> g(oi->mu);
+    marked = oi->marked;
+  }
   if (!marked) MarkDirty(oi);
   std::lock_guard<std::mutex> g(oi->mu);
+  if (oi->inl) Fail(EAGAIN);
   int rc = EnsureHostFd(oi.get());
   if (rc != 0) Fail(-rc);
   if (!punch && capacity_ > 0) {

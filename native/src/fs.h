@@ -131,6 +131,7 @@ class Fs {
 
  private:
   friend struct TxnScope;
+  friend struct OpenLockRestore;
   // ---- metadata access (ops.cc) ----
   void CheckLive();
   void PutInode(const Inode& n);            // store + cache + the open inode
@@ -172,6 +173,8 @@ class Fs {
   auto WriteOp(F f, bool frees = false) -> decltype(f());
   template <class F>
   auto Txn(F f, bool frees = false) -> decltype(f());  // mu_ held, no liveness check
+  int lib_format_ = kFormatVersion;  // the format this handle writes (see the test seam)
+  int64_t inline_max_ = 0;            // see InlineFits
   bool durable_next_ = false;       // the next Txn commit must be durable
 
   // ---- group commit (ops.cc) ----
@@ -224,10 +227,36 @@ class Fs {
   void FlushInode(const std::shared_ptr<OpenInode>& oi);
   void MarkDirty(const std::shared_ptr<OpenInode>& oi);
   int EnsureHostFd(OpenInode* oi);  // under oi->mu
+  ssize_t WriteData(OpenFile* of, const void* buf, size_t count, int64_t pos, bool use_pos);
   ssize_t Append(OpenFile* of, const void* buf, size_t count, bool use_pos);  // under oi->mu
-  void SetDataSize(uint64_t ino, int64_t size, int64_t* alloc);  // host truncate
   void ClearSuid(const std::shared_ptr<OpenInode>& oi);
+  // Sets a regular file's size and data to `length` (inside a Txn; n is
+  // updated). `held` collects the inodes whose opener lock this call took
+  // exclusively; RestoreOpenLocks gives them back after the commit.
+  void ResizeData(Inode& n, int64_t length, std::vector<uint64_t>* held);
+  void RestoreOpenLocks(const std::vector<uint64_t>& held);  // mu_ held
   void Flusher();
+
+  // ---- inline data (inline.cc) ----
+  // Files up to inline_max_ bytes keep them in the store (0: never).
+  bool InlineFits(int64_t pos, size_t count) const {
+    return inline_max_ > 0 && pos <= inline_max_ &&
+           static_cast<int64_t>(count) <= inline_max_ - pos;
+  }
+  void LoadInline(OpenInode* oi, std::string stored);  // under oi->mu
+  // Re-reads the store's copy for a newly opened fd (close-to-open), unless
+  // this handle has bytes of its own not committed yet.
+  void RefreshInline(OpenInode* oi);
+  size_t InlineRead(OpenInode* oi, void* buf, size_t n, int64_t off);  // under oi->mu
+  void InlineWrite(OpenInode* oi, const void* buf, size_t n, int64_t pos);  // under oi->mu
+  // Commit of an inline file (inside a Txn). False when another handle moved
+  // the file to a data file meanwhile: its ranges went there, and the caller
+  // commits it as a data file.
+  bool CommitInline(const std::shared_ptr<OpenInode>& oi);
+  // Moves an inline file to a data file (before a write past the threshold,
+  // an append or an allocation).
+  void MigrateOut(const std::shared_ptr<OpenInode>& oi);
+  int OpenDataFile(uint64_t ino, bool fresh);  // O_RDWR|O_CREAT; fresh: O_TRUNC; -errno
   void CloseAll();
   void DurableUmount();
   void RecordUnsynced(uint64_t ino, int fd);
@@ -332,6 +361,10 @@ class Fs {
   // Background WAL checkpoints (own connection, own thread).
   MetaDb ckpt_db_;           // opened at mount, used only by the checkpointer
   int ckpt_frames_ = 0;  // WAL size at the last request (mu_)
+  // WAL size (frames) from which a writer finishes the copy-back itself when
+  // the background checkpointer is idle (see AfterCommit).
+  int ckpt_catch_up_frames_ = 2048;
+  std::atomic<bool> ckpt_busy_{false};  // the background checkpointer is copying
   bool ckpt_req_ = false;
   bool ckpt_stop_ = false;
   std::thread ckpt_;

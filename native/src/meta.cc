@@ -273,6 +273,12 @@ int MetaDb::CheckpointPassive() {
 }
 
 bool MetaDb::HasFileData() {
+  if (format_ >= 2) {
+    Q q(this,
+        "SELECT 1 FROM inodes WHERE size > 0 AND (mode & 61440) = 32768"
+        " AND ino NOT IN (SELECT ino FROM inline_data) LIMIT 1");
+    return q.Row();
+  }
   Q q(this, "SELECT 1 FROM inodes WHERE size > 0 AND (mode & 61440) = 32768 LIMIT 1");
   return q.Row();
 }
@@ -316,6 +322,7 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
   // Read-only media: nobody can change the store, and SQLite could not make
   // its shared-memory file there, so it is opened as immutable (no locks).
   struct statvfs sv;
+  read_only_ = read_only;
   immutable_ = read_only && statvfs(file.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
   std::string name = file;
   if (immutable_) {
@@ -511,8 +518,13 @@ int64_t MetaDb::DataVersion() {
   return q.Row() ? q.Int(0) : 0;
 }
 
+// Format 2: the bytes of a small file live here instead of in a data file.
+// A row is present exactly while the file is in the inline form; bytes past
+// the end of `data` (up to the inode's size) read as zeros.
+const char kInlineSchema[] = "CREATE TABLE inline_data(ino INTEGER PRIMARY KEY, data BLOB NOT NULL);";
+
 int MetaDb::InitSchema(bool create, int64_t capacity, int64_t inodes, const std::string& data_dir,
-                       std::string* why) {
+                       int lib_format, bool upgrade, std::string* why) {
   Begin();
   try {
     bool exists = false;
@@ -523,9 +535,9 @@ int MetaDb::InitSchema(bool create, int64_t capacity, int64_t inodes, const std:
     if (exists) {
       std::string v = GetMeta("format_version", "0");
       int ver = atoi(v.c_str());
-      if (ver > kFormatVersion) {
+      if (ver > lib_format) {
         *why = "on-disk format version " + v + " is newer than the version this library "
-               "supports (" + std::to_string(kFormatVersion) + ")";
+               "supports (" + std::to_string(lib_format) + "): use a newer libdingofs";
         if (log_) log_->Log(kError, "%s", why->c_str());
         Rollback();
         return -EPROTO;
@@ -535,8 +547,26 @@ int MetaDb::InitSchema(bool create, int64_t capacity, int64_t inodes, const std:
         Rollback();
         return -EPROTO;
       }
-      // Format 1 is the first one: nothing to migrate yet. Future formats add
-      // their migration steps here, all inside this transaction.
+      if (ver < lib_format && !read_only_ && !upgrade) {
+        // A process still has it mounted, most likely with an older library
+        // that would not see what the newer format adds (inline file data).
+        *why = "on-disk format version " + v + " is older than this library's (" +
+               std::to_string(lib_format) + ") and another process has the filesystem "
+               "mounted: unmount it everywhere once so that the format can be upgraded, "
+               "or mount with ro=1";
+        if (log_) log_->Log(kError, "%s", why->c_str());
+        Rollback();
+        return -EBUSY;
+      }
+      if (ver < lib_format && !read_only_) {
+        // Every step of the upgrade runs in this one transaction.
+        if (ver < 2) Exec(kInlineSchema);
+        SetMeta("format_version", std::to_string(lib_format));
+        if (log_)
+          log_->Log(kInfo, "upgraded the on-disk format from version %d to %d", ver, lib_format);
+        ver = lib_format;
+      }
+      format_ = ver;
       Commit(true);
       return 0;
     }
@@ -559,7 +589,9 @@ int MetaDb::InitSchema(bool create, int64_t capacity, int64_t inodes, const std:
         "CREATE TABLE xattrs(ino INTEGER NOT NULL, name BLOB NOT NULL, value BLOB NOT NULL,"
         " PRIMARY KEY(ino, name)) WITHOUT ROWID;"
         "CREATE TABLE orphans(ino INTEGER PRIMARY KEY);");
-    SetMeta("format_version", std::to_string(kFormatVersion));
+    if (lib_format >= 2) Exec(kInlineSchema);
+    SetMeta("format_version", std::to_string(lib_format));
+    format_ = lib_format;
     std::random_device rd;
     char uuid[40];
     snprintf(uuid, sizeof uuid, "%08x-%04x-%04x-%04x-%08x%04x", rd(), rd() & 0xffff,
@@ -619,13 +651,36 @@ void MetaDb::UpdateInode(const Inode& n) {
   q.Run();
 }
 
-void MetaDb::DeleteInode(uint64_t ino, bool orphan_row) {
+bool MetaDb::DeleteInode(uint64_t ino, bool orphan_row) {
   {
     Q q(this, "DELETE FROM inodes WHERE ino=?");
     q.I(1, ino).Run();
   }
   DelXattrs(ino);
+  bool inl = format_ >= 2 && DelInline(ino);
   if (orphan_row) DelOrphan(ino);
+  return inl;
+}
+
+bool MetaDb::GetInline(uint64_t ino, std::string* data) {
+  if (format_ < 2) return false;
+  Q q(this, "SELECT data FROM inline_data WHERE ino=?");
+  q.I(1, ino);
+  if (!q.Row()) return false;
+  *data = q.Blob(0);
+  return true;
+}
+
+void MetaDb::PutInline(uint64_t ino, const std::string& data) {
+  Q q(this, "INSERT OR REPLACE INTO inline_data(ino, data) VALUES(?, ?)");
+  q.I(1, ino).B(2, data).Run();
+}
+
+bool MetaDb::DelInline(uint64_t ino) {
+  if (format_ < 2) return false;
+  Q q(this, "DELETE FROM inline_data WHERE ino=?");
+  q.I(1, ino).Run();
+  return sqlite3_changes(db_) > 0;
 }
 
 void MetaDb::SetSize(uint64_t ino, int64_t size, int64_t mtime, int64_t ctime, int dirty,

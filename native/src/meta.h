@@ -17,8 +17,9 @@ namespace dingofs {
 
 class Logger;
 
-// Current on-disk format. Version 1 is the first released format.
-constexpr int kFormatVersion = 1;
+// Current on-disk format. Version 1 is the first released format; version 2
+// adds the inline_data table (the bytes of small files, kept in the store).
+constexpr int kFormatVersion = 2;
 
 struct Inode {
   uint64_t ino = 0;
@@ -100,10 +101,16 @@ class MetaDb {
   // Deadline (monotonic ms) up to which the busy handler waits.
   void SetDeadline(int64_t deadline_ms) { deadline_ms_ = deadline_ms; }
 
-  // Schema: creates it on an empty database (inside a transaction). Returns
-  // 0, -EPROTO (newer format), -ENOENT (no filesystem and !create).
+  // Schema: creates it on an empty database (inside a transaction), in the
+  // format `lib_format` (kFormatVersion, or an older one for the tests that
+  // play an older library). An older format is upgraded only when `upgrade`
+  // (no other process has the filesystem mounted); a read-only handle uses it
+  // as it is. Returns 0, -EPROTO (newer format), -EBUSY (older format that
+  // cannot be upgraded now), -ENOENT (no filesystem and !create).
   int InitSchema(bool create, int64_t capacity, int64_t inodes, const std::string& data_dir,
-                 std::string* why);
+                 int lib_format, bool upgrade, std::string* why);
+  // The format of the open store (after InitSchema).
+  int format() const { return format_; }
 
   // Read transactions: every statement between BeginRead and EndRead sees
   // one snapshot of the store (it is taken by the first statement).
@@ -136,7 +143,9 @@ class MetaDb {
   bool GetInode(uint64_t ino, Inode* out);
   void InsertInode(const Inode& in);
   void UpdateInode(const Inode& in);
-  void DeleteInode(uint64_t ino, bool orphan_row = true);  // with its xattrs (and orphan row)
+  // With its xattrs, inline bytes (and orphan row). True when the file was
+  // in the inline form (it has no data file then).
+  bool DeleteInode(uint64_t ino, bool orphan_row = true);
   void SetSize(uint64_t ino, int64_t size, int64_t mtime, int64_t ctime, int dirty, int64_t alloc,
                bool grow_only);
   void SetDirty(uint64_t ino, int dirty);
@@ -173,6 +182,12 @@ class MetaDb {
   std::vector<std::string> ListXattr(uint64_t ino);
 
   std::vector<uint64_t> DirtyInodes();
+
+  // Inline file bytes (format 2). GetInline is false when the file is not in
+  // the inline form; DelInline is true when it was.
+  bool GetInline(uint64_t ino, std::string* data);
+  void PutInline(uint64_t ino, const std::string& data);
+  bool DelInline(uint64_t ino);
 
   // WAL size in frames after the last commit of this connection (automatic
   // checkpoints are off: the owner checkpoints, normally from another thread).
@@ -222,10 +237,12 @@ class MetaDb {
   // until the store is opened again.
   std::shared_ptr<std::atomic<bool>> sync_failed_ = std::make_shared<std::atomic<bool>>(false);
   bool immutable_ = false;  // opened read-only on read-only media
+  bool read_only_ = false;
   bool in_read_ = false;
   void (*first_fn_)(void*) = nullptr;
   void* first_arg_ = nullptr;
   bool sync_full_ = false;
+  int format_ = 0;
   Logger* log_ = nullptr;
   std::string file_;
 };

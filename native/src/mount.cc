@@ -92,6 +92,10 @@ void Fs::OpenReserve() {
   reserve_size_ = disk / 32;
   if (reserve_size_ < kReserveMin) reserve_size_ = kReserveMin;
   if (reserve_size_ > kReserveMax) reserve_size_ = kReserveMax;
+  // The journal is copied back before it outgrows half the reserve: on a
+  // full disk the reserve's room is then enough for the database to take in
+  // what the journal holds, so a removal can always go through.
+  ckpt_catch_up_frames_ = static_cast<int>(reserve_size_ / 8192);
   RefillReserve();
 }
 
@@ -225,7 +229,9 @@ void Fs::Checkpointer() {
       ckpt_req_ = false;
     }
     StoreSection section;
+    ckpt_busy_ = true;
     if (ckpt_db_.CheckpointPassive() < 0) log_->Log(kInfo, "background checkpoint incomplete");
+    ckpt_busy_ = false;
   }
 }
 
@@ -271,6 +277,11 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   read_only_ = addr.read_only;
   const char* fault = getenv("DINGOFS_TEST_FAULT");
   fault_drop_unsynced_ = fault != nullptr && strcmp(fault, "drop_unsynced") == 0;
+  // Test seam: DINGOFS_TEST_FORMAT=1 makes this handle behave like a library
+  // of format 1 (the tests of the format upgrade play an older process).
+  const char* tf = getenv("DINGOFS_TEST_FORMAT");
+  lib_format_ = tf != nullptr && atoi(tf) >= 1 && atoi(tf) < kFormatVersion ? atoi(tf)
+                                                                             : kFormatVersion;
   std::string meta_dir = addr.meta_dir();
   std::string dbfile = meta_dir + "/meta.db";
   bool exists = access(dbfile.c_str(), F_OK) == 0;
@@ -347,7 +358,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   try {
     store_.db().SetDeadline(MonoMs() + opts_.meta_timeout_ms);
     rc = store_.db().InitSchema(addr.create && !addr.read_only, addr.capacity, addr.inodes,
-                                data_dir, why);
+                                data_dir, lib_format_, alone && !read_only_, why);
     if (rc != 0) return rc;
     data_dir_ = store_.db().GetMeta("data_dir", addr.default_data_dir());
     if (!addr.data_dir.empty() && addr.data_dir != data_dir_) {
@@ -356,6 +367,7 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
       return -EINVAL;
     }
     capacity_ = atoll(store_.db().GetMeta("capacity", "0").c_str());
+    inline_max_ = store_.db().format() >= 2 && !read_only_ ? opts_.inline_max : 0;
     store_.SetLimits(opts_.meta_cache_entries,
                      atoll(store_.db().GetMeta("inodes", "0").c_str()));
     struct stat dst;
@@ -423,7 +435,8 @@ void Fs::Recover() {
     for (uint64_t ino : store_.db().DirtyInodes()) {
       Inode n;
       if (!store_.db().GetInode(ino, &n)) continue;
-      if (S_ISREG(n.mode)) {
+      std::string bytes;
+      if (S_ISREG(n.mode) && !store_.db().GetInline(ino, &bytes)) {
         std::string path = DataPath(data_dir_, ino);
         struct stat st;
         int64_t real = stat(path.c_str(), &st) == 0 ? st.st_size : 0;
@@ -469,7 +482,8 @@ void Fs::Recover() {
       sqlite3_reset(u);
       log_->Log(kWarning, "unclean shutdown detected: counters rebuilt");
       // A removal killed between its commit and the unlink of the data file
-      // leaves the file behind: free every data file without a regular inode.
+      // leaves the file behind, and so does a move of a file into or out of
+      // the store: free every data file without a regular, non-inline inode.
       int64_t freed = 0;
       for (int i = 0; i < 256; i++) {
         char sub[8];
@@ -483,7 +497,9 @@ void Fs::Recover() {
           char* end = nullptr;
           uint64_t ino = strtoull(e->d_name, &end, 10);
           Inode n;
-          if (end != nullptr && *end == '\0' && store_.db().GetInode(ino, &n) && S_ISREG(n.mode))
+          std::string inl;
+          if (end != nullptr && *end == '\0' && store_.db().GetInode(ino, &n) &&
+              S_ISREG(n.mode) && !store_.db().GetInline(ino, &inl))
             continue;
           gone.push_back(dir + "/" + e->d_name);
         }

@@ -35,6 +35,19 @@ struct OpenInode {
   uint32_t flags = 0;
   uint32_t uid = 0;
   int nopen = 0;          // fds of this handle (guarded by the store lock)
+  // Inline form (format 2): the file's bytes live in the metadata store.
+  // Writes land in `data` and are remembered by range; a commit merges those
+  // ranges into the store's copy, so handles writing different ranges keep
+  // each other's bytes.
+  struct Range {
+    int64_t start;
+    int64_t end;
+    uint64_t epoch;  // ranges of an epoch a commit has taken are dropped after it
+  };
+  bool inl = false;
+  std::string data;           // the bytes as this handle knows them (zeros past its end)
+  std::vector<Range> ranges;  // written here and not committed yet
+  uint64_t epoch = 1;         // the epoch new ranges get
 };
 
 struct OpenFile {

@@ -388,10 +388,16 @@ void Fs::AfterCommit() {
   // Ask for a background checkpoint each time the WAL has grown by
   // kCheckpointFrames since the last request (it restarts from its beginning
   // once fully copied back and a writer finds no reader in it).
+  // A steady stream of commits never leaves the background checkpointer a
+  // moment in which it has copied everything, and the journal restarts only
+  // then: once it has grown past ckpt_catch_up_frames_ and the checkpointer is
+  // idle, this writer copies back the rest itself (the frames since the
+  // checkpointer's pass), and the next transaction starts the journal over.
   int frames = store_.db().wal_frames();
   if (frames < ckpt_frames_) ckpt_frames_ = 0;
-  if (frames >= kCheckpointHardFrames) {
-    store_.db().CheckpointPassive();  // the background checkpointer cannot keep up
+  if (frames >= kCheckpointHardFrames ||
+      (frames >= ckpt_catch_up_frames_ && !ckpt_busy_.load())) {
+    store_.db().CheckpointPassive();
     ckpt_frames_ = 0;
   } else if (frames - ckpt_frames_ >= kCheckpointFrames) {
     ckpt_frames_ = frames;
@@ -443,13 +449,13 @@ bool Fs::Reclaim(const Inode& n, bool listed) {
     lean_orphans_.push_back(n.ino);  // an orphan for now, see ReclaimLeanOrphans
     return false;
   }
-  if (S_ISREG(n.mode)) {
+  bool inl = store_.db().DeleteInode(n.ino, listed);
+  if (S_ISREG(n.mode) && !inl) {  // an inline file has no data file
     std::string path = DataPath(data_dir_, n.ino);
     Post([this, path] {
       if (unlink(path.c_str()) != 0 && errno != ENOENT) leftovers_.push_back(path);
     });
   }
-  store_.db().DeleteInode(n.ino, listed);
   store_.db().AddUsage(-1, -n.alloc);
   store_.ForgetInode(n.ino);
   return true;
@@ -486,7 +492,11 @@ Inode Fs::Attr(uint64_t ino) {
       n.size = oi->size;
       n.mtime = oi->mtime;
       n.ctime = oi->ctime;
-      if (oi->hostfd >= 0) n.alloc = AllocatedBytes(oi->hostfd);
+      if (oi->inl) {
+        n.alloc = static_cast<int64_t>(oi->data.size());
+      } else if (oi->hostfd >= 0) {
+        n.alloc = AllocatedBytes(oi->hostfd);
+      }
     }
   }
   return n;

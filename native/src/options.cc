@@ -27,6 +27,10 @@ const std::vector<OptionDef> kTable = {
      "ordered: a size committed without fsync is marked dirty and clamped to the "
      "data at recovery; always: fdatasync the data file before every size commit",
      false},
+    {"dingofs_inline_max_bytes", "int64", "65536",
+     "files up to this size keep their bytes in the metadata store instead of a data "
+     "file (0..1048576; 0 turns inline data off for files this process creates)",
+     false},
     {"dingofs_meta_cache_entries", "int64", "262144",
      "entries of the per-handle dentry/inode cache (0 disables caching); the cache "
      "is dropped whenever another connection commits",
@@ -105,6 +109,8 @@ bool Normalize(const OptionDef& d, const std::string& in, std::string* out) {
     if (!ParseInt(in, 0, 1000, &v)) return false;
   } else if (name == "vfs_periodic_flush_interval_ms") {
     if (!ParseInt(in, 10, 3600000, &v)) return false;
+  } else if (name == "dingofs_inline_max_bytes") {
+    if (!ParseInt(in, 0, 1048576, &v)) return false;
   } else if (name == "dingofs_meta_cache_entries") {
     if (!ParseInt(in, 0, LLONG_MAX, &v)) return false;
   } else if (name == "dingofs_data_sync") {
@@ -230,6 +236,7 @@ GlobalOptions GlobalSnapshot() {
   o.flush_interval_ms = atoi(get("vfs_periodic_flush_interval_ms").c_str());
   o.data_sync_always = get("dingofs_data_sync") == "always";
   o.meta_cache_entries = atoll(get("dingofs_meta_cache_entries").c_str());
+  o.inline_max = atoll(get("dingofs_inline_max_bytes").c_str());
   o.meta_sync_full = get("dingofs_meta_synchronous") == "full";
   return o;
 }

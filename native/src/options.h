@@ -32,6 +32,7 @@ struct GlobalOptions {
   bool data_sync_always = false;
   int64_t meta_cache_entries = 262144;
   bool meta_sync_full = false;
+  int64_t inline_max = 65536;
 };
 GlobalOptions GlobalSnapshot();
 

@@ -31,7 +31,8 @@ void OpenStore(Store* s, bool create, int64_t inode_limit = 0) {
   dingofs::StoreSection section;
   REQUIRE_EQ_INT(s->db().Open(DbPath(), false, false, nullptr), 0);
   std::string why;
-  REQUIRE_EQ_INT(s->db().InitSchema(create, 0, 0, std::string(tt_base) + "/data", &why), 0);
+  REQUIRE_EQ_INT(s->db().InitSchema(create, 0, 0, std::string(tt_base) + "/data",
+                                           dingofs::kFormatVersion, true, &why), 0);
   s->SetLimits(1000, inode_limit);
   s->AttachSequence(g_seq);
 }
