@@ -23,6 +23,16 @@ int fs_try_mount(uintptr_t h, const char* name, const char* query) {
   return dingofs_mount_nolog(h, addr, name, "/mnt/test");
 }
 
+int fsck_problems(const char* name) {
+  char addr[1024];
+  fs_addr(addr, sizeof addr, name, NULL);
+  char* report = NULL;
+  int rc = dingofs_x_fsck(addr, 0, &report);
+  if (rc != 0 && report != NULL) fprintf(stderr, "  fsck of %s: %d\n%s", name, rc, report);
+  dingofs_x_free(report);
+  return rc;
+}
+
 uintptr_t fs_open(const char* name, const char* query) {
   uintptr_t h = dingofs_new();
   REQUIRE(h != 0);

@@ -44,6 +44,9 @@ int fs_try_mount(uintptr_t h, const char* name, const char* query);
 /* umount (checked to return 0) and delete. */
 void fs_close(uintptr_t h);
 
+/* Read-only check of filesystem NAME (no query): the number of problems
+ * (0 = consistent) or -errno; the report goes to stderr when not clean. */
+int fsck_problems(const char* name);
 /* Create/truncate path and write len bytes; returns 0 or -errno. */
 int put_file(uintptr_t h, const char* path, const void* data, size_t len);
 /* Read up to cap bytes of path; returns the count or -errno. */

@@ -14,16 +14,6 @@ static int data_files(const char* name) {
   return host_count_files(dir);
 }
 
-static int fsck_problems(const char* name) {
-  char addr[1024];
-  fs_addr(addr, sizeof addr, name, NULL);
-  char* report = NULL;
-  int rc = dingofs_x_fsck(addr, 0, &report);
-  if (rc != 0 && report != NULL) fprintf(stderr, "  fsck: %d\n%s", rc, report);
-  dingofs_x_free(report);
-  return rc;
-}
-
 static int64_t used_bytes(uintptr_t h) {
   dingofs_statfs_t st;
   REQUIRE_EQ_INT(dingofs_statfs(h, &st), 0);
@@ -166,60 +156,56 @@ TEST(inline_handles_merge_their_ranges) {
   CHECK_EQ_INT(fsck_problems(FSNAME), 0);
 }
 
-/* Another process writes its range of /p while the parent has its own
- * range of the same inline file uncommitted. */
+/* The parent writes its own bytes into inline file `path` and keeps them
+ * uncommitted while a child process runs `child`; then the parent closes and
+ * the file must read `want`. */
+static void own_bytes_beside_a_child(const char* path, const void* own, size_t n, off_t off,
+                                     void (*child)(void*), const void* want, size_t want_len) {
+  uintptr_t h = fs_default();
+  CHECK_EQ_INT(put_file(h, path, "", 0), 0);
+  int fd = dingofs_open(h, path, O_RDWR, 0);
+  REQUIRE(fd >= 0);
+  CHECK_EQ_INT(dingofs_pwrite(h, fd, own, n, off), (ssize_t)n);
+  CHECK_EQ_INT(run_in_child(child, (void*)path), 0);
+  CHECK_EQ_INT(dingofs_close(h, fd), 0);
+  CHECK(file_equals(h, path, want, want_len));
+  fs_close(h);
+  CHECK_EQ_INT(fsck_problems(FSNAME), 0);
+}
+
+/* Another process writes bytes 300..600 of the file. */
 static void write_range_child(void* arg) {
-  (void)arg;
   uintptr_t h = fs_default();
   char y[300];
   memset(y, 'c', sizeof y);
-  CHECK_EQ_INT(write_at(h, "/p", 0, y, sizeof y, 300), 0);
+  CHECK_EQ_INT(write_at(h, (const char*)arg, 0, y, sizeof y, 300), 0);
   fs_close(h);
 }
 
 TEST(inline_two_processes_write_ranges_of_one_file) {
-  uintptr_t h = fs_default();
-  CHECK_EQ_INT(put_file(h, "/p", "", 0), 0);
-  int fd = dingofs_open(h, "/p", O_RDWR, 0);
-  REQUIRE(fd >= 0);
   char x[300], want[600];
   memset(x, 'p', sizeof x);
-  CHECK_EQ_INT(dingofs_pwrite(h, fd, x, sizeof x, 0), 300);
-  CHECK_EQ_INT(run_in_child(write_range_child, NULL), 0);
-  CHECK_EQ_INT(dingofs_close(h, fd), 0);
   memcpy(want, x, 300);
   memset(want + 300, 'c', 300);
-  CHECK(file_equals(h, "/p", want, 600));
-  fs_close(h);
-  CHECK_EQ_INT(fsck_problems(FSNAME), 0);
+  own_bytes_beside_a_child("/p", x, sizeof x, 0, write_range_child, want, sizeof want);
 }
 
-/* Another process grows /o past the threshold while the parent has bytes of
- * its own uncommitted: they land in the data file. */
+/* Another process grows the file past the threshold (to a data file). */
 static void grow_child(void* arg) {
-  (void)arg;
   uintptr_t h = fs_default();
   static char big[BIG];
   memset(big, 'g', sizeof big);
-  CHECK_EQ_INT(write_at(h, "/o", 0, big, sizeof big, 0), 0);
+  CHECK_EQ_INT(write_at(h, (const char*)arg, 0, big, sizeof big, 0), 0);
+  CHECK_EQ_INT(data_files(FSNAME), 1);
   fs_close(h);
 }
 
+/* The parent's uncommitted inline bytes land in the data file. */
 TEST(inline_moved_out_by_another_process_keeps_our_bytes) {
-  uintptr_t h = fs_default();
-  CHECK_EQ_INT(put_file(h, "/o", "", 0), 0);
-  int fd = dingofs_open(h, "/o", O_RDWR, 0);
-  REQUIRE(fd >= 0);
-  CHECK_EQ_INT(dingofs_pwrite(h, fd, "mine", 4, 10), 4);
-  CHECK_EQ_INT(run_in_child(grow_child, NULL), 0);
-  CHECK_EQ_INT(data_files(FSNAME), 1);
-  CHECK_EQ_INT(dingofs_close(h, fd), 0);
   static char want[BIG];
   memset(want, 'g', sizeof want);
   memcpy(want + 10, "mine", 4);
-  CHECK(file_equals(h, "/o", want, sizeof want));
-  fs_close(h);
-  CHECK_EQ_INT(fsck_problems(FSNAME), 0);
+  own_bytes_beside_a_child("/o", "mine", 4, 10, grow_child, want, sizeof want);
 }
 
 TEST(inline_append_seek_allocate_and_copy) {
