@@ -24,7 +24,7 @@ import build_ffi  # noqa: E402
 TARGETS = build_ffi.selected_targets()
 if "system" in TARGETS:
     # Fail early, before anything is compiled, when the system library is missing.
-    build_ffi.find_system()
+    build_ffi.find_lib.find_system()
 
 
 def license_metadata() -> dict[str, str]:

@@ -100,8 +100,9 @@ def test_find_system_on_the_upstream_prefix():
 @pytest.mark.upstream
 @pytest.mark.parametrize("which", ["upstream", "ours"])
 def test_bridge_source_compiles_against_header(tmp_path, which):
-    """The system bridge's C source, unchanged, compiles against upstream's header
-    (and ours), with warnings that signal an ABI mismatch turned into errors."""
+    """The system bridge's C sources, unchanged, compile against upstream's header
+    (and ours): the code cffi generates with warnings that signal an ABI mismatch
+    turned into errors, dingofs/_csrc/bridge.c with the warnings of its build."""
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
         pytest.skip("no C compiler")
@@ -119,9 +120,14 @@ def test_bridge_source_compiles_against_header(tmp_path, which):
     proc = _run([str(BUILD_FFI), "--emit-c", str(src)], env)
     assert proc.returncode == 0, proc.stderr
     pyinc = sysconfig.get_paths()["include"]
+    csrc = ROOT / "dingofs" / "_csrc"
     flags = ["-c", "-o", str(tmp_path / "bridge_sys.o"), "-std=gnu11", "-Wall",
              "-Werror=implicit-function-declaration", "-Werror=incompatible-pointer-types",
              "-Werror=int-conversion", "-Werror=return-type", "-Wno-unused-function",
-             f"-I{include}", f"-I{pyinc}", str(src)]
+             f"-I{csrc}", f"-I{include}", f"-I{pyinc}", str(src)]
+    cproc = subprocess.run([cc, *flags], capture_output=True, text=True, timeout=300)
+    assert cproc.returncode == 0, cproc.stderr[-4000:]
+    flags = ["-c", "-o", str(tmp_path / "bridge.o"), "-std=gnu11", "-Wall", "-Wextra",
+             "-Werror", f"-I{csrc}", f"-I{include}", str(csrc / "bridge.c")]
     cproc = subprocess.run([cc, *flags], capture_output=True, text=True, timeout=300)
     assert cproc.returncode == 0, cproc.stderr[-4000:]
