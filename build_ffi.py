@@ -9,8 +9,9 @@ engine's PIC archive ``native/build/libdingofs.a`` whole and hidden
 :mod:`buildtools.find_lib` finds, with its directory as run-time search path.
 
 ``DINGOFS_USE_SYSTEM`` chooses the targets (:func:`selected_targets`); INSTALL.md
-lists every build variable. Importing this file looks nothing up.
-``python build_ffi.py`` compiles the bridges into ``build/ffi``.
+lists every build variable. Importing this file looks nothing up: setup.py's
+builders leave out the library, added by :func:`add_target_options` when the
+build runs. ``python build_ffi.py`` compiles the bridges into ``build/ffi``.
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ def target_options(target: str) -> dict[str, Any]:
 def make_builder(target: str = "bundled", with_library: bool = True) -> FFI:
     """Return the :class:`cffi.FFI` builder of ``target`` (``bundled`` or ``system``).
 
-    :param with_library: include :func:`target_options` (the library to link).
+    :param with_library: include :func:`target_options`; without, they must be added
+        to the extension before it is compiled (:func:`add_target_options`).
     """
     if target not in MODULES:
         raise ValueError(f"unknown bridge target {target!r}")
@@ -172,6 +174,14 @@ def make_builder(target: str = "bundled", with_library: bool = True) -> FFI:
     ffi.cdef(read_cdef())
     ffi.set_source(MODULES[target], read_preamble(), **opts)
     return ffi
+
+
+def add_target_options(ext: Any) -> None:
+    """Complete the setuptools ``Extension`` of a builder made without its library
+    (setup.py calls it from cffi's ``pre_run`` hook, when the build runs)."""
+    target = next(t for t, module in MODULES.items() if module == ext.name)
+    for key, value in target_options(target).items():
+        getattr(ext, key).extend(value)
 
 
 def selected_targets() -> list[str]:
@@ -195,13 +205,13 @@ def selected_targets() -> list[str]:
 
 
 def bundled_builder() -> FFI:
-    """Builder of ``dingofs._bridge`` (named in setup.py's ``cffi_modules``)."""
-    return make_builder("bundled")
+    """Builder of ``dingofs._bridge`` for setup.py's ``cffi_modules`` (library added later)."""
+    return make_builder("bundled", with_library=False)
 
 
 def system_builder() -> FFI:
-    """Builder of ``dingofs._bridge_sys`` (named in setup.py's ``cffi_modules``)."""
-    return make_builder("system")
+    """Builder of ``dingofs._bridge_sys`` for setup.py (library looked for later)."""
+    return make_builder("system", with_library=False)
 
 
 def ffibuilder() -> FFI:

@@ -53,10 +53,19 @@ def test_missing_system_library_stops_with_the_fix(env):
     assert "Traceback" not in msg
 
 
-def test_setup_stops_before_compiling_when_nothing_is_found():
+def test_setup_looks_for_nothing_until_it_builds():
+    """Running setup.py for its metadata does not look for the system library."""
     proc = _run(["setup.py", "--name"], _clean_env(DINGOFS_USE_SYSTEM="1"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "dingofs"
+
+
+def test_setup_stops_before_compiling_when_nothing_is_found(tmp_path):
+    proc = _run(["setup.py", "build_ext", "--build-lib", str(tmp_path / "lib"),
+                 "--build-temp", str(tmp_path / "temp")], _clean_env(DINGOFS_USE_SYSTEM="1"))
     assert proc.returncode != 0
     assert "DINGOFS_PREFIX" in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(tmp_path.rglob("*.o")) and not list(tmp_path.rglob("*.so"))
 
 
 def test_unknown_use_system_value_is_rejected():
