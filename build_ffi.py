@@ -10,8 +10,7 @@ engine's PIC archive ``native/build/libdingofs.a`` whole and hidden
 
 ``DINGOFS_USE_SYSTEM`` chooses the targets (:func:`selected_targets`); INSTALL.md
 lists every build variable. Importing this file looks nothing up: setup.py's
-builders leave out the library, added by :func:`add_target_options` when the
-build runs. ``python build_ffi.py`` compiles the bridges into ``build/ffi``.
+builders get their library from :func:`add_target_options` when the build runs.
 """
 
 from __future__ import annotations
@@ -25,10 +24,13 @@ from typing import Any
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from buildtools import find_lib  # noqa: E402
+# buildtools/ is next to this file; the tree leaves sys.path again so that a process
+# loading this file (a test) goes on importing the installed package, not the tree.
+sys.path.insert(0, HERE)
+try:
+    from buildtools import find_lib
+finally:
+    sys.path.remove(HERE)
 
 CDEF_DIR = os.path.join(HERE, "dingofs", "_cdef")
 CSRC_DIR = os.path.join(HERE, "dingofs", "_csrc")
@@ -39,9 +41,8 @@ BRIDGE_HEADER = os.path.join(CSRC_DIR, "bridge.h")
 #: C files compiled into every bridge besides the code cffi generates.
 C_SOURCES: list[str] = [os.path.join(CSRC_DIR, "bridge.c")]
 
-#: Declaration files, in the order they are fed to ``cdef`` (types first, then the
-#: groups of the public header, then the wrappers: ``extensions.def`` stands for the
-#: declarations :func:`extension_cdef` makes from it).
+#: Declaration files in ``cdef`` order: types, the header's groups, the wrappers (for
+#: ``extensions.def``, the declarations :func:`extension_cdef` makes from it).
 CDEF_FILES: list[str] = [
     *(os.path.join(CDEF_DIR, name) for name in (
         "00_platform.h", "10_types.h", "20_lifecycle.h", "30_fileio.h", "40_metadata.h",
@@ -111,9 +112,7 @@ def _reproducible_flags() -> list[str]:
     (two checkouts of one commit build identical bridges); ``DINGOFS_REPRO_FLAGS``
     replaces them."""
     given = os.environ.get("DINGOFS_REPRO_FLAGS")
-    if given is not None:
-        return shlex.split(given)
-    return [f"-ffile-prefix-map={HERE}=."]
+    return [f"-ffile-prefix-map={HERE}=."] if given is None else shlex.split(given)
 
 
 def _c_string(text: str) -> str:
@@ -161,8 +160,7 @@ def target_options(target: str) -> dict[str, Any]:
 def make_builder(target: str = "bundled", with_library: bool = True) -> FFI:
     """Return the :class:`cffi.FFI` builder of ``target`` (``bundled`` or ``system``).
 
-    :param with_library: include :func:`target_options`; without, they must be added
-        to the extension before it is compiled (:func:`add_target_options`).
+    :param with_library: include :func:`target_options` (else :func:`add_target_options`).
     """
     if target not in MODULES:
         raise ValueError(f"unknown bridge target {target!r}")
@@ -185,9 +183,12 @@ def add_target_options(ext: Any) -> None:
 
 
 def selected_targets() -> list[str]:
-    """The bridges the environment asks for, bundled first (see the module docstring).
+    """The bridges ``DINGOFS_USE_SYSTEM`` asks for, bundled first: ``1`` (``yes``, ``true``,
+    ``on``) the system one; ``both``; ``0`` (``no``, ``false``, ``off``) the bundled one;
+    unset, the bundled one plus the system one when ``DINGOFS_PREFIX`` or both
+    ``DINGOFS_INCLUDE_DIR`` and ``DINGOFS_LIBRARY_DIR`` name a library.
 
-    :raises SystemExit: for a value of ``DINGOFS_USE_SYSTEM`` that means nothing.
+    :raises SystemExit: for any other value.
     """
     flag = os.environ.get("DINGOFS_USE_SYSTEM", "").strip().lower()
     if flag in ("1", "true", "yes", "on"):
@@ -223,12 +224,11 @@ def _main(argv: list[str]) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="build_ffi.py", description=(
-        "Build the bridges into build/ffi, or show what a system build would use."))
+        "Compile the bridges into build/ffi, or show what a system build would use."))
     parser.add_argument("--find-system", action="store_true",
                         help="print where the system libdingofs is found and exit")
     parser.add_argument("--emit-c", metavar="FILE",
-                        help="write the C source cffi generates for the selected target to "
-                             "FILE (dingofs/_csrc/bridge.c is compiled beside it) and exit")
+                        help="write the C cffi generates for the selected target to FILE")
     parser.add_argument("--target", choices=sorted(MODULES), default=None)
     args = parser.parse_args(argv)
     if args.find_system:

@@ -68,6 +68,14 @@ def _norm_params(params):
     return parts
 
 
+def test_loading_the_builder_leaves_sys_path_alone():
+    """A process that loads build_ffi.py (as these tests do) goes on importing the
+    installed package: the source tree does not stay on sys.path."""
+    before = list(sys.path)
+    load_build_ffi()
+    assert sys.path == before
+
+
 def _core(funcs):
     return sorted(n for n in funcs if not n.startswith("dingofs_x_"))
 
