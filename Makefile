@@ -91,8 +91,8 @@ docs: dev
 	$(VPY) -m sphinx -W --keep-going -b html -d build/docs-doctrees docs/api build/docs
 
 lint: dev
-	$(VPY) -m ruff check dingofs tests examples benchmarks build_ffi.py setup.py
-	$(VPY) -m mypy --strict dingofs
+	$(VPY) -m ruff check dingofs tests examples benchmarks buildtools build_ffi.py setup.py
+	$(VPY) -m mypy --strict dingofs buildtools
 
 bench: dev
 	$(MAKE) -C $(NATIVE) bench

@@ -5,6 +5,9 @@ environment (see build_ffi.py and INSTALL.md): by default the bundled engine
 (``dingofs._bridge``); with ``DINGOFS_USE_SYSTEM=1`` only the bridge to an
 installed libdingofs.so.1 (``dingofs._bridge_sys``); with
 ``DINGOFS_USE_SYSTEM=both`` (or a configured ``DINGOFS_PREFIX``) both.
+
+Running this file only reads those variables: the system library is looked
+for when ``build_ext`` runs, before anything is compiled.
 """
 
 import os
@@ -13,7 +16,7 @@ import subprocess
 import sys
 
 import setuptools
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,9 +25,6 @@ sys.path.insert(0, HERE)
 import build_ffi  # noqa: E402
 
 TARGETS = build_ffi.selected_targets()
-if "system" in TARGETS:
-    # Fail early, before anything is compiled, when the system library is missing.
-    build_ffi.find_system()
 
 
 def license_metadata() -> dict[str, str]:
@@ -42,6 +42,11 @@ def license_metadata() -> dict[str, str]:
 
 class BuildNativeFirst(build_ext):
     """``build_ext`` that runs ``make -C native`` before compiling the bundled bridge."""
+
+    def pre_run(self, ext: Extension, ffi: object) -> None:
+        """cffi's hook, called for each bridge before its C is generated (and before
+        :meth:`run`): add the library the bridge links, looking for a system one."""
+        build_ffi.add_target_options(ext)
 
     def run(self) -> None:
         if "bundled" in TARGETS:

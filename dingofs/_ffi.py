@@ -24,13 +24,6 @@ __all__ = ["Backend", "backends", "backend_for", "library_info", "EXTENSIONS"]
 #: Tunable that lets a process load the upstream library (static TLS).
 STATIC_TLS_HINT = "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16777216"
 
-#: Extension short names, matching the ``DFX_HAVE_*`` bits of the bridge.
-EXTENSIONS = (
-    "version", "mknod", "utimens", "stat", "fstat", "readdirplus", "rename2",
-    "copy_file_range", "flock", "fallocate", "access", "lchown", "fchmod", "fchown", "fsck",
-    "free", "setattr", "last_attr", "last_error",
-)
-
 _MODULES = (("bundled", "dingofs._bridge"), ("system", "dingofs._bridge_sys"))
 
 
@@ -40,6 +33,9 @@ class Backend:
     :ivar name: ``"bundled"`` or ``"system"``.
     :ivar ffi: the cffi ``FFI`` object of the module.
     :ivar lib: the compiled functions and constants.
+    :ivar known_extensions: short names of the extensions the bridge wraps, in the
+        order of their feature bits (the list ``dingofs/_csrc/extensions.def`` it
+        was compiled from).
     :ivar extensions: names of the extensions the library exports.
     :ivar version: library version string ("" when it does not say).
     :ivar built_version: version of the library the bridge was built against, as
@@ -59,9 +55,11 @@ class Backend:
         self.module_file = getattr(module, "__file__", "") or ""
         self.ffi = module.ffi
         self.lib = module.lib
+        self.known_extensions: tuple[str, ...] = tuple(
+            _cstr(self.ffi, self.lib, "dfx_extension_names").split())
         mask = int(self.lib.dfx_present())
         self.extensions = frozenset(
-            ext for ext in EXTENSIONS if mask & getattr(self.lib, "DFX_HAVE_" + ext.upper(), 0)
+            ext for bit, ext in enumerate(self.known_extensions) if mask & (1 << bit)
         )
         self.embedded = False
         self.version = ""
@@ -110,7 +108,7 @@ class Backend:
         if not operation.startswith("dingofs_x_"):
             return ""
         ext = operation[len("dingofs_x_"):]
-        if ext not in EXTENSIONS or ext in self.extensions:
+        if ext not in self.known_extensions or ext in self.extensions:
             return ""
         return (
             f"{operation} is an extension of the embedded engine that the loaded "
@@ -132,7 +130,7 @@ class Backend:
             "module_file": self.module_file,
             "embedded": self.embedded,
             "extensions": sorted(self.extensions),
-            "missing_extensions": sorted(set(EXTENSIONS) - self.extensions),
+            "missing_extensions": sorted(set(self.known_extensions) - self.extensions),
         }
 
     def __repr__(self) -> str:
@@ -233,6 +231,11 @@ if not _BACKENDS:
         "Install the package with `pip install .` (which builds native/ and the bridge)",
         name=__name__,
     )
+
+
+#: Short names of the extensions the bridges wrap (``dingofs_x_NAME`` of the C ABI),
+#: as compiled into them from ``dingofs/_csrc/extensions.def``.
+EXTENSIONS: tuple[str, ...] = _BACKENDS[0].known_extensions
 
 
 def backends() -> list[Backend]:

@@ -44,6 +44,8 @@ BUILD_INPUTS = [
     "LICENSE", "README.md", "CHANGELOG.md", "pyproject.toml", "setup.py", "build_ffi.py",
     "MANIFEST.in", "native/Makefile", "native/libdingofs.map", "native/dingofs.pc.in",
     "native/include/dingofs/libdingofs.h", "dingofs/_cdef/00_platform.h",
+    "dingofs/_csrc/bridge.c", "dingofs/_csrc/bridge.h", "dingofs/_csrc/extensions.def",
+    "buildtools/__init__.py", "buildtools/find_lib.py",
 ]
 
 

@@ -54,7 +54,26 @@ def cdef_text(build_ffi):
     assert paths, "CDEF_FILES is empty"
     for p in paths:
         assert p.is_file(), p
-    return _strip_comments("\n".join(p.read_text() for p in paths))
+    return _strip_comments(build_ffi.read_cdef())
+
+
+def _norm_params(params):
+    """The parameter types of a parameter list (names and spacing dropped)."""
+    parts = []
+    for p in params.split(","):
+        p = " ".join(p.replace("*", " * ").replace("[", " [ ").split())
+        # drop the parameter name (last identifier before optional [..])
+        p = re.sub(r"\s[A-Za-z_]\w*(\s\[.*\])?$", lambda m: m.group(1) or "", p)
+        parts.append(p.replace(" ", ""))
+    return parts
+
+
+def test_loading_the_builder_leaves_sys_path_alone():
+    """A process that loads build_ffi.py (as these tests do) goes on importing the
+    installed package: the source tree does not stay on sys.path."""
+    before = list(sys.path)
+    load_build_ffi()
+    assert sys.path == before
 
 
 def _core(funcs):
@@ -83,21 +102,30 @@ def test_core_declarations_match_header(cdef_text):
     """Same return type and parameter types as the header (names ignored)."""
     cdef_funcs = {m.group("name"): (m.group("ret").strip(), m.group("params").strip())
                   for m in _DECL.finditer(" ".join(cdef_text.split()))}
-
-    def norm_params(params):
-        parts = []
-        for p in params.split(","):
-            p = " ".join(p.replace("*", " * ").replace("[", " [ ").split())
-            # drop the parameter name (last identifier before optional [..])
-            p = re.sub(r"\s[A-Za-z_]\w*(\s\[.*\])?$", lambda m: m.group(1) or "", p)
-            parts.append(p.replace(" ", ""))
-        return parts
-
     for name in _core(header_functions()):
         ret, params = header_functions()[name]
         cret, cparams = cdef_funcs[name]
         assert ret.replace(" ", "") == cret.replace(" ", ""), name
-        assert norm_params(params) == norm_params(cparams), name
+        assert _norm_params(params) == _norm_params(cparams), name
+
+
+def test_extension_list_matches_header(build_ffi, cdef_text):
+    """extensions.def, the one list the wrappers come from, has each extension of the
+    header once, with its return and parameter types; the cdef declares its wrappers
+    with the same signatures."""
+    entries = build_ffi.read_extensions()
+    names = [name for name, _, _ in entries]
+    assert len(names) == len(set(names))
+    header = header_functions()
+    assert sorted("dingofs_x_" + n for n in names) == _ext(header)
+    wrappers = {m.group(1): m.group(2) for m in re.finditer(
+        r"\bdfx_(\w+)\s*\(([^)]*)\)\s*;", " ".join(cdef_text.split()))}
+    for name, ret, params in entries:
+        hret, hparams = header["dingofs_x_" + name]
+        assert ret.replace(" ", "") == hret.replace(" ", ""), name
+        assert params.startswith("(") and params.endswith(")"), name
+        assert _norm_params(params[1:-1]) == _norm_params(hparams), name
+        assert _norm_params(wrappers[name]) == _norm_params(hparams), name
 
 
 def test_extensions_are_wrapped_not_declared(cdef_text):
@@ -184,8 +212,10 @@ def stub_bridge(build_ffi, tmp_path_factory):
     ffi = FFI()
     ffi.cdef(build_ffi.read_cdef())
     modname = "_dingofs_stub_bridge"
-    ffi.set_source(modname, build_ffi._preamble() + _stub_source(),
-                   include_dirs=[str(ROOT / "native" / "include")],
+    opts = build_ffi.compile_options()
+    ffi.set_source(modname, build_ffi.read_preamble() + _stub_source(),
+                   sources=opts["sources"],
+                   include_dirs=[*opts["include_dirs"], str(ROOT / "native" / "include")],
                    extra_compile_args=["-Wno-unused-function", "-Wno-unused-parameter"])
     so = ffi.compile(tmpdir=str(tmp), verbose=False)
     spec = importlib.util.spec_from_file_location(modname, so)

@@ -53,10 +53,19 @@ def test_missing_system_library_stops_with_the_fix(env):
     assert "Traceback" not in msg
 
 
-def test_setup_stops_before_compiling_when_nothing_is_found():
+def test_setup_looks_for_nothing_until_it_builds():
+    """Running setup.py for its metadata does not look for the system library."""
     proc = _run(["setup.py", "--name"], _clean_env(DINGOFS_USE_SYSTEM="1"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "dingofs"
+
+
+def test_setup_stops_before_compiling_when_nothing_is_found(tmp_path):
+    proc = _run(["setup.py", "build_ext", "--build-lib", str(tmp_path / "lib"),
+                 "--build-temp", str(tmp_path / "temp")], _clean_env(DINGOFS_USE_SYSTEM="1"))
     assert proc.returncode != 0
     assert "DINGOFS_PREFIX" in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(tmp_path.rglob("*.o")) and not list(tmp_path.rglob("*.so"))
 
 
 def test_unknown_use_system_value_is_rejected():
@@ -100,8 +109,9 @@ def test_find_system_on_the_upstream_prefix():
 @pytest.mark.upstream
 @pytest.mark.parametrize("which", ["upstream", "ours"])
 def test_bridge_source_compiles_against_header(tmp_path, which):
-    """The system bridge's C source, unchanged, compiles against upstream's header
-    (and ours), with warnings that signal an ABI mismatch turned into errors."""
+    """The system bridge's C sources, unchanged, compile against upstream's header
+    (and ours): the code cffi generates with warnings that signal an ABI mismatch
+    turned into errors, dingofs/_csrc/bridge.c with the warnings of its build."""
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
         pytest.skip("no C compiler")
@@ -119,9 +129,14 @@ def test_bridge_source_compiles_against_header(tmp_path, which):
     proc = _run([str(BUILD_FFI), "--emit-c", str(src)], env)
     assert proc.returncode == 0, proc.stderr
     pyinc = sysconfig.get_paths()["include"]
+    csrc = ROOT / "dingofs" / "_csrc"
     flags = ["-c", "-o", str(tmp_path / "bridge_sys.o"), "-std=gnu11", "-Wall",
              "-Werror=implicit-function-declaration", "-Werror=incompatible-pointer-types",
              "-Werror=int-conversion", "-Werror=return-type", "-Wno-unused-function",
-             f"-I{include}", f"-I{pyinc}", str(src)]
+             f"-I{csrc}", f"-I{include}", f"-I{pyinc}", str(src)]
+    cproc = subprocess.run([cc, *flags], capture_output=True, text=True, timeout=300)
+    assert cproc.returncode == 0, cproc.stderr[-4000:]
+    flags = ["-c", "-o", str(tmp_path / "bridge.o"), "-std=gnu11", "-Wall", "-Wextra",
+             "-Werror", f"-I{csrc}", f"-I{include}", str(csrc / "bridge.c")]
     cproc = subprocess.run([cc, *flags], capture_output=True, text=True, timeout=300)
     assert cproc.returncode == 0, cproc.stderr[-4000:]

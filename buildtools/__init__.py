@@ -1,0 +1,1 @@
+"""Helpers of the package build (used by build_ffi.py and setup.py; not installed)."""

@@ -1,0 +1,159 @@
+/*
+ * bridge.c - the C half of the cffi bridges between Python and libdingofs.
+ *
+ * Compiled into each bridge module next to the code cffi generates from the
+ * declarations in dingofs/_cdef/. It holds the wrappers of the engine's
+ * extensions, which let a module load and run against a library without them
+ * (the upstream client), and the helpers of the Python hot paths. The
+ * functions are documented in bridge.h.
+ */
+#include "bridge.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The extensions, declared weak: an absent one is a null address instead of a
+ * link or load error. Where the header declares them too, the compiler checks
+ * that extensions.def gives the same signatures. */
+#define DFX_EXTENSION(name, ret, params, args, absent) \
+  extern ret dingofs_x_##name params __attribute__((weak));
+#define DFX_EXTENSION_VOID(name, params, args) \
+  extern void dingofs_x_##name params __attribute__((weak));
+#include "extensions.def"
+#undef DFX_EXTENSION
+#undef DFX_EXTENSION_VOID
+
+/* Feature bit of each extension: its position in the list. */
+enum {
+#define DFX_EXTENSION(name, ...) DFX_BIT_##name,
+#define DFX_EXTENSION_VOID(name, ...) DFX_BIT_##name,
+#include "extensions.def"
+#undef DFX_EXTENSION
+#undef DFX_EXTENSION_VOID
+  DFX_EXTENSION_COUNT
+};
+
+_Static_assert(DFX_EXTENSION_COUNT <= 32, "the feature bits must fit an unsigned int");
+
+#define DFX_EXTENSION(name, ret, params, args, absent) \
+  ret dfx_##name params { return dingofs_x_##name ? dingofs_x_##name args : absent; }
+#define DFX_EXTENSION_VOID(name, params, args) \
+  void dfx_##name params {                     \
+    if (dingofs_x_##name) dingofs_x_##name args; \
+  }
+#include "extensions.def"
+#undef DFX_EXTENSION
+#undef DFX_EXTENSION_VOID
+
+unsigned int dfx_present(void) {
+  unsigned int mask = 0;
+#define DFX_EXTENSION(name, ...) \
+  if (dingofs_x_##name) mask |= 1u << DFX_BIT_##name;
+#define DFX_EXTENSION_VOID DFX_EXTENSION
+#include "extensions.def"
+#undef DFX_EXTENSION
+#undef DFX_EXTENSION_VOID
+  return mask;
+}
+
+const char* dfx_extension_names(void) {
+  return
+#define DFX_EXTENSION(name, ...) #name " "
+#define DFX_EXTENSION_VOID DFX_EXTENSION
+#include "extensions.def"
+#undef DFX_EXTENSION
+#undef DFX_EXTENSION_VOID
+      "";
+}
+
+int dfx_flush_stdout(void) { return fflush(stdout); }
+
+#ifndef DFX_BUILT_VERSION
+#define DFX_BUILT_VERSION ""
+#endif
+
+const char* dfx_built_version(void) { return DFX_BUILT_VERSION; }
+
+const char* dfx_library_path(void) {
+  Dl_info info;
+  if (dladdr((void*)&dingofs_new, &info) != 0 && info.dli_fname != NULL) return info.dli_fname;
+  return NULL;
+}
+
+int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, char* names,
+                     uint64_t* inos, unsigned char* types, char* attrs, size_t stride,
+                     size_t flags_off, int64_t* out) {
+  const dingofs_x_direntplus_t* plus_recs = (const dingofs_x_direntplus_t*)tmp;
+  const dingofs_dirent_t* recs = (const dingofs_dirent_t*)tmp;
+  int n, i;
+  int64_t k = 0;
+  size_t used = 0;
+  if (count <= 0) return -EINVAL;
+  n = plus ? dfx_readdirplus(h, dh, (dingofs_x_direntplus_t*)tmp, count)
+           : dingofs_readdir(h, dh, (dingofs_dirent_t*)tmp, count);
+  if (n < 0) return n;
+  if (n > count) n = count;
+  for (i = 0; i < n; i++) {
+    const dingofs_dirent_t* d = plus ? &plus_recs[i].dirent : &recs[i];
+    size_t len = strnlen(d->d_name, sizeof d->d_name);
+    if (len == 0) continue;
+    if (d->d_name[0] == '.' && (len == 1 || (len == 2 && d->d_name[1] == '.'))) {
+      if (len == 1 && d->d_ino == 1) out[2] = 1;
+      continue;
+    }
+    memcpy(names + used, d->d_name, len);
+    used += len;
+    names[used++] = '\0';
+    inos[k] = d->d_ino;
+    types[k] = d->d_type;
+    if (plus) {
+      memcpy(attrs + (size_t)k * stride, &plus_recs[i].st, sizeof plus_recs[i].st);
+      memcpy(attrs + (size_t)k * stride + flags_off, &plus_recs[i].flags,
+             sizeof plus_recs[i].flags);
+    }
+    k++;
+  }
+  out[0] = k;
+  out[1] = (int64_t)used;
+  return n;
+}
+
+/* One more call, and the bytes it moved when it succeeded. */
+static void dfx_count(int64_t* counts, ssize_t r) {
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  if (r > 0) __atomic_fetch_add(&counts[1], (int64_t)r, __ATOMIC_RELAXED);
+}
+
+ssize_t dfx_pread_counted(uintptr_t h, int fd, char* buf, size_t count, off_t offset,
+                          int64_t* counts) {
+  ssize_t r = dingofs_pread(h, fd, buf, count, offset);
+  dfx_count(counts, r);
+  return r;
+}
+
+ssize_t dfx_read_counted(uintptr_t h, int fd, char* buf, size_t count, int64_t* counts) {
+  ssize_t r = dingofs_read(h, fd, buf, count);
+  dfx_count(counts, r);
+  return r;
+}
+
+off_t dfx_lseek_counted(uintptr_t h, int fd, off_t offset, int whence, int64_t* counts) {
+  off_t r = dingofs_lseek(h, fd, offset, whence);
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+int dfx_stat_counted(uintptr_t h, const char* path, int flags, struct stat* st,
+                     uint32_t* iflags, int64_t* counts) {
+  int r = dfx_stat(h, path, flags, st, iflags);
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+int dfx_fstat_counted(uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
+                      int64_t* counts) {
+  int r = dfx_fstat(h, fd, st, iflags);
+  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
+  return r;
+}

@@ -1,0 +1,127 @@
+/*
+ * bridge.h - what the cffi bridge modules (dingofs._bridge, dingofs._bridge_sys)
+ * see of the C side: the libdingofs header, the platform headers whose types and
+ * constants the declarations in dingofs/_cdef/ name, and the functions that
+ * bridge.c defines for Python (prefix dfx_). The cffi declarations mirror this
+ * header.
+ *
+ * The bridge builds against any libdingofs.h that has the 45 core functions:
+ * a header without the extension section (the upstream client's) still gets
+ * the extension types and constants from the fallbacks below.
+ */
+#ifndef DINGOFS_BRIDGE_H_
+#define DINGOFS_BRIDGE_H_
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+
+#include <dingofs/libdingofs.h>
+
+/* Extension types and constants, for a header that lacks them. */
+#ifndef DINGOFS_X_TYPES_DEFINED
+#define DINGOFS_X_TYPES_DEFINED 1
+typedef struct {
+  dingofs_dirent_t dirent;
+  struct stat st;
+  uint32_t flags;
+} dingofs_x_direntplus_t;
+#endif
+#ifndef DINGOFS_X_RENAME_NOREPLACE
+#define DINGOFS_X_RENAME_NOREPLACE 1u
+#endif
+#ifndef DINGOFS_X_RENAME_EXCHANGE
+#define DINGOFS_X_RENAME_EXCHANGE 2u
+#endif
+#ifndef DINGOFS_X_NOFOLLOW
+#define DINGOFS_X_NOFOLLOW 0x100
+#endif
+#ifndef DINGOFS_X_FSCK_REPAIR
+#define DINGOFS_X_FSCK_REPAIR 1
+#endif
+#ifndef DINGOFS_X_SET_MODE
+#define DINGOFS_X_SET_MODE 0x01u
+#define DINGOFS_X_SET_UID 0x02u
+#define DINGOFS_X_SET_GID 0x04u
+#define DINGOFS_X_SET_SIZE 0x08u
+#define DINGOFS_X_SET_ATIME 0x10u
+#define DINGOFS_X_SET_MTIME 0x20u
+#endif
+
+/* The module exports nothing but its PyInit_ function. */
+#pragma GCC visibility push(hidden)
+
+/* One wrapper dfx_NAME per extension dingofs_x_NAME of extensions.def, with the
+ * same signature. It calls the extension when the loaded library has it, else
+ * returns the entry's "value when absent" (-EOPNOTSUPP, NULL or 0; dfx_free
+ * does nothing). */
+#define DFX_EXTENSION(name, ret, params, args, absent) ret dfx_##name params;
+#define DFX_EXTENSION_VOID(name, params, args) void dfx_##name params;
+#include "extensions.def"
+#undef DFX_EXTENSION
+#undef DFX_EXTENSION_VOID
+
+/* Which extensions the loaded library has: bit i is the i-th entry of
+ * extensions.def. */
+unsigned int dfx_present(void);
+
+/* The NAMEs of extensions.def in order (bit 0 first), separated by spaces. */
+const char* dfx_extension_names(void);
+
+/* fflush(stdout), for Python code that shares stdout with the library. */
+int dfx_flush_stdout(void);
+
+/* Version of the library this bridge was built against when the build knew it
+ * (the DFX_BUILT_VERSION macro), else "". */
+const char* dfx_built_version(void);
+
+/* File of the object that defines the core functions this bridge calls: the
+ * bridge module itself when the engine is linked in, else the shared library;
+ * NULL when it cannot be told. */
+const char* dfx_library_path(void);
+
+/* One batch of directory entries, packed for a cheap decode in Python.
+ *   plus:   0 reads dingofs_readdir() records into tmp (dingofs_dirent_t[count]),
+ *           1 reads dfx_readdirplus() records (dingofs_x_direntplus_t[count]).
+ *   names:  receives the names (without "." and ".."), each followed by a NUL
+ *           (capacity: count * sizeof(d_name)).
+ *   inos, types: the inode number and d_type of each packed entry.
+ *   attrs:  with plus, the struct stat of each packed entry at k * stride and its
+ *           inode flags at k * stride + flags_off (capacity: count * stride); else unused.
+ *   out[0]: entries packed; out[1]: bytes used in names; out[2]: set to 1 when the
+ *           batch held "." with inode 1 (the root directory), else left alone.
+ * Returns the number of records the library returned (0 at the end) or -errno. */
+int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, char* names,
+                     uint64_t* inos, unsigned char* types, char* attrs, size_t stride,
+                     size_t flags_off, int64_t* out);
+
+/* The hot calls with statistics kept in C: counts[0] is incremented per call
+ * and, for the reads, counts[1] by the bytes moved (relaxed atomics: the GIL is
+ * released during the call). */
+ssize_t dfx_pread_counted(uintptr_t h, int fd, char* buf, size_t count, off_t offset,
+                          int64_t* counts);
+ssize_t dfx_read_counted(uintptr_t h, int fd, char* buf, size_t count, int64_t* counts);
+off_t dfx_lseek_counted(uintptr_t h, int fd, off_t offset, int whence, int64_t* counts);
+int dfx_stat_counted(uintptr_t h, const char* path, int flags, struct stat* st,
+                     uint32_t* iflags, int64_t* counts);
+int dfx_fstat_counted(uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
+                      int64_t* counts);
+
+#pragma GCC visibility pop
+
+#endif /* DINGOFS_BRIDGE_H_ */
