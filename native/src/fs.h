@@ -286,9 +286,10 @@ class Fs {
   // fill many pages of the store, go afterwards in small transactions.
   void ReclaimLeanOrphans() noexcept;
   // After changes that free space: once the store holds more than
-  // kShrinkAbove free pages, gives them back to the disk in small
-  // transactions (checked every kShrinkEvery such changes, and after each
-  // that needed the reserve).
+  // kShrinkAbove free pages (or an eighth of its pages, see mount.cc), gives
+  // half of them back to the disk in small transactions (checked every
+  // kShrinkEvery such changes); after a change that needed the reserve (now),
+  // all but kShrinkKeep.
   void MaybeShrink(bool now) noexcept;
 
   Address addr_;

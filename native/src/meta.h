@@ -209,6 +209,7 @@ class MetaDb {
   // them back to the disk with IncrementalVacuum; older ones keep them for
   // their own reuse).
   int64_t FreePages();
+  int64_t PageCount();
   bool HasFileData();  // some regular file has a size above 0
   // In a transaction: gives up to 256 free pages back to the disk (the file
   // shrinks when the journal is copied back).

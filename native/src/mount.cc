@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 
 #include "data.h"
@@ -22,6 +23,11 @@ constexpr int64_t kReserveMax = 16 << 20;
 constexpr int kShrinkEvery = 32;
 constexpr int64_t kShrinkAbove = 2048;  // pages (1 KiB on stores made by this version)
 constexpr int64_t kShrinkKeep = 512;    // kept for the store's own reuse
+// Free pages scattered between rows (removed inline files leave them) are
+// given back by moving pages from the end of the store into them, which
+// costs more than their reuse by the next files: a store keeps up to an
+// eighth of its pages free (at most kShrinkAboveMax) until the disk is full.
+constexpr int64_t kShrinkAboveMax = 65536;
 }  // namespace
 
 Fs::~Fs() {
@@ -157,8 +163,10 @@ void Fs::MaybeShrink(bool now) noexcept {
   shrinking_ = true;
   try {
     int64_t free = store_.db().FreePages();
-    if (free > (now ? kShrinkKeep : kShrinkAbove)) {
-      while (free > kShrinkKeep) {
+    int64_t above = std::min(kShrinkAboveMax, std::max(kShrinkAbove, store_.db().PageCount() / 8));
+    int64_t keep = now ? kShrinkKeep : above / 2;
+    if (free > (now ? kShrinkKeep : above)) {
+      while (free > keep) {
         Txn([&] { store_.db().IncrementalVacuum(); }, true);
         int64_t left = store_.db().FreePages();
         if (left >= free) break;  // a store without incremental vacuum
