@@ -88,10 +88,6 @@ class StatLayout:
     :ivar stat_names: item names of :attr:`stat`'s results.
     :ivar statfl: decodes the pooled stat buffer: a ``struct stat`` followed by
         the ``uint32_t`` inode flags at :attr:`flags_offset`.
-    :ivar plus: decodes the attributes and flags of one ``dingofs_x_direntplus_t``.
-    :ivar dirent: ``(ino, type)`` of a ``dingofs_dirent_t``; :attr:`dirent_name`
-        is the offset of ``d_name`` (``dirent_plus``/``plus_name`` the same for a
-        readdirplus record); ``*_size`` the record sizes.
     """
 
     def __init__(self, ffi: Any) -> None:
@@ -105,96 +101,14 @@ class StatLayout:
         self.statfl, self.statfl_names = _struct(items + [(self.flags_offset, "I", "flags")])
         self.statfl_size = self.flags_offset + 4
 
-        plus = "dingofs_x_direntplus_t"
-        st_off = ffi.offsetof(plus, "st")
-        pitems = [(st_off + off, code, name) for off, code, name in items]
-        pflag_off, pflag_t = _member(ffi, plus, ("flags",))
-        pitems.append((pflag_off, _code(ffi, pflag_t), "flags"))
-        self.plus, self.plus_names = _struct(pitems)
-
-        def head(ctype: str, prefix: tuple[str, ...]) -> tuple[struct.Struct, int, int]:
-            ino_off, ino_t = _member(ffi, ctype, prefix + ("d_ino",))
-            typ_off, typ_t = _member(ffi, ctype, prefix + ("d_type",))
-            st, names = _struct([(ino_off, _code(ffi, ino_t), "ino"),
-                                 (typ_off, _code(ffi, typ_t), "type")])
-            if names != ("ino", "type"):
-                raise ValueError(f"unexpected layout of {ctype}")
-            return st, ffi.offsetof(ctype, *(prefix + ("d_name",))), ffi.sizeof(ctype)
-
-        self.dirent, self.dirent_name, self.dirent_size = head("dingofs_dirent_t", ())
-        self.dirent_plus, self.plus_name, self.plus_size = head(plus, ("dirent",))
+        #: Longest name a ``dingofs_dirent_t`` holds (its ``d_name`` field).
         self.name_max = ffi.sizeof(dict(ffi.typeof("dingofs_dirent_t").fields)["d_name"].type)
-
-        def records(hd: struct.Struct, name_off: int, size: int) -> struct.Struct:
-            # (ino, type, d_name as a fixed-size field) per record, records back to back.
-            fmt = hd.format[:]
-            fmt = fmt if isinstance(fmt, str) else fmt.decode()
-            used = hd.size
-            if name_off < used:
-                raise ValueError("d_name overlaps d_ino/d_type")
-            fmt += f"{name_off - used}x{self.name_max}s"
-            tail = size - name_off - self.name_max
-            if tail:
-                fmt += f"{tail}x"
-            rec = struct.Struct(fmt)
-            if rec.size != size:
-                raise ValueError(f"record layout {fmt} is {rec.size} bytes, not {size}")
-            return rec
-
-        #: ``iter_unpack`` over a batch of ``dingofs_dirent_t`` / readdirplus records.
-        self.dirent_records = records(self.dirent, self.dirent_name, self.dirent_size)
-        self.plus_records = records(self.dirent_plus, self.plus_name, self.plus_size)
 
 
 #: Operations whose calls (and bytes read) the bridge helpers ``dfx_*_counted`` count
 #: in C, in the order of their (calls, bytes) pairs in :attr:`Session.io_counts`.
 IO_COUNTS = ("dingofs_pread", "dingofs_read", "dingofs_lseek", "dingofs_x_stat",
              "dingofs_x_fstat")
-
-
-def _counted_calls(lib: Any) -> tuple[Callable[..., int], ...]:
-    """``pread``, ``read``, ``lseek``, ``x_stat`` and ``x_fstat`` that also count
-    themselves: the last argument points at the (calls, bytes) pair of the operation
-    in :attr:`Session.io_counts`. The bridge's C helpers, or equivalents in Python
-    for a bridge built without them."""
-    names = ("dfx_pread_counted", "dfx_read_counted", "dfx_lseek_counted",
-             "dfx_stat_counted", "dfx_fstat_counted")
-    found = [getattr(lib, n, None) for n in names]
-    if all(f is not None for f in found):
-        return tuple(f for f in found if f is not None)
-    c_pread: _IntCall = lib.dingofs_pread
-    c_read: _IntCall = lib.dingofs_read
-    c_lseek: _IntCall = lib.dingofs_lseek
-    c_stat: _IntCall = lib.dfx_stat
-    c_fstat: _IntCall = lib.dfx_fstat
-
-    def py_pread(h: int, fd: int, buf: Any, n: int, off: int, counts: Any) -> int:
-        r = c_pread(h, fd, buf, n, off)
-        counts[0] += 1
-        if r > 0:
-            counts[1] += r
-        return r
-
-    def py_read(h: int, fd: int, buf: Any, n: int, counts: Any) -> int:
-        r = c_read(h, fd, buf, n)
-        counts[0] += 1
-        if r > 0:
-            counts[1] += r
-        return r
-
-    def py_lseek(h: int, fd: int, off: int, whence: int, counts: Any) -> int:
-        counts[0] += 1
-        return c_lseek(h, fd, off, whence)
-
-    def py_stat(h: int, path: bytes, flags: int, st: Any, fl: Any, counts: Any) -> int:
-        counts[0] += 1
-        return c_stat(h, path, flags, st, fl)
-
-    def py_fstat(h: int, fd: int, st: Any, fl: Any, counts: Any) -> int:
-        counts[0] += 1
-        return c_fstat(h, fd, st, fl)
-
-    return py_pread, py_read, py_lseek, py_stat, py_fstat
 
 
 _LAYOUTS: dict[int, StatLayout] = {}
@@ -252,8 +166,13 @@ class Session:
         #: Statistics of the hot I/O calls, counted in C by the bridge helpers
         #: (see :data:`IO_COUNTS`); merged into :meth:`snapshot`.
         self.io_counts = ffi.new("int64_t[]", 2 * len(IO_COUNTS))
-        (self.pread_counted, self.read_counted, self.lseek_counted, self.x_stat_counted,
-         self.x_fstat_counted) = _counted_calls(lib)
+        # The bridge's C helpers that also count themselves: the last argument points
+        # at the (calls, bytes) pair of the operation in io_counts.
+        self.pread_counted: _IntCall = lib.dfx_pread_counted
+        self.read_counted: _IntCall = lib.dfx_read_counted
+        self.lseek_counted: _IntCall = lib.dfx_lseek_counted
+        self.x_stat_counted: _IntCall = lib.dfx_stat_counted
+        self.x_fstat_counted: _IntCall = lib.dfx_fstat_counted
         #: The (calls, bytes) pair of each :data:`IO_COUNTS` operation.
         self.pread_counts = self.io_counts + 0
         self.read_counts = self.io_counts + 2
@@ -322,22 +241,6 @@ class Session:
             self._scratch_pool.append(buf)
 
     # -- attributes in one decode ----------------------------------------------------------
-    def x_stat_values(self, path: bytes, flags: int, shown: _Path = None) -> tuple[int, ...]:
-        """``dingofs_x_stat`` decoded: the items of :attr:`StatLayout.statfl_names`."""
-        pool = self._stat_pool
-        try:
-            buf = pool.pop()
-        except IndexError:
-            buf = self._new_stat_buffer()
-        rc = self._dfx_stat(self.h, path, flags, buf[1], buf[2])
-        self.ops["dingofs_x_stat"] += 1
-        if rc < 0:
-            pool.append(buf)
-            raise self.fail(rc, "dingofs_x_stat", shown)
-        values = self._unpack_statfl(buf[3])
-        pool.append(buf)
-        return values
-
     def x_stat_attr(self, path: bytes, flags: int, shown: _Path = None) -> Any:
         """:meth:`x_stat_values` turned into a result object by :attr:`make_attr`
         (``make_attr(values, attr_dev)``, set by the owner of the session)."""
@@ -570,24 +473,6 @@ class Session:
         self.check(self.lib.dingofs_ftruncate(self.h, fd, length), "dingofs_ftruncate", shown)
 
     # -- metadata --------------------------------------------------------------------------
-    def new_stat(self) -> Any:
-        return self.ffi.new("struct stat*")
-
-    def stat(self, path: bytes, shown: _Path = None) -> Any:
-        st = self.ffi.new("struct stat*")
-        self.check(self.lib.dingofs_stat(self.h, path, st), "dingofs_stat", shown)
-        return st
-
-    def lstat(self, path: bytes, shown: _Path = None) -> Any:
-        st = self.ffi.new("struct stat*")
-        self.check(self.lib.dingofs_lstat(self.h, path, st), "dingofs_lstat", shown)
-        return st
-
-    def fstat(self, fd: int, shown: _Path = None) -> Any:
-        st = self.ffi.new("struct stat*")
-        self.check(self.lib.dingofs_fstat(self.h, fd, st), "dingofs_fstat", shown)
-        return st
-
     def chmod(self, path: bytes, mode: int, shown: _Path = None) -> None:
         self.check(self.lib.dingofs_chmod(self.h, path, mode), "dingofs_chmod", shown)
 
@@ -628,10 +513,6 @@ class Session:
         dh = self.ffi.new("uint64_t*")
         self.check(self.lib.dingofs_opendir(self.h, path, dh), "dingofs_opendir", shown)
         return int(dh[0])
-
-    def readdir(self, dh: int, buf: Any, count: int, shown: _Path = None) -> int:
-        return self.check(self.lib.dingofs_readdir(self.h, dh, buf, count), "dingofs_readdir",
-                          shown)
 
     def closedir(self, dh: int, shown: _Path = None) -> None:
         self.check(self.lib.dingofs_closedir(self.h, dh), "dingofs_closedir", shown)
@@ -752,22 +633,6 @@ class Session:
         cts = self._timespecs(ts)
         self.check(self.lib.dfx_utimens(self.h, path, cts, flags), "dingofs_x_utimens", shown)
 
-    def x_stat(self, path: bytes, flags: int, shown: _Path = None) -> tuple[Any, int]:
-        st = self.ffi.new("struct stat*")
-        fl = self.ffi.new("uint32_t*")
-        self.check(self.lib.dfx_stat(self.h, path, flags, st, fl), "dingofs_x_stat", shown)
-        return st, int(fl[0])
-
-    def x_fstat(self, fd: int, shown: _Path = None) -> tuple[Any, int]:
-        st = self.ffi.new("struct stat*")
-        fl = self.ffi.new("uint32_t*")
-        self.check(self.lib.dfx_fstat(self.h, fd, st, fl), "dingofs_x_fstat", shown)
-        return st, int(fl[0])
-
-    def x_readdirplus(self, dh: int, buf: Any, count: int, shown: _Path = None) -> int:
-        return self.check(self.lib.dfx_readdirplus(self.h, dh, buf, count),
-                          "dingofs_x_readdirplus", shown)
-
     def x_rename2(self, src: bytes, dst: bytes, flags: int, s1: _Path = None,
                   s2: _Path = None) -> None:
         self.check(self.lib.dfx_rename2(self.h, src, dst, flags), "dingofs_x_rename2", s1, s2)
@@ -798,12 +663,6 @@ class Session:
 
     def x_lchown(self, path: bytes, uid: int, gid: int, shown: _Path = None) -> None:
         self.check(self.lib.dfx_lchown(self.h, path, uid, gid), "dingofs_x_lchown", shown)
-
-    def x_fchmod(self, fd: int, mode: int, shown: _Path = None) -> None:
-        self.check(self.lib.dfx_fchmod(self.h, fd, mode), "dingofs_x_fchmod", shown)
-
-    def x_fchown(self, fd: int, uid: int, gid: int, shown: _Path = None) -> None:
-        self.check(self.lib.dfx_fchown(self.h, fd, uid, gid), "dingofs_x_fchown", shown)
 
     def x_setattr(self, path: bytes, flags: int, mask: int, mode: int, uid: int, gid: int,
                   size: int, ts: tuple[tuple[int, int], tuple[int, int]] | None,

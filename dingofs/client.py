@@ -379,7 +379,6 @@ class Client:
         lay = session.layout
         self._attr_fl = attr_builder(lay.statfl_names)
         self._attr_nofl = attr_builder(lay.stat_names)
-        self._attr_plus = attr_builder(lay.plus_names)
         self._mode_index = lay.stat_names.index("mode")
         self._nofollow = int(session.lib.DINGOFS_X_NOFOLLOW)
         self._has_xstat = session.has_xstat
@@ -511,14 +510,6 @@ class Client:
         self._umask = int_arg(value, "umask", 0, 0o777)
 
     # -- attribute conversion --------------------------------------------------------------
-    def _attr(self, st: Any, flags: int | None, *, path: bytes | None = None,
-              fd_flags: DingoFile | None = None) -> Attr:
-        """An :class:`Attr` from a ``struct stat`` cdata (``flags`` None: not known)."""
-        values = self._s.layout.stat.unpack_from(self._s.ffi.buffer(st))
-        if flags is not None:
-            return self._attr_nofl(values, self._dev, flags)
-        return self._attr_values(values, path=path, fd_flags=fd_flags)
-
     def _attr_values(self, values: tuple[int, ...], *, path: bytes | None = None,
                      fd_flags: DingoFile | None = None) -> Attr:
         """An :class:`Attr` from decoded ``struct stat`` items without the inode flags:

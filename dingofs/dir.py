@@ -33,7 +33,6 @@ _WALK_BATCH = 256
 
 _HIDDEN_AT_ROOT = (b".stats", b".trash")
 _HIDDEN_AT_ROOT_STR = (".stats", ".trash")
-_DOTS = (b".", b"..")
 _FSENC = sys.getfilesystemencoding()
 _FSERR = sys.getfilesystemencodeerrors()
 
@@ -318,30 +317,22 @@ class ScandirIterator(Generic[AnyPathStr]):
         self._hide_virtual = not session.backend.embedded
         self._at_root = False
         self._done = False
-        self._pack = getattr(session.lib, "dfx_readdir_pack", None)
-        if self._pack is not None:
-            # Output buffers of the packing helper; they are overwritten on every
-            # call, so they need no clearing.
-            new = _allocator(ffi)
-            rec = "dingofs_x_direntplus_t[]" if self._can_plus else "dingofs_dirent_t[]"
-            self._tmp = new(rec, batch)
-            self._names = new("char[]", batch * lay.name_max)
-            self._inos = new("uint64_t[]", batch)
-            self._types = new("unsigned char[]", batch)
-            self._types_b = ffi.cast("char*", self._types)
-            stride = lay.statfl_size
-            self._attrs = new("char[]", batch * stride) if self._can_plus else ffi.NULL
-            self._out = ffi.new("int64_t[3]")
-            self._ctx = _DirContext(client, _prefix(dirpath), stride,
-                                    lay.statfl.unpack_from if self._can_plus else None,
-                                    client._attr_fl)
-        else:
-            self._plus = self._can_plus  # no switching on this path
-            rec = "dingofs_x_direntplus_t[]" if self._plus else "dingofs_dirent_t[]"
-            self._buf = ffi.new(rec, batch)
-            #: Yields ``(ino, type, name field)`` for each record of a raw batch.
-            self._records = (lay.plus_records if self._plus else lay.dirent_records).iter_unpack
-            self._size = lay.plus_size if self._plus else lay.dirent_size
+        self._pack = session.lib.dfx_readdir_pack
+        # Output buffers of the packing helper; they are overwritten on every
+        # call, so they need no clearing.
+        new = _allocator(ffi)
+        rec = "dingofs_x_direntplus_t[]" if self._can_plus else "dingofs_dirent_t[]"
+        self._tmp = new(rec, batch)
+        self._names = new("char[]", batch * lay.name_max)
+        self._inos = new("uint64_t[]", batch)
+        self._types = new("unsigned char[]", batch)
+        self._types_b = ffi.cast("char*", self._types)
+        stride = lay.statfl_size
+        self._attrs = new("char[]", batch * stride) if self._can_plus else ffi.NULL
+        self._out = ffi.new("int64_t[3]")
+        self._ctx = _DirContext(client, _prefix(dirpath), stride,
+                                lay.statfl.unpack_from if self._can_plus else None,
+                                client._attr_fl)
 
     def __iter__(self) -> ScandirIterator[AnyPathStr]:
         return self
@@ -368,9 +359,6 @@ class ScandirIterator(Generic[AnyPathStr]):
 
     def _fetch(self, extend: Callable[[list[DirEntry[Any]]], Any]) -> None:
         """Read one batch and hand its entries to ``extend`` (closes at the end)."""
-        if self._pack is None:
-            self._fetch_records(extend)
-            return
         s = self._s
         gate = self._gate
         calls = gate.calls
@@ -423,30 +411,6 @@ class ScandirIterator(Generic[AnyPathStr]):
                     raw = b"".join(raw[i * st:(i + 1) * st] for i in keep)
         extend(_entries(self._ctx, names, inos, types, raw))
 
-    def _fetch_records(self, extend: Callable[[list[DirEntry[Any]]], Any]) -> None:
-        """:meth:`_fetch` for a bridge without the packing helper."""
-        s = self._s
-        gate = self._gate
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_readdir", self._path)
-            if self._plus:
-                n = s.x_readdirplus(self._dh, self._buf, self._batch, self._path)
-            else:
-                n = s.readdir(self._dh, self._buf, self._batch, self._path)
-            raw = s.ffi.buffer(self._buf, n * self._size)[:] if n > 0 else b""
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
-        if n == 0:
-            self._done = True
-            self.close()
-            return
-        extend(self._decode_records(raw))
-
     def _drain(self) -> list[DirEntry[Any]]:
         """Every remaining entry at once (what ``listdir`` returns)."""
         out = list(self._pending)
@@ -456,38 +420,6 @@ class ScandirIterator(Generic[AnyPathStr]):
         if self._gate.forked:
             raise stopped_error("dingofs_readdir", self._path, forked=True,
                                 what="scandir iterator")
-        return out
-
-    def _decode_records(self, raw: bytes) -> list[DirEntry[Any]]:
-        """Entries of a batch of raw library records (attributes stay raw until asked for)."""
-        client, dirpath, as_bytes, plus = self._client, self._dirpath, self._as_bytes, self._plus
-        enc, errs = _FSENC, _FSERR
-        hide = self._hide_virtual
-        lay = self._s.layout
-        ctx = _DirContext(client, _prefix(dirpath), 1, lay.plus.unpack_from if plus else None,
-                          client._attr_plus)
-        new = object.__new__
-        out = []
-        base = -self._size
-        for ino, dtype, field in self._records(raw):
-            base += self._size
-            end = field.find(0)
-            bname = field[:end] if end >= 0 else field
-            if bname in _DOTS:
-                if bname == b"." and ino == 1:
-                    self._at_root = True
-                continue
-            if hide and self._at_root and bname in _HIDDEN_AT_ROOT:
-                continue
-            e = new(DirEntry)
-            e.name = bname if as_bytes else bname.decode(enc, errs)
-            e.ino = ino
-            e._dtype = dtype
-            e._ctx = ctx
-            if plus:
-                e._raw = raw
-                e._rawpos = base
-            out.append(e)
         return out
 
     def close(self) -> None:

@@ -162,6 +162,43 @@ def test_stats(client):
     assert isinstance(s1["ops"], dict)
 
 
+def test_stats_count_counted_calls(client):
+    """pread, read, lseek and x_stat are counted in C by the bridge helpers."""
+    size = 10_000
+    client.write_bytes("/s", bytes(size))
+    spans = [(0, 100), (9_990, 100), (size, 50), (123, 4096), (size + 10, 1), (0, 1)] * 5
+    expect_bytes = sum(max(0, min(n, size - off)) for off, n in spans)
+    with client.open("/s", "rb", buffering=0) as f:
+        before = client.stats()
+        for off, n in spans:
+            f.pread(n, off)
+        mid = client.stats()
+        buf = bytearray(3000)
+        reads = 0
+        f.seek(0)
+        while f.readinto(buf):
+            reads += 1
+        reads += 1  # the call that returned 0
+        after = client.stats()
+    ops0, ops1, ops2 = before["ops"], mid["ops"], after["ops"]
+    assert ops1.get("dingofs_pread", 0) - ops0.get("dingofs_pread", 0) == len(spans)
+    assert mid["bytes_read"] - before["bytes_read"] == expect_bytes
+    assert ops2.get("dingofs_read", 0) - ops1.get("dingofs_read", 0) == reads
+    assert ops2.get("dingofs_lseek", 0) - ops1.get("dingofs_lseek", 0) >= 1
+    assert after["bytes_read"] - mid["bytes_read"] == size
+    assert after["calls"] - before["calls"] == sum(
+        ops2.get(k, 0) - ops0.get(k, 0) for k in set(ops2) | set(ops0))
+
+    before = client.stats()
+    for _ in range(7):
+        client.stat("/s")
+    with pytest.raises(FileNotFoundError):
+        client.stat("/nope")
+    after = client.stats()
+    assert after["ops"]["dingofs_x_stat"] - before["ops"].get("dingofs_x_stat", 0) == 8
+    assert after["bytes_read"] == before["bytes_read"]
+
+
 def test_stats_are_per_client(factory):
     a = factory()
     b = factory()
