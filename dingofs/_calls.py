@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from ._ffi import Backend
 from .errors import DingofsError, error_from_errno
+from .types import Attr, attr_builder
 
 __all__ = ["Session", "CHUNK", "SCRATCH", "StatLayout"]
 
@@ -138,25 +139,30 @@ class Session:
         self.has_xstat = backend.has("stat")
         self.has_xfstat = backend.has("fstat")
         self.has_access = backend.has("access")
-        #: Builds the result of :meth:`x_stat_attr` from decoded values (set by the owner).
-        self.make_attr: Callable[[tuple[int, ...], int], Any] = lambda values, dev: values
-        #: Second argument given to :attr:`make_attr`.
-        self.attr_dev = 0
+        #: ``st_dev`` of every :class:`~dingofs.types.Attr` this session builds (set by
+        #: the mount: a stable id of the filesystem).
+        self.dev = 0
+        lay = self.layout
+        #: :class:`~dingofs.types.Attr` from decoded ``struct stat`` + flags items
+        #: (``attr_fl(values, dev)``), and from ``struct stat`` items alone
+        #: (``attr_nofl(values, dev, flags, loader)``).
+        self.attr_fl: Callable[..., Attr] = attr_builder(lay.statfl_names)
+        self.attr_nofl: Callable[..., Attr] = attr_builder(lay.stat_names)
+        #: Index of ``st_mode`` in the items of :meth:`stat_values`.
+        self.mode_index = lay.stat_names.index("mode")
+        #: ``DINGOFS_X_NOFOLLOW``: the flag of :meth:`x_stat_attr` for lstat.
+        self.nofollow = int(lib.DINGOFS_X_NOFOLLOW)
         # Pools of reusable output buffers: pop one (or make one), use it, put it back.
         # list.pop/append are atomic, so threads (and signal handlers) never share one.
         self._stat_pool: list[tuple[Any, Any, Any, Any]] = []
         self._scratch_pool: list[Any] = []
         self._unpack_statfl: Callable[..., tuple[int, ...]] = self.layout.statfl.unpack_from
         self._unpack_stat: Callable[..., tuple[int, ...]] = self.layout.stat.unpack_from
-        self._unpack: _Unpack = ffi.unpack
-        self._dfx_stat: _IntCall = lib.dfx_stat
-        self._dfx_fstat: _IntCall = lib.dfx_fstat
+        #: ``ffi.unpack``: the first ``n`` bytes of a ``char`` buffer as ``bytes``.
+        self.unpack: _Unpack = ffi.unpack
         self._dfx_access: _IntCall = lib.dfx_access
-        self._read: _IntCall = lib.dingofs_read
-        self._pread: _IntCall = lib.dingofs_pread
         self._write: _IntCall = lib.dingofs_write
         self._pwrite: _IntCall = lib.dingofs_pwrite
-        self._lseek: _IntCall = lib.dingofs_lseek
         self._close: _IntCall = lib.dingofs_close
         self._open: _IntCall = lib.dingofs_open
         self._stat: _IntCall = lib.dingofs_stat
@@ -168,17 +174,17 @@ class Session:
         self.io_counts = ffi.new("int64_t[]", 2 * len(IO_COUNTS))
         # The bridge's C helpers that also count themselves: the last argument points
         # at the (calls, bytes) pair of the operation in io_counts.
-        self.pread_counted: _IntCall = lib.dfx_pread_counted
-        self.read_counted: _IntCall = lib.dfx_read_counted
-        self.lseek_counted: _IntCall = lib.dfx_lseek_counted
-        self.x_stat_counted: _IntCall = lib.dfx_stat_counted
-        self.x_fstat_counted: _IntCall = lib.dfx_fstat_counted
-        #: The (calls, bytes) pair of each :data:`IO_COUNTS` operation.
-        self.pread_counts = self.io_counts + 0
-        self.read_counts = self.io_counts + 2
-        self.lseek_counts = self.io_counts + 4
-        self.x_stat_counts = self.io_counts + 6
-        self.x_fstat_counts = self.io_counts + 8
+        self._pread_counted: _IntCall = lib.dfx_pread_counted
+        self._read_counted: _IntCall = lib.dfx_read_counted
+        self._lseek_counted: _IntCall = lib.dfx_lseek_counted
+        self._x_stat_counted: _IntCall = lib.dfx_stat_counted
+        self._x_fstat_counted: _IntCall = lib.dfx_fstat_counted
+        # The (calls, bytes) pair of each IO_COUNTS operation.
+        self._pread_counts = self.io_counts + 0
+        self._read_counts = self.io_counts + 2
+        self._lseek_counts = self.io_counts + 4
+        self._x_stat_counts = self.io_counts + 6
+        self._x_fstat_counts = self.io_counts + 8
 
     # -- the checker -----------------------------------------------------------------------
     def check(self, rc: int, op: str, p1: _Path = None, p2: _Path = None) -> int:
@@ -241,37 +247,36 @@ class Session:
             self._scratch_pool.append(buf)
 
     # -- attributes in one decode ----------------------------------------------------------
-    def x_stat_attr(self, path: bytes, flags: int, shown: _Path = None) -> Any:
-        """:meth:`x_stat_values` turned into a result object by :attr:`make_attr`
-        (``make_attr(values, attr_dev)``, set by the owner of the session)."""
+    def x_stat_attr(self, path: bytes, flags: int, shown: _Path = None) -> Attr:
+        """``dingofs_x_stat`` (counted in C) as an :class:`~dingofs.types.Attr`;
+        ``flags`` 0 follows a final symlink, :attr:`nofollow` does not."""
         pool = self._stat_pool
         try:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self.x_stat_counted(self.h, path, flags, buf[1], buf[2], self.x_stat_counts)
+        rc = self._x_stat_counted(self.h, path, flags, buf[1], buf[2], self._x_stat_counts)
         if rc < 0:
             pool.append(buf)
             raise self.fail(rc, "dingofs_x_stat", shown)
-        values = self._unpack_statfl(buf[3])
+        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
         pool.append(buf)
-        return self.make_attr(values, self.attr_dev)
+        return a
 
-    def x_fstat_values(self, fd: int, shown: _Path = None) -> tuple[int, ...]:
-        """``dingofs_x_fstat`` decoded: the items of :attr:`StatLayout.statfl_names`."""
+    def x_fstat_attr(self, fd: int, shown: _Path = None) -> Attr:
+        """``dingofs_x_fstat`` (counted in C) as an :class:`~dingofs.types.Attr`."""
         pool = self._stat_pool
         try:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._dfx_fstat(self.h, fd, buf[1], buf[2])
-        self.ops["dingofs_x_fstat"] += 1
+        rc = self._x_fstat_counted(self.h, fd, buf[1], buf[2], self._x_fstat_counts)
         if rc < 0:
             pool.append(buf)
             raise self.fail(rc, "dingofs_x_fstat", shown)
-        values = self._unpack_statfl(buf[3])
+        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
         pool.append(buf)
-        return values
+        return a
 
     def stat_values(self, op: str, arg: Any, shown: _Path = None) -> tuple[int, ...]:
         """``dingofs_stat``/``dingofs_lstat`` (``arg`` a path) or ``dingofs_fstat``
@@ -401,12 +406,25 @@ class Session:
         return fd
 
     def read(self, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
-        got = self._read(self.h, fd, cbuf, n)
-        self.ops["dingofs_read"] += 1
+        got = self._read_counted(self.h, fd, cbuf, n, self._read_counts)
         if got < 0:
             raise self.fail(got, "dingofs_read", shown)
-        self.bytes_read += got
         return got
+
+    def read_bytes(self, fd: int, n: int, shown: _Path = None) -> bytes:
+        """One ``dingofs_read`` of at most :data:`SCRATCH` bytes, returned as ``bytes``."""
+        pool = self._scratch_pool
+        try:
+            buf = pool.pop()
+        except IndexError:
+            buf = self.ffi.new("char[]", SCRATCH)
+        got = self._read_counted(self.h, fd, buf, n, self._read_counts)
+        if got < 0:
+            pool.append(buf)
+            raise self.fail(got, "dingofs_read", shown)
+        data = self.unpack(buf, got)
+        pool.append(buf)
+        return data
 
     def write(self, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
         put = self._write(self.h, fd, cbuf, n)
@@ -417,11 +435,9 @@ class Session:
         return put
 
     def pread(self, fd: int, cbuf: Any, n: int, offset: int, shown: _Path = None) -> int:
-        got = self._pread(self.h, fd, cbuf, n, offset)
-        self.ops["dingofs_pread"] += 1
+        got = self._pread_counted(self.h, fd, cbuf, n, offset, self._pread_counts)
         if got < 0:
             raise self.fail(got, "dingofs_pread", shown)
-        self.bytes_read += got
         return got
 
     def pread_bytes(self, fd: int, n: int, offset: int, shown: _Path = None) -> bytes:
@@ -431,13 +447,11 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self.ffi.new("char[]", SCRATCH)
-        got = self._pread(self.h, fd, buf, n, offset)
-        self.ops["dingofs_pread"] += 1
+        got = self._pread_counted(self.h, fd, buf, n, offset, self._pread_counts)
         if got < 0:
             pool.append(buf)
             raise self.fail(got, "dingofs_pread", shown)
-        self.bytes_read += got
-        data = self._unpack(buf, got)
+        data = self.unpack(buf, got)
         pool.append(buf)
         return data
 
@@ -450,8 +464,7 @@ class Session:
         return put
 
     def lseek(self, fd: int, offset: int, whence: int, shown: _Path = None) -> int:
-        pos = self._lseek(self.h, fd, offset, whence)
-        self.ops["dingofs_lseek"] += 1
+        pos = self._lseek_counted(self.h, fd, offset, whence, self._lseek_counts)
         if pos < 0:
             raise self.fail(pos, "dingofs_lseek", shown)
         return pos
@@ -517,6 +530,11 @@ class Session:
     def closedir(self, dh: int, shown: _Path = None) -> None:
         self.check(self.lib.dingofs_closedir(self.h, dh), "dingofs_closedir", shown)
 
+    def listing(self, dh: int, batch: int, can_plus: bool) -> Listing:
+        """The reader of directory handle ``dh``, ``batch`` entries per C call
+        (attributes too when ``can_plus``; see :class:`Listing`)."""
+        return Listing(self, dh, batch, can_plus)
+
     # -- links, rename, unlink -------------------------------------------------------------
     def rename(self, src: bytes, dst: bytes, s1: _Path = None, s2: _Path = None) -> None:
         self.check(self.lib.dingofs_rename(self.h, src, dst), "dingofs_rename", s1, s2)
@@ -539,7 +557,7 @@ class Session:
             n = self.check(self.lib.dingofs_readlink(self.h, path, buf, size),
                            "dingofs_readlink", shown)
             if n < size:
-                return self._unpack(buf, n)
+                return self.unpack(buf, n)
             size *= 4
 
     # -- xattr and ioctl -------------------------------------------------------------------
@@ -567,7 +585,7 @@ class Session:
             n = self._getxattr(self.h, path, name, buf, SCRATCH)
             self.ops["dingofs_getxattr"] += 1
             if n >= 0:
-                return self._unpack(buf, n)
+                return self.unpack(buf, n)
         finally:
             if len(pool) < 8:
                 pool.append(buf)
@@ -587,7 +605,7 @@ class Session:
             if rc == -_errno.ERANGE:  # the value grew in between; ask again
                 continue
             got = self.check(rc, "dingofs_getxattr", shown)
-            return self._unpack(buf, got)
+            return self.unpack(buf, got)
         raise error_from_errno(_errno.ERANGE, "dingofs_getxattr", shown)
 
     def listxattr(self, path: bytes, shown: _Path = None) -> bytes:
@@ -601,15 +619,32 @@ class Session:
             if rc == -_errno.ERANGE:
                 continue
             got = self.check(rc, "dingofs_listxattr", shown)
-            return self._unpack(buf, got)
+            return self.unpack(buf, got)
         raise error_from_errno(_errno.ERANGE, "dingofs_listxattr", shown)
 
     def removexattr(self, path: bytes, name: bytes, shown: _Path = None) -> None:
         self.check(self.lib.dingofs_removexattr(self.h, path, name), "dingofs_removexattr",
                    shown)
 
-    def ioctl(self, fd: int, cmd: int, arg: Any, shown: _Path = None) -> int:
-        return self.check(self.lib.dingofs_ioctl(self.h, fd, cmd, arg), "dingofs_ioctl", shown)
+    def ioctl(self, fd: int, cmd: int, data: bytes, size: int, shown: _Path = None) -> bytes:
+        """``dingofs_ioctl`` with a ``size``-byte argument buffer that starts with
+        ``data``; returns the buffer after the call."""
+        ffi = self.ffi
+        arg = ffi.new("char[]", size)
+        if data:
+            ffi.memmove(arg, data, len(data))
+        self.check(self.lib.dingofs_ioctl(self.h, fd, cmd, arg), "dingofs_ioctl", shown)
+        return bytes(ffi.buffer(arg, size))
+
+    def get_flags(self, fd: int, shown: _Path = None) -> int:
+        """The inode flags of an open file (``FS_IOC_GETFLAGS``)."""
+        raw = self.ioctl(fd, int(self.lib.FS_IOC_GETFLAGS), b"", 8, shown)
+        return int.from_bytes(raw[:4], "little")
+
+    def set_flags(self, fd: int, flags: int, shown: _Path = None) -> None:
+        """Set the inode flags of an open file (``FS_IOC_SETFLAGS``)."""
+        self.ioctl(fd, int(self.lib.FS_IOC_SETFLAGS), int(flags).to_bytes(8, "little"), 8,
+                   shown)
 
     # -- extensions (wrappers return -EOPNOTSUPP when absent) ------------------------------
     def has(self, ext: str) -> bool:
@@ -666,10 +701,10 @@ class Session:
 
     def x_setattr(self, path: bytes, flags: int, mask: int, mode: int, uid: int, gid: int,
                   size: int, ts: tuple[tuple[int, int], tuple[int, int]] | None,
-                  shown: _Path = None) -> tuple[int, ...]:
+                  shown: _Path = None) -> Attr:
         """``dingofs_x_setattr``: the changes named by ``mask`` (``DINGOFS_X_SET_*``) in one
         transaction, all or none; returns the attributes after the change, read in that
-        transaction, decoded like :meth:`x_stat_values`."""
+        transaction (an :class:`~dingofs.types.Attr`)."""
         cts = self._timespecs(ts)
         pool = self._stat_pool
         try:
@@ -682,14 +717,14 @@ class Session:
         if rc < 0:
             pool.append(buf)
             raise self.fail(rc, "dingofs_x_setattr", shown)
-        values = self._unpack_statfl(buf[3])
+        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
         pool.append(buf)
-        return values
+        return a
 
-    def x_last_attr(self) -> tuple[int, ...] | None:
+    def x_last_attr(self) -> Attr | None:
         """``dingofs_x_last_attr``: the attributes of the inode the calling thread's last
         successful change on this handle created or changed, read in that change's own
-        transaction (decoded like :meth:`x_stat_values`); ``None`` when the library has
+        transaction (an :class:`~dingofs.types.Attr`); ``None`` when the library has
         none to give (``-ENODATA``, or the extension is absent). Never raises."""
         pool = self._stat_pool
         try:
@@ -702,10 +737,82 @@ class Session:
             pool.append(buf)
             self.errors["dingofs_x_last_attr"] += 1
             return None
-        values = self._unpack_statfl(buf[3])
+        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
         pool.append(buf)
-        return values
+        return a
 
+
+
+_ALLOCATORS: dict[int, Any] = {}
+
+
+def _allocator(ffi: Any) -> Any:
+    """``ffi.new`` without zero-filling (for output buffers the library overwrites)."""
+    alloc = _ALLOCATORS.get(id(ffi))
+    if alloc is None:
+        alloc = _ALLOCATORS[id(ffi)] = ffi.new_allocator(should_clear_after_alloc=False)
+    return alloc
+
+
+class Listing:
+    """Batches of one open directory through the bridge's ``dfx_readdir_pack``.
+
+    :ivar stride: size of one entry's attribute record in :meth:`fetch`'s ``raw``.
+    :ivar decode: decodes the attribute record at a byte offset of ``raw``
+        (``None`` when attributes are never fetched).
+    """
+
+    __slots__ = ("_s", "_dh", "_batch", "_pack", "_tmp", "_names", "_inos", "_types",
+                 "_types_b", "_attrs", "_out", "_flags_offset", "stride", "decode")
+
+    def __init__(self, session: Session, dh: int, batch: int, can_plus: bool) -> None:
+        ffi = session.ffi
+        lay = session.layout
+        self._s = session
+        self._dh = dh
+        self._batch = batch
+        self._pack: _IntCall = session.lib.dfx_readdir_pack
+        # Output buffers of the packing helper; they are overwritten on every call,
+        # so they need no clearing.
+        new = _allocator(ffi)
+        rec = "dingofs_x_direntplus_t[]" if can_plus else "dingofs_dirent_t[]"
+        self._tmp = new(rec, batch)
+        self._names = new("char[]", batch * lay.name_max)
+        self._inos = new("uint64_t[]", batch)
+        self._types = new("unsigned char[]", batch)
+        self._types_b = ffi.cast("char*", self._types)
+        self.stride = lay.statfl_size
+        self._attrs = new("char[]", batch * self.stride) if can_plus else ffi.NULL
+        self._out = ffi.new("int64_t[3]")
+        self._flags_offset = lay.flags_offset
+        self.decode: Callable[..., tuple[int, ...]] | None = (
+            lay.statfl.unpack_from if can_plus else None)
+
+    def fetch(self, plus: bool, shown: _Path = None
+              ) -> tuple[int, bytes, list[int], bytes, bytes | None, bool]:
+        """One ``dingofs_readdir`` (``dingofs_x_readdirplus`` with ``plus``) batch:
+        ``(n, names, inos, types, raw, at_root)``: ``n`` 0 at the end of the
+        directory, else the names NUL-terminated back to back, their inode numbers,
+        their ``d_type`` bytes, the attribute records with ``plus`` (else None) and
+        whether the batch came from the root directory."""
+        s = self._s
+        out = self._out
+        op = "dingofs_x_readdirplus" if plus else "dingofs_readdir"
+        n = self._pack(s.h, self._dh, plus, self._tmp, self._batch, self._names, self._inos,
+                       self._types, self._attrs, self.stride, self._flags_offset, out)
+        s.ops[op] += 1
+        if n < 0:
+            raise s.fail(n, op, shown)
+        k = out[0]
+        if n == 0 or k == 0:
+            return n, b"", [], b"", None, False
+        # Three copies per batch; the caller splits (and decodes) the names in one pass.
+        unpack = s.unpack
+        blob = unpack(self._names, out[1])
+        inos: list[int] = s.ffi.unpack(self._inos, k)
+        types = unpack(self._types_b, k)
+        raw = bytes(s.ffi.buffer(self._attrs, k * self.stride)) if plus else None
+        return n, blob, inos, types, raw, bool(out[2])
 
 
 def fsck(backend: Backend, addrs: bytes, repair: bool, shown: _Path = None) -> tuple[int, str]:

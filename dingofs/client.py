@@ -32,10 +32,10 @@ from urllib.parse import parse_qs, urlsplit
 from . import _ffi
 from ._calls import Session, new_handle
 from ._calls import fsck as _fsck
+from ._mount import Mount, Use
 from ._util import (
     _FSENC,
     _FSERR,
-    Gate,
     _fspath_slow,
     fspath,
     int_arg,
@@ -44,7 +44,7 @@ from ._util import (
     text_arg,
 )
 from .dir import BATCH as _SCANDIR_BATCH
-from .dir import DirEntry, ScandirIterator
+from .dir import DirEntry, ScandirIterator, drain
 from .dir import walk as _walk
 from .errors import ClientStoppedError, DingofsError, error_from_errno, same_file_error
 from .file import (
@@ -69,7 +69,6 @@ from .types import (
     FileType,
     FsStat,
     OptionInfo,
-    attr_builder,
 )
 
 __all__ = ["Client"]
@@ -239,32 +238,6 @@ def _open_flags(m: Any, lib: Any) -> int:
     return int(flags)
 
 
-def _alive(refs: dict[int, Any]) -> list[Any]:
-    """The objects still alive among the weak references of a registry."""
-    out = []
-    for r in refs.copy().values():
-        obj = r()
-        if obj is not None:
-            out.append(obj)
-    return out
-
-
-class _Use:
-    """``with`` block counting one call in flight on a gate."""
-
-    __slots__ = ("_gate",)
-
-    def __init__(self, gate: Gate, op: str, path: Any) -> None:
-        gate.enter(op, path)
-        self._gate = gate
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        self._gate.leave()
-
-
 class Client:
     """A mounted DingoFS filesystem.
 
@@ -370,28 +343,16 @@ class Client:
         # Read once: reading it costs more than some of the calls it serves.
         self._umask = umask if umask is not None else read_umask()
         self._dev = _filesystem_id(mds, fs)
-        self._gate = Gate("client")
+        self._mount = Mount(session, self._dev)
+        self._gate = self._mount.gate
         self._lock = threading.Lock()
-        # Open files and iterators by id(): weak references, added and removed with
-        # single (atomic) dict operations so that open/close take no lock.
-        self._files: dict[int, weakref.ref[DingoFile]] = {}
-        self._iters: dict[int, weakref.ref[ScandirIterator[Any]]] = {}
-        lay = session.layout
-        self._attr_fl = attr_builder(lay.statfl_names)
-        self._attr_nofl = attr_builder(lay.stat_names)
-        self._mode_index = lay.stat_names.index("mode")
-        self._nofollow = int(session.lib.DINGOFS_X_NOFOLLOW)
+        self._nofollow = session.nofollow
         self._has_xstat = session.has_xstat
         self._has_last_attr = session.has("last_attr")
         self._has_setattr = session.has("setattr")
-        session.make_attr = self._attr_fl
-        # What stat()/lstat() need, one attribute lookup each.
-        self._h = session.h
-        self._stat_pool = session._stat_pool
-        self._xstat_c = session.x_stat_counted
-        self._xstat_n = session.x_stat_counts
-        self._unpack_statfl = lay.statfl.unpack_from
-        session.attr_dev = self._dev
+        # The session calls of the hot paths, bound once.
+        self._x_stat_attr = session.x_stat_attr
+        self._x_access = session.x_access
         self._built_at = time.time()
         self._pid = os.getpid()
         self._finalizer = weakref.finalize(self, _finalize_client, session, self._pid, mds)
@@ -408,10 +369,7 @@ class Client:
             return
         if not self._gate.shut():
             return
-        for it in _alive(self._iters):
-            it._close_for_stop()
-        for f in _alive(self._files):
-            f._close_for_stop()
+        self._mount.close_all()
         self._finalizer.detach()
         try:
             self._s.umount()
@@ -449,35 +407,20 @@ class Client:
 
     def _inherited_by_fork(self) -> None:
         self._lock = threading.Lock()
-        self._gate.kill_after_fork()
-        for f in _alive(self._files):
-            f._gate.kill_after_fork()
-        for it in _alive(self._iters):
-            it._gate.kill_after_fork()
+        self._mount.kill_after_fork()
         self._finalizer.detach()
 
-    def _use(self, op: str, path: Any = None) -> _Use:
-        return _Use(self._gate, op, path)
-
-    def _forget_file(self, f: DingoFile) -> None:
-        self._files.pop(id(f), None)
-
-    def _forget_iter(self, it: ScandirIterator[Any]) -> None:
-        self._iters.pop(id(it), None)
+    def _use(self, op: str, path: Any = None) -> Use:
+        return Use(self._gate, op, path)
 
     def _call(self, op: str, path: Any, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` counted as one call in flight on the client (refused once stopped)."""
         gate = self._gate
-        calls = gate.calls
+        gate.enter(op, path)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused(op, path)
             return fn(*args)
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -510,49 +453,12 @@ class Client:
         self._umask = int_arg(value, "umask", 0, 0o777)
 
     # -- attribute conversion --------------------------------------------------------------
-    def _attr_values(self, values: tuple[int, ...], *, path: bytes | None = None,
-                     fd_flags: DingoFile | None = None) -> Attr:
-        """An :class:`Attr` from decoded ``struct stat`` items without the inode flags:
-        they are read on first use (regular files and directories) or are 0."""
-        loader: Callable[[], int] | None = None
-        fmt = _stat.S_IFMT(values[self._mode_index])
-        if fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR:
-            if fd_flags is not None:
-                loader = fd_flags._get_flags
-            elif path is not None:
-                p = path
-                loader = lambda: self._read_flags(p)  # noqa: E731
-        return self._attr_nofl(values, self._dev, 0 if loader is None else None, loader)
-
-    def _read_flags(self, p: bytes) -> int:
-        """Inode flags via ``O_RDONLY|O_NONBLOCK`` open + ``FS_IOC_GETFLAGS`` (no extension)."""
-        s, lib = self._s, self._s.lib
-        with self._use("dingofs_ioctl", p):
-            try:
-                fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, p)
-            except DingofsError as exc:
-                if exc.errno in (_errno.ENXIO, _errno.ELOOP):
-                    return 0
-                raise
-            try:
-                arg = s.ffi.new("char[]", 8)
-                try:
-                    s.ioctl(fd, lib.FS_IOC_GETFLAGS, arg, p)
-                except DingofsError as exc:
-                    if exc.errno in (_errno.EOPNOTSUPP, _errno.ENOTTY):
-                        return 0
-                    raise
-                return int.from_bytes(s.ffi.buffer(arg, 4)[:], "little")
-            finally:
-                s.close(fd, p)
-
     def _stat_raw(self, p: bytes, path: Any, follow: bool) -> Attr:
         s = self._s
         if self._has_xstat:
-            attr: Attr = s.x_stat_attr(p, 0 if follow else self._nofollow, path)
-            return attr
+            return s.x_stat_attr(p, 0 if follow else self._nofollow, path)
         values = s.stat_values("dingofs_stat" if follow else "dingofs_lstat", p, path)
-        return self._attr_values(values, path=p)
+        return self._mount.attr_values(values, path=p)
 
     def _partial_attr(self, **known: int) -> Attr:
         """An :class:`Attr` marked :attr:`~Attr.partial` holding only ``known`` (and ``dev``)."""
@@ -574,9 +480,9 @@ class Client:
         request determined.
         """
         if recorded and self._has_last_attr:
-            values = self._s.x_last_attr()
-            if values is not None:
-                return self._attr_fl(values, self._dev)
+            a = self._s.x_last_attr()
+            if a is not None:
+                return a
         try:
             return self._stat_raw(p, path, follow)
         except DingofsError:
@@ -601,21 +507,8 @@ class Client:
         :raises FileNotFoundError: if ``path`` does not exist (and the other
             :class:`OSError` subclasses of the matching :mod:`os` call).
         """
-        return self._stat_path(path, True, "dingofs_stat")
-
-    def lstat(self, path: Path) -> Attr:
-        """Attributes of ``path`` itself (a final symlink is not followed).
-
-        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
-        :returns: the attributes of ``path`` itself (a final symlink is not followed).
-        :raises FileNotFoundError: if ``path`` does not exist (and the other
-            :class:`OSError` subclasses of the matching :mod:`os` call).
-        """
-        return self._stat_path(path, False, "dingofs_lstat")
-
-    def _stat_path(self, path: Path, follow: bool, op: str) -> Attr:
-        # The hot path of stat/lstat: one C call into a pooled buffer, decoded
-        # in one step; the call gate is inlined (no context manager).
+        # The hot path: the argument checks and one session call; the call gate is
+        # inlined (no context manager, no further Python call).
         if type(path) is str:
             p = path.encode(_FSENC, _FSERR)
         elif type(path) is bytes:
@@ -629,22 +522,42 @@ class Client:
         try:
             calls.append(None)
             if gate.closed:
-                raise gate.refused(op, path)
+                raise gate.refused("dingofs_stat", path)
             if self._has_xstat:
-                pool = self._stat_pool
-                try:
-                    buf = pool.pop()
-                except IndexError:
-                    buf = self._s._new_stat_buffer()
-                flags = 0 if follow else self._nofollow
-                rc = self._xstat_c(self._h, p, flags, buf[1], buf[2], self._xstat_n)
-                if rc >= 0:
-                    a = self._attr_fl(self._unpack_statfl(buf[3]), self._dev)
-                    pool.append(buf)
-                    return a
-                pool.append(buf)
-                raise self._s.fail(rc, "dingofs_x_stat", path)
-            return self._stat_raw(p, path, follow)
+                return self._x_stat_attr(p, 0, path)
+            return self._stat_raw(p, path, True)
+        finally:
+            calls.pop()
+            if gate.closed:
+                gate.wake()
+
+    def lstat(self, path: Path) -> Attr:
+        """Attributes of ``path`` itself (a final symlink is not followed).
+
+        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
+        :returns: the attributes of ``path`` itself (a final symlink is not followed).
+        :raises FileNotFoundError: if ``path`` does not exist (and the other
+            :class:`OSError` subclasses of the matching :mod:`os` call).
+        """
+        # The hot path: the argument checks and one session call; the call gate is
+        # inlined (no context manager, no further Python call).
+        if type(path) is str:
+            p = path.encode(_FSENC, _FSERR)
+        elif type(path) is bytes:
+            p = path
+        else:
+            p = _fspath_slow(path, "path")
+        if 0 in p:
+            raise ValueError("embedded null byte")
+        gate = self._gate
+        calls = gate.calls
+        try:
+            calls.append(None)
+            if gate.closed:
+                raise gate.refused("dingofs_lstat", path)
+            if self._has_xstat:
+                return self._x_stat_attr(p, self._nofollow, path)
+            return self._stat_raw(p, path, False)
         finally:
             calls.pop()
             if gate.closed:
@@ -953,8 +866,7 @@ class Client:
             xmask |= int(xbit)
         if xmask & int(lib.DINGOFS_X_SET_ATIME | lib.DINGOFS_X_SET_MTIME):
             ts = (spec[0], spec[1])
-        values = self._s.x_setattr(p, 0, xmask, mode, uid, gid, size, ts, path)
-        return self._attr_fl(values, self._dev)
+        return self._s.x_setattr(p, 0, xmask, mode, uid, gid, size, ts, path)
 
     def _write_flags(self, p: bytes, path: Any, flags: int) -> int:
         """Set the inode flags of ``p`` (``FS_IOC_SETFLAGS`` on an ``O_RDONLY|O_NONBLOCK``
@@ -962,9 +874,7 @@ class Client:
         s, lib = self._s, self._s.lib
         fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, path)
         try:
-            arg = s.ffi.new("char[]", 8)
-            s.ffi.memmove(arg, int(flags).to_bytes(8, "little"), 8)
-            s.ioctl(fd, lib.FS_IOC_SETFLAGS, arg, path)
+            s.set_flags(fd, flags, path)
         except BaseException:
             self._close_quietly(fd, path)
             raise
@@ -979,15 +889,13 @@ class Client:
         """The attributes of the open ``fd`` (flags included) without a path lookup."""
         s = self._s
         if s.has_xfstat:
-            return self._attr_fl(s.x_fstat_values(fd, path), self._dev)
+            return s.x_fstat_attr(fd, path)
         values = s.stat_values("dingofs_fstat", fd, path)
-        arg = s.ffi.new("char[]", 8)
         flags = 0
-        fmt = _stat.S_IFMT(values[self._mode_index])
+        fmt = _stat.S_IFMT(values[s.mode_index])
         if fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR:
-            s.ioctl(fd, s.lib.FS_IOC_GETFLAGS, arg, path)
-            flags = int.from_bytes(s.ffi.buffer(arg, 4)[:], "little")
-        return self._attr_nofl(values, self._dev, flags)
+            flags = s.get_flags(fd, path)
+        return s.attr_nofl(values, self._dev, flags)
 
     def access(self, path: Path, mode: int) -> bool:
         """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …).
@@ -1013,11 +921,8 @@ class Client:
             calls.append(None)
             if gate.closed:
                 raise gate.refused("dingofs_x_access", path)
-            s = self._s
-            if s.has_access:
-                rc = s._dfx_access(s.h, p, mode)
-                s.ops["dingofs_x_access"] += 1
-                return rc == 0
+            if self._s.has_access:
+                return self._x_access(p, mode) == 0
             try:
                 a = self._stat_raw(p, path, True)
             except DingofsError as exc:
@@ -1202,12 +1107,11 @@ class Client:
             dh = self._s.opendir(p, path)
             try:
                 it: ScandirIterator[Any] = ScandirIterator(
-                    self, self._s, path, dirpath, as_bytes, dh, plus=plus, batch=batch)
+                    self, self._mount, path, dirpath, as_bytes, dh, plus=plus, batch=batch)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self._s.closedir(dh, path)
                 raise
-            self._iters[id(it)] = weakref.ref(it)
         return it
 
     @overload
@@ -1229,7 +1133,7 @@ class Client:
         if path is None:
             path = "/"
         with self._scandir(path, False, _LISTDIR_BATCH) as it:
-            return it._drain()
+            return drain(it)
 
     @overload
     def walk(self, top: StrPath, topdown: bool = True,
@@ -1259,7 +1163,7 @@ class Client:
         fspath(top)
         self._gate.enter("dingofs_opendir", top)
         self._gate.leave()
-        return _walk(self, top, topdown, onerror, followlinks)
+        return _walk(self, self._scandir, top, topdown, onerror, followlinks)
 
     def rmtree(self, path: Path, ignore_errors: bool = False,
                onerror: Callable[[Callable[..., Any], Any, Any], Any] | None = None) -> None:
@@ -1384,13 +1288,12 @@ class Client:
                         raise isdir_error(path)
                 elif m.appending:
                     s.lseek(fd, 0, lib.SEEK_END, path)
-                raw = DingoFile(self, s, fd, path, m.normalised, m.reading or m.updating,
-                                not m.reading or m.updating)
+                raw = DingoFile(self, self._mount, fd, path, m.normalised,
+                                m.reading or m.updating, not m.reading or m.updating)
             except BaseException:
                 with contextlib.suppress(Exception):
                     s.close(fd, path)
                 raise
-            self._files[id(raw)] = weakref.ref(raw)
         finally:
             calls.pop()
             if gate.closed:
@@ -1965,16 +1868,13 @@ class Client:
             raise ValueError("ioctl flags must be 0")
         size = max(out_size, (cmd >> 16) & 0x3FFF, len(data), 1)
         s, lib = self._s, self._s.lib
-        arg = s.ffi.new("char[]", size)
-        if data:
-            s.ffi.memmove(arg, data, len(data))
         with self._use("dingofs_ioctl", path):
             fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, path)
             try:
-                s.ioctl(fd, cmd, arg, path)
+                out = s.ioctl(fd, cmd, data, size, path)
             finally:
                 s.close(fd, path)
-        return s._unpack(arg, out_size)
+        return out[:out_size]
 
     # -- statistics ------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -1985,8 +1885,7 @@ class Client:
             "open_files", "open_iterators", "uptime_s"}``.
         """
         snap = self._s.snapshot()
-        snap["open_files"] = len(_alive(self._files))
-        snap["open_iterators"] = len(_alive(self._iters))
+        snap["open_files"], snap["open_iterators"] = self._mount.counts()
         snap["uptime_s"] = time.time() - self._built_at
         return snap
 

@@ -12,15 +12,15 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
 
-from ._calls import Session
 from ._util import Gate
 from .errors import DingofsError, stopped_error
 from .types import Attr
 
 if TYPE_CHECKING:
+    from ._mount import Mount
     from .client import Client
 
-__all__ = ["DirEntry", "ScandirIterator", "walk"]
+__all__ = ["DirEntry", "ScandirIterator", "drain", "walk"]
 
 #: ``str`` or ``bytes``: the type of the names of a listing (that of the
 #: directory path it was given, as :mod:`os` does).
@@ -41,11 +41,11 @@ class _DirContext:
     """What the entries of one listing share: the client, the path prefix and how
     to decode prefetched attributes."""
 
-    __slots__ = ("client", "prefix", "stride", "decode", "build", "wants_attrs")
+    __slots__ = ("client", "prefix", "stride", "decode", "build", "dev", "wants_attrs")
 
     def __init__(self, client: Client, prefix: Any, stride: int,
                  decode: Callable[..., tuple[int, ...]] | None,
-                 build: Callable[..., Attr] | None = None) -> None:
+                 build: Callable[..., Attr] | None = None, dev: int = 0) -> None:
         self.client = client
         self.prefix = prefix
         #: Record size of the prefetched attributes (``_rawpos`` counts records).
@@ -54,6 +54,8 @@ class _DirContext:
         self.decode = decode
         #: Turns the decoded values into an :class:`Attr` (``build(values, dev)``).
         self.build = build
+        #: The ``st_dev`` of the filesystem.
+        self.dev = dev
         #: Set when an entry's attributes were asked for (the iterator then prefetches).
         self.wants_attrs = False
 
@@ -125,8 +127,7 @@ class DirEntry(Generic[AnyPathStr]):
             raw = getattr(self, "_raw", None)
             ctx = self._ctx
             if raw is not None and ctx.decode is not None and ctx.build is not None:
-                c = ctx.client
-                a = ctx.build(ctx.decode(raw, self._rawpos * ctx.stride), c._dev)
+                a = ctx.build(ctx.decode(raw, self._rawpos * ctx.stride), ctx.dev)
                 self._raw = None
             else:
                 ctx.wants_attrs = True
@@ -245,17 +246,6 @@ def _join(dirpath: Any, name: Any) -> Any:
     return dirpath + sep + name
 
 
-_ALLOCATORS: dict[int, Any] = {}
-
-
-def _allocator(ffi: Any) -> Any:
-    """``ffi.new`` without zero-filling (for output buffers the library overwrites)."""
-    alloc = _ALLOCATORS.get(id(ffi))
-    if alloc is None:
-        alloc = _ALLOCATORS[id(ffi)] = ffi.new_allocator(should_clear_after_alloc=False)
-    return alloc
-
-
 def _entries(ctx: _DirContext, names: list[Any], inos: list[int], types: bytes,
              raw: bytes | None) -> list[DirEntry[Any]]:
     """:class:`DirEntry` objects of one packed batch (one slot store per field)."""
@@ -293,14 +283,16 @@ class ScandirIterator(Generic[AnyPathStr]):
     handle at once; ``.`` and ``..`` are never returned.
     """
 
-    def __init__(self, client: Client, session: Session, path: Any, dirpath: Any,
+    def __init__(self, client: Client, mount: Mount, path: Any, dirpath: Any,
                  as_bytes: bool, dh: int, *, plus: bool | None = None,
                  batch: int = BATCH) -> None:
         """``plus``: True prefetches every entry's attributes (readdirplus), False
         never does, None starts without and prefetches for the rest of the listing
         once the attributes of one of its entries were asked for."""
+        session = mount.session
+        # The client is kept alive by its iterators (its public methods serve the entries).
         self._client = client
-        self._s = session
+        self._mount = mount
         self._path = path
         self._dirpath = dirpath
         self._as_bytes = as_bytes
@@ -310,29 +302,14 @@ class ScandirIterator(Generic[AnyPathStr]):
         #: Whether the next batch prefetches attributes, and whether it ever may.
         self._plus = bool(plus) and has_plus
         self._can_plus = plus is not False and has_plus
-        self._batch = batch
-        ffi = session.ffi
-        lay = session.layout
         self._pending: deque[DirEntry[Any]] = deque()
         self._hide_virtual = not session.backend.embedded
         self._at_root = False
         self._done = False
-        self._pack = session.lib.dfx_readdir_pack
-        # Output buffers of the packing helper; they are overwritten on every
-        # call, so they need no clearing.
-        new = _allocator(ffi)
-        rec = "dingofs_x_direntplus_t[]" if self._can_plus else "dingofs_dirent_t[]"
-        self._tmp = new(rec, batch)
-        self._names = new("char[]", batch * lay.name_max)
-        self._inos = new("uint64_t[]", batch)
-        self._types = new("unsigned char[]", batch)
-        self._types_b = ffi.cast("char*", self._types)
-        stride = lay.statfl_size
-        self._attrs = new("char[]", batch * stride) if self._can_plus else ffi.NULL
-        self._out = ffi.new("int64_t[3]")
-        self._ctx = _DirContext(client, _prefix(dirpath), stride,
-                                lay.statfl.unpack_from if self._can_plus else None,
-                                client._attr_fl)
+        self._listing = session.listing(dh, batch, self._can_plus)
+        self._ctx = _DirContext(client, _prefix(dirpath), self._listing.stride,
+                                self._listing.decode, session.attr_fl, mount.dev)
+        mount.add_iter(self, self._gate)
 
     def __iter__(self) -> ScandirIterator[AnyPathStr]:
         return self
@@ -359,46 +336,25 @@ class ScandirIterator(Generic[AnyPathStr]):
 
     def _fetch(self, extend: Callable[[list[DirEntry[Any]]], Any]) -> None:
         """Read one batch and hand its entries to ``extend`` (closes at the end)."""
-        s = self._s
-        gate = self._gate
-        calls = gate.calls
-        out = self._out
         plus = self._plus
         if not plus and self._can_plus and self._ctx.wants_attrs:
             plus = self._plus = True
-        op = "dingofs_x_readdirplus" if plus else "dingofs_readdir"
+        gate = self._gate
+        gate.enter("dingofs_readdir", self._path)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_readdir", self._path)
-            n = self._pack(s.h, self._dh, plus, self._tmp, self._batch, self._names,
-                           self._inos, self._types, self._attrs, self._ctx.stride,
-                           s.layout.flags_offset, out)
-            s.ops[op] += 1
-            if n < 0:
-                raise s.fail(n, op, self._path)
-            k = out[0]
-            if n > 0 and k > 0:
-                # Three copies per batch; names are split (and decoded) in one pass each.
-                unpack = s.ffi.unpack
-                blob = unpack(self._names, out[1])
-                inos = unpack(self._inos, k)
-                types = unpack(self._types_b, k)
-                raw = s.ffi.buffer(self._attrs, k * self._ctx.stride)[:] if plus else None
+            n, blob, inos, types, raw, at_root = self._listing.fetch(plus, self._path)
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
         if n == 0:
             self._done = True
             self.close()
             return
-        if k == 0:
+        if not inos:
             return
-        names = blob.split(b"\0") if self._as_bytes else \
+        names: list[Any] = blob.split(b"\0") if self._as_bytes else \
             blob.decode(_FSENC, _FSERR).split("\0")
         names.pop()  # the empty string after the last NUL
-        if self._hide_virtual and (self._at_root or out[2]):
+        if self._hide_virtual and (self._at_root or at_root):
             self._at_root = True
             hidden = _HIDDEN_AT_ROOT if self._as_bytes else _HIDDEN_AT_ROOT_STR
             keep = [i for i, nm in enumerate(names) if nm not in hidden]
@@ -411,17 +367,6 @@ class ScandirIterator(Generic[AnyPathStr]):
                     raw = b"".join(raw[i * st:(i + 1) * st] for i in keep)
         extend(_entries(self._ctx, names, inos, types, raw))
 
-    def _drain(self) -> list[DirEntry[Any]]:
-        """Every remaining entry at once (what ``listdir`` returns)."""
-        out = list(self._pending)
-        self._pending.clear()
-        while not (self._gate.closed or self._done):
-            self._fetch(out.extend)
-        if self._gate.forked:
-            raise stopped_error("dingofs_readdir", self._path, forked=True,
-                                what="scandir iterator")
-        return out
-
     def close(self) -> None:
         """Release the directory handle (idempotent)."""
         if self._gate.forked:
@@ -430,16 +375,12 @@ class ScandirIterator(Generic[AnyPathStr]):
         if not self._gate.shut():
             return
         self._pending.clear()
-        self._client._forget_iter(self)
+        self._mount.forget_iter(self)
         try:
-            self._s.closedir(self._dh, self._path)
+            self._mount.session.closedir(self._dh, self._path)
         except DingofsError as exc:
             if exc.errno not in (_errno.EBADF, _errno.ENOTCONN):
                 raise
-
-    def _close_for_stop(self) -> None:
-        with contextlib.suppress(Exception):  # never raise from here
-            self.close()
 
     def __enter__(self) -> ScandirIterator[AnyPathStr]:
         return self
@@ -460,10 +401,23 @@ class ScandirIterator(Generic[AnyPathStr]):
         return f"<dingofs.ScandirIterator {self._path!r}>"
 
 
-def walk(client: Client, top: Any, topdown: bool = True,
+def drain(it: ScandirIterator[Any]) -> list[DirEntry[Any]]:
+    """Every remaining entry of ``it`` at once (what ``listdir`` returns)."""
+    out = list(it._pending)
+    it._pending.clear()
+    while not (it._gate.closed or it._done):
+        it._fetch(out.extend)
+    if it._gate.forked:
+        raise stopped_error("dingofs_readdir", it._path, forked=True, what="scandir iterator")
+    return out
+
+
+def walk(client: Client, scandir: Callable[[Any, bool | None, int], ScandirIterator[Any]],
+         top: Any, topdown: bool = True,
          onerror: Callable[[OSError], Any] | None = None,
          followlinks: bool = False) -> Iterator[tuple[Any, list[Any], list[Any]]]:
-    """Generate ``(dirpath, dirnames, filenames)`` like :func:`os.walk`."""
+    """Generate ``(dirpath, dirnames, filenames)`` like :func:`os.walk`; ``scandir(path,
+    plus, batch)`` opens the listing of a directory."""
     stack: list[Any] = [os.fspath(top)]
     while stack:
         item = stack.pop()
@@ -477,7 +431,7 @@ def walk(client: Client, top: Any, topdown: bool = True,
         links: set[Any] = set()
         real_dirs: set[Any] = set()
         try:
-            it = client._scandir(dirpath, False, _WALK_BATCH)
+            it = scandir(dirpath, False, _WALK_BATCH)
         except OSError as exc:
             if isinstance(exc, DingofsError) and exc.errno == _errno.ENOTCONN:
                 raise

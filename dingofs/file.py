@@ -8,14 +8,16 @@ import errno as _errno
 import io
 import platform
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
-from ._calls import CHUNK, SCRATCH, Session
+from ._calls import CHUNK, SCRATCH
 from ._util import Gate, int_arg
 from .errors import error_from_errno
 from .types import Attr
 
 if TYPE_CHECKING:
+    from ._mount import Mount
     from .client import Client
 
 __all__ = ["DingoFile", "parse_mode"]
@@ -170,11 +172,14 @@ class DingoFile(io.RawIOBase):
     file descriptor: :meth:`fileno` raises :class:`io.UnsupportedOperation`.
     """
 
-    def __init__(self, client: Client, session: Session, fd: int, name: Any, mode: str,
+    def __init__(self, client: Client, mount: Mount, fd: int, name: Any, mode: str,
                  readable: bool, writable: bool) -> None:
         # io.RawIOBase has no initialiser of its own; skipping the super() call saves a
         # Python-level call on every open.
+        session = mount.session
+        # The client is kept alive by its files.
         self._client = client
+        self._mount = mount
         self._s = session
         self._fd = fd
         self._name = name
@@ -183,17 +188,8 @@ class DingoFile(io.RawIOBase):
         self._writable = writable
         self._gate = Gate("file")
         self._child_closed = False
-        # What the hot methods need, one attribute lookup each.
-        self._h = session.h
         self._ffi = session.ffi
-        self._pool = session._scratch_pool
-        self._unpack = session._unpack
-        self._pread_c = session.pread_counted
-        self._pread_n = session.pread_counts
-        self._read_c = session.read_counted
-        self._read_n = session.read_counts
-        self._lseek_c = session.lseek_counted
-        self._lseek_n = session.lseek_counts
+        mount.files[id(self)] = (weakref.ref(self), self._gate)
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -299,11 +295,8 @@ class DingoFile(io.RawIOBase):
     def _read_into_c(self, cbuf: Any, nbytes: int, *, fill: bool) -> int:
         """Read up to ``nbytes`` into ``cbuf``; with ``fill`` loop until full or EOF."""
         gate = self._gate
-        calls = gate.calls
+        gate.enter("dingofs_read", self._name, self._closed_error)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_read", self._name, self._closed_error)
             if fill:
                 return self._fill(cbuf, nbytes)
             total = 0
@@ -315,9 +308,7 @@ class DingoFile(io.RawIOBase):
                     break
             return total
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
 
     def readinto(self, buffer: Any) -> int:
         """Read into any writable buffer (bytearray, memoryview, numpy array …) without copies.
@@ -347,10 +338,7 @@ class DingoFile(io.RawIOBase):
                 calls.append(None)
                 if gate.closed:
                     raise gate.refused("dingofs_read", self._name, self._closed_error)
-                got = self._read_c(self._h, self._fd, cbuf, n, self._read_n)
-                if got < 0:
-                    raise self._s.fail(got, "dingofs_read", self._name)
-                return got
+                return self._mount.read(self._fd, cbuf, n, self._name)
             finally:
                 calls.pop()
                 if gate.closed:
@@ -393,11 +381,7 @@ class DingoFile(io.RawIOBase):
             calls.append(None)
             if gate.closed:
                 raise gate.refused("dingofs_read", self._name, self._closed_error)
-            buf = s.scratch()
-            got = s.read(self._fd, buf, size, self._name)
-            data = s._unpack(buf, got)
-            s.unscratch(buf)
-            return data
+            return s.read_bytes(self._fd, size, self._name)
         finally:
             calls.pop()
             if gate.closed:
@@ -473,15 +457,12 @@ class DingoFile(io.RawIOBase):
         s = self._s
         ffi = s.ffi
         gate = self._gate
-        calls = gate.calls
+        gate.enter("dingofs_read", self._name, self._closed_error)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_read", self._name, self._closed_error)
             scratch = s.scratch()
             got = self._fill(scratch, SCRATCH)
             if got < SCRATCH:
-                data = s._unpack(scratch, got)
+                data = s.unpack(scratch, got)
                 s.unscratch(scratch)
                 return data
             length = s.fstat_mode_size(self._fd, self._name)[1]
@@ -489,7 +470,7 @@ class DingoFile(io.RawIOBase):
             rest = max(0, length - pos)
             if rest == 0:
                 # Exactly one buffer's worth, or the file shrank: probe for more below.
-                head = s._unpack(scratch, got)
+                head = s.unpack(scratch, got)
                 s.unscratch(scratch)
                 return head + self._read_rest_held(1 << 62)
             buf, cbuf = _fresh(ffi, got + rest)
@@ -502,9 +483,7 @@ class DingoFile(io.RawIOBase):
             if total < got + rest:
                 return _shrunk(buf, total)
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
         more = self._read_rest(1 << 62)  # the file may have grown meanwhile
         if more:
             return bytes(buf) + more
@@ -585,24 +564,13 @@ class DingoFile(io.RawIOBase):
         gate = self._gate
         if (type(size) is int and type(offset) is int and 0 < size <= SCRATCH and offset >= 0
                 and self._readable):
-            # The common small read: one counted C call into a pooled buffer.
-            pool = self._pool
+            # The common small read: one session call (a pooled buffer).
             calls = gate.calls
             try:
                 calls.append(None)
                 if gate.closed:
                     raise gate.refused("dingofs_pread", self._name, self._closed_error)
-                try:
-                    buf = pool.pop()
-                except IndexError:
-                    buf = self._ffi.new("char[]", SCRATCH)
-                got = self._pread_c(self._h, self._fd, buf, size, offset, self._pread_n)
-                if got >= 0:
-                    data = self._unpack(buf, got)
-                    pool.append(buf)
-                    return data
-                pool.append(buf)
-                raise self._s.fail(got, "dingofs_pread", self._name)
+                return self._mount.pread_bytes(self._fd, size, offset, self._name)
             finally:
                 calls.pop()
                 if gate.closed:
@@ -624,11 +592,8 @@ class DingoFile(io.RawIOBase):
             return b""
         s = self._s
         gate = self._gate
-        calls = gate.calls
+        gate.enter("dingofs_pread", self._name, self._closed_error)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_pread", self._name, self._closed_error)
             if size <= SCRATCH:
                 return s.pread_bytes(self._fd, size, offset, self._name)
             length = s.fstat_mode_size(self._fd, self._name)[1]
@@ -646,9 +611,7 @@ class DingoFile(io.RawIOBase):
             finally:
                 ffi.release(cbuf)
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
         return _shrunk(buf, total)
 
     # -- writing ---------------------------------------------------------------------------
@@ -670,11 +633,8 @@ class DingoFile(io.RawIOBase):
         s, fd, name = self._s, self._fd, self._name
         op = "dingofs_write" if offset is None else "dingofs_pwrite"
         gate = self._gate
-        calls = gate.calls
+        gate.enter(op, name, self._closed_error)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused(op, name, self._closed_error)
             total = 0
             while total < n:
                 step = min(n - total, CHUNK)
@@ -684,9 +644,7 @@ class DingoFile(io.RawIOBase):
                     total += s.pwrite(fd, cbuf + total, step, offset + total, name)
             return total
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
 
     def write(self, data: Any) -> int:
         """Write all of ``data`` (any bytes-like object) at the file position.
@@ -779,10 +737,7 @@ class DingoFile(io.RawIOBase):
             calls.append(None)
             if gate.closed:
                 raise gate.refused("dingofs_lseek", self._name, self._closed_error)
-            pos = self._lseek_c(self._h, self._fd, offset, whence, self._lseek_n)
-            if pos < 0:
-                raise self._s.fail(pos, "dingofs_lseek", self._name)
-            return pos
+            return self._mount.lseek(self._fd, offset, whence, self._name)
         finally:
             calls.pop()
             if gate.closed:
@@ -853,23 +808,10 @@ class DingoFile(io.RawIOBase):
             calls.append(None)
             if gate.closed:
                 raise gate.refused("dingofs_fstat", self._name, self._closed_error)
-            s = self._s
-            client = self._client
-            if s.has_xfstat:
-                pool = s._stat_pool
-                try:
-                    buf = pool.pop()
-                except IndexError:
-                    buf = s._new_stat_buffer()
-                rc = s.x_fstat_counted(self._h, self._fd, buf[1], buf[2], s.x_fstat_counts)
-                if rc >= 0:
-                    a = client._attr_fl(s._unpack_statfl(buf[3]), client._dev)
-                    pool.append(buf)
-                    return a
-                pool.append(buf)
-                raise s.fail(rc, "dingofs_x_fstat", self._name)
-            values = s.stat_values("dingofs_fstat", self._fd, self._name)
-            return client._attr_values(values, fd_flags=self)
+            if self._s.has_xfstat:
+                return self._mount.x_fstat_attr(self._fd, self._name)
+            values = self._s.stat_values("dingofs_fstat", self._fd, self._name)
+            return self._mount.attr_values(values, loader=self._get_flags)
         finally:
             calls.pop()
             if gate.closed:
@@ -877,14 +819,11 @@ class DingoFile(io.RawIOBase):
 
     def _get_flags(self) -> int:
         """Inode flags through ``FS_IOC_GETFLAGS`` on this file (no extension needed)."""
-        s = self._s
-        arg = s.ffi.new("char[]", 8)
         self._enter("dingofs_ioctl")
         try:
-            s.ioctl(self._fd, s.lib.FS_IOC_GETFLAGS, arg, self._name)
+            return self._s.get_flags(self._fd, self._name)
         finally:
             self._gate.leave()
-        return int.from_bytes(s.ffi.buffer(arg, 4)[:], "little")
 
     def flock(self, operation: int) -> None:
         """Advisory whole-file lock: ``fcntl.LOCK_SH``/``LOCK_EX``/``LOCK_UN`` (| ``LOCK_NB``).
@@ -929,18 +868,13 @@ class DingoFile(io.RawIOBase):
             return
         if not self._gate.shut():
             return
-        self._client._forget_file(self)
+        self._mount.forget_file(self)
         try:
             self._s.close(self._fd, self._name)
         except Exception as exc:
             if getattr(exc, "errno", None) in (_errno.EBADF, _errno.ENOTCONN):
                 return  # the handle already released it (umount)
             raise
-
-    def _close_for_stop(self) -> None:
-        """Close during ``Client.stop()``; errors are not raised."""
-        with contextlib.suppress(Exception):  # never raise from here
-            self.close()
 
     #: Whether a file dropped while still open warns (:class:`ResourceWarning`),
     #: as builtin files do. Files handed out by the fsspec layer close quietly,

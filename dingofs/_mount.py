@@ -1,0 +1,154 @@
+"""What the objects of one mounted filesystem share.
+
+A :class:`Mount` is made by :class:`~dingofs.client.Client` when it mounts and
+is handed to the files (:class:`~dingofs.file.DingoFile`) and directory
+iterators (:class:`~dingofs.dir.ScandirIterator`) it opens. It holds the call
+session, the client's call gate, the filesystem's device number and the
+registries of open files and iterators, so that files and iterators need no
+private member of the client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno as _errno
+import stat as _stat
+import weakref
+from typing import Any, Callable
+
+from ._calls import Session
+from ._util import Gate
+from .errors import DingofsError
+from .types import Attr
+
+__all__ = ["Mount", "Use"]
+
+
+class Use:
+    """``with`` block counting one call in flight on a gate."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: Gate, op: str, path: Any) -> None:
+        gate.enter(op, path)
+        self._gate = gate
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        self._gate.leave()
+
+
+class Mount:
+    """The session, gate, device number and open objects of one mounted filesystem.
+
+    :ivar session: the call layer of the mounted handle.
+    :ivar gate: the client's call gate (closed by ``Client.stop``).
+    :ivar dev: the ``st_dev`` given to every attribute record.
+    :ivar files: the open files by ``id()``: ``(weak reference, the file's gate)``.
+    :ivar read, pread_bytes, lseek, x_fstat_attr: the session's calls of the hot
+        file methods, bound once per mount (not once per open file).
+    """
+
+    __slots__ = ("session", "gate", "dev", "files", "_iters", "read", "pread_bytes", "lseek",
+                 "x_fstat_attr")
+
+    def __init__(self, session: Session, dev: int) -> None:
+        self.session = session
+        self.gate = Gate("client")
+        self.dev = dev
+        session.dev = dev
+        # Open files and iterators by id(): (weak reference, gate), added and removed
+        # with single (atomic) dict operations so that open/close take no lock.
+        # A file adds itself to ``files`` directly (one dict store on every open).
+        self.files: dict[int, tuple[weakref.ref[Any], Gate]] = {}
+        self._iters: dict[int, tuple[weakref.ref[Any], Gate]] = {}
+        self.read = session.read
+        self.pread_bytes = session.pread_bytes
+        self.lseek = session.lseek
+        self.x_fstat_attr = session.x_fstat_attr
+
+    # -- calls in flight -------------------------------------------------------------------
+    def use(self, op: str, path: Any = None) -> Use:
+        """A ``with`` block counting one call in flight (refused once stopped)."""
+        return Use(self.gate, op, path)
+
+    # -- open files and iterators ----------------------------------------------------------
+    def forget_file(self, f: Any) -> None:
+        """Unregister a file that closes."""
+        self.files.pop(id(f), None)
+
+    def add_iter(self, it: Any, gate: Gate) -> None:
+        """Register an open directory iterator (closed by :meth:`close_all`)."""
+        self._iters[id(it)] = (weakref.ref(it), gate)
+
+    def forget_iter(self, it: Any) -> None:
+        """Unregister an iterator that closes."""
+        self._iters.pop(id(it), None)
+
+    @staticmethod
+    def _alive(refs: dict[int, tuple[weakref.ref[Any], Gate]]) -> list[tuple[Any, Gate]]:
+        out = []
+        for r, gate in refs.copy().values():
+            obj = r()
+            if obj is not None:
+                out.append((obj, gate))
+        return out
+
+    def counts(self) -> tuple[int, int]:
+        """``(open files, open iterators)``."""
+        return len(self._alive(self.files)), len(self._alive(self._iters))
+
+    def close_all(self) -> None:
+        """Close every open iterator, then every open file; errors are not raised."""
+        for it, _ in self._alive(self._iters):
+            with contextlib.suppress(Exception):  # never raise from here
+                it.close()
+        for f, _ in self._alive(self.files):
+            with contextlib.suppress(Exception):  # never raise from here
+                f.close()
+
+    def kill_after_fork(self) -> None:
+        """In a fork child: the client's, files' and iterators' gates refuse every call."""
+        self.gate.kill_after_fork()
+        for _, gate in self._alive(self.files):
+            gate.kill_after_fork()
+        for _, gate in self._alive(self._iters):
+            gate.kill_after_fork()
+
+    # -- attributes without the extensions -------------------------------------------------
+    def attr_values(self, values: tuple[int, ...], *, path: bytes | None = None,
+                    loader: Callable[[], int] | None = None) -> Attr:
+        """An :class:`Attr` from decoded ``struct stat`` items without the inode flags:
+        they are read on first use (regular files and directories: ``loader``, else
+        through ``path``) or are 0."""
+        s = self.session
+        fmt = _stat.S_IFMT(values[s.mode_index])
+        if fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR:
+            if loader is None and path is not None:
+                p = path
+                loader = lambda: self.read_flags(p)  # noqa: E731
+        else:
+            loader = None
+        return s.attr_nofl(values, self.dev, 0 if loader is None else None, loader)
+
+    def read_flags(self, p: bytes) -> int:
+        """Inode flags via ``O_RDONLY|O_NONBLOCK`` open + ``FS_IOC_GETFLAGS`` (no extension)."""
+        s, lib = self.session, self.session.lib
+        with self.use("dingofs_ioctl", p):
+            try:
+                fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, p)
+            except DingofsError as exc:
+                if exc.errno in (_errno.ENXIO, _errno.ELOOP):
+                    return 0
+                raise
+            try:
+                try:
+                    return s.get_flags(fd, p)
+                except DingofsError as exc:
+                    if exc.errno in (_errno.EOPNOTSUPP, _errno.ENOTTY):
+                        return 0
+                    raise
+            finally:
+                s.close(fd, p)
