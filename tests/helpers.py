@@ -159,7 +159,10 @@ def posix_locks(path: Path | str, pid: int | None = None) -> list[tuple[str, int
     found = []
     # The kernel hands the table out one page per read(), so read to the end.
     # Other processes change it between two reads and a pass can then skip an
-    # entry: callers that look for a lock look several times.
+    # entry (callers that look for a lock look several times) or list one
+    # twice when it moved across a page boundary. One process's POSIX locks on
+    # one file never overlap (the kernel merges and splits them), so an entry
+    # seen twice is one lock.
     fd = os.open("/proc/locks", os.O_RDONLY)
     try:
         chunks = []
@@ -176,7 +179,9 @@ def posix_locks(path: Path | str, pid: int | None = None) -> list[tuple[str, int
         major, minor, inode = ident.split(":")
         if (int(major, 16), int(minor, 16), int(inode)) != want or int(owner) != pid:
             continue
-        found.append((kind, int(first), -1 if last == "EOF" else int(last)))
+        lock = (kind, int(first), -1 if last == "EOF" else int(last))
+        if lock not in found:
+            found.append(lock)
     return found
 
 
