@@ -367,6 +367,10 @@ class Session:
         self.lib.dingofs_conf_print(self.h)
         self.lib.dfx_flush_stdout()
 
+    def flush_c_stdout(self) -> None:
+        """Flush the C library's ``stdout`` buffer (before fd 1 is redirected)."""
+        self.lib.dfx_flush_stdout()
+
     def mount(self, addrs: bytes, fsname: bytes, mountpoint: bytes, log: bool,
               shown: _Path = None) -> None:
         """``dingofs_mount`` (``dingofs_mount_nolog`` without ``log``). A failure's

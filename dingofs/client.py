@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno as _errno
 import hashlib
@@ -12,7 +11,6 @@ import os
 import re
 import stat as _stat
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -29,7 +27,7 @@ from typing import (
 )
 from urllib.parse import parse_qs, urlsplit
 
-from . import _ffi
+from . import _ffi, _options
 from ._calls import Session, new_handle
 from ._calls import fsck as _fsck
 from ._mount import Mount, Use
@@ -96,47 +94,11 @@ _COPY_CHUNK = 8 * 1024 * 1024
 _LISTDIR_BATCH = 1024
 _CONF_LINE = re.compile(r"^--?[A-Za-z0-9_.\-]+=.*$")
 
-# -- module state of the options -------------------------------------------------------------
-#: Log keys (both spellings) -> canonical name kept in the module state.
-_LOG_KEYS = {
-    "log_dir": "log_dir", "log.dir": "log_dir",
-    "log_level": "log_level", "log.level": "log_level",
-    "log_v": "log_v", "log.v": "log_v",
-}
-_log_state: dict[str, str] = {}
-_state_lock = threading.Lock()
-_option_sessions: dict[str, tuple[int, Session]] = {}
-
 # -- every live client, for fork handling -------------------------------------------------------
 _clients: weakref.WeakSet[Client] = weakref.WeakSet()
 
 
-def _option_session(backend: _ffi.Backend) -> Session:
-    """The private, never-mounted handle of ``backend`` (one per process)."""
-    with _state_lock:
-        entry = _option_sessions.get(backend.name)
-        if entry is not None and entry[0] == os.getpid():
-            return entry[1]
-        s = Session(backend, new_handle(backend))
-        _option_sessions[backend.name] = (os.getpid(), s)
-        return s
-
-
-@atexit.register
-def _delete_option_sessions() -> None:
-    pid = os.getpid()
-    with _state_lock:
-        for owner, s in _option_sessions.values():
-            if owner == pid:
-                s.delete()
-        _option_sessions.clear()
-
-
 def _after_fork_in_child() -> None:
-    global _state_lock, _print_lock
-    _state_lock = threading.Lock()
-    _print_lock = threading.Lock()
-    _option_sessions.clear()
     for c in list(_clients):
         c._inherited_by_fork()
 
@@ -154,19 +116,6 @@ def _finalize_client(session: Session, pid: int, name: str) -> None:
         session.umount()
     with contextlib.suppress(Exception):
         session.delete()
-
-
-def _opt_value(value: Any) -> bytes:
-    if isinstance(value, bool):
-        return b"true" if value else b"false"
-    if isinstance(value, int):
-        return str(value).encode()
-    return text_arg(value, "value")
-
-
-def _option_key(key: Any) -> tuple[str, bytes]:
-    raw = text_arg(key, "key")
-    return raw.decode("utf-8", "surrogateescape"), raw
 
 
 def _filesystem_id(mds_addrs: str, fs_name: str) -> int:
@@ -312,8 +261,7 @@ class Client:
         try:
             if conf is not None:
                 session.conf_load(conf, conf_file)
-            with _state_lock:
-                state = dict(_log_state)
+            state = _options.log_settings()
             settings = (
                 ("log_dir", log_dir or state.get("log_dir", "")),
                 ("log_level", log_level or state.get("log_level", "")),
@@ -1907,33 +1855,7 @@ class Client:
         :param key: the option's name.
         :param value: its value (converted to text; booleans as ``true``/``false``).
         """
-        name, raw_key = _option_key(key)
-        raw_value = _opt_value(value)
-        canon = _LOG_KEYS.get(name)
-        if canon is not None:
-            text = raw_value.decode("utf-8", "surrogateescape")
-            if canon == "log_v" and text:
-                try:
-                    int(text)
-                except ValueError:
-                    raise ValueError(f"log_v must be an integer, got {text!r}") from None
-            with _state_lock:
-                _log_state[canon] = text
-            for b in _ffi.backends():
-                with contextlib.suppress(DingofsError):
-                    _option_session(b).conf_set(canon.encode(), raw_value, name)
-            return
-        first: DingofsError | None = None
-        done = False
-        for b in _ffi.backends():
-            try:
-                _option_session(b).conf_set(raw_key, raw_value, name)
-                done = True
-            except DingofsError as exc:
-                first = first or exc
-        if not done:
-            assert first is not None
-            raise first
+        _options.set_option(key, value)
 
     @staticmethod
     def get_option(key: str) -> str:
@@ -1943,21 +1865,7 @@ class Client:
         :returns: the value as text.
         :raises DingofsError: when no loaded library knows the key.
         """
-        name, raw_key = _option_key(key)
-        canon = _LOG_KEYS.get(name)
-        if canon is not None:
-            with _state_lock:
-                if canon in _log_state:
-                    return _log_state[canon]
-            raw_key = canon.encode()
-        first: DingofsError | None = None
-        for b in _ffi.backends():
-            try:
-                return _option_session(b).conf_get(raw_key, name)
-            except DingofsError as exc:
-                first = first or exc
-        assert first is not None
-        raise first
+        return _options.get_option(key)
 
     @staticmethod
     def list_options() -> list[OptionInfo]:
@@ -1965,11 +1873,7 @@ class Client:
 
         :returns: an :class:`OptionInfo` for each option.
         """
-        out: list[OptionInfo] = []
-        for b in _ffi.backends():
-            for name, typ, default, desc in _option_session(b).conf_list():
-                out.append(OptionInfo(name, typ, default, desc, b.name))
-        return out
+        return _options.list_options()
 
     @staticmethod
     def print_options(file: IO[str] | None = None) -> None:
@@ -1977,14 +1881,7 @@ class Client:
 
         :param file: a text stream (default ``sys.stdout``).
         """
-        out = sys.stdout if file is None else file
-        for b in _ffi.backends():
-            text = _capture_conf_print(_option_session(b))
-            if not text.strip():
-                text = _format_options(b)
-            out.write(text)
-        with contextlib.suppress(Exception):
-            out.flush()
+        _options.print_options(file)
 
     # -- maintenance -----------------------------------------------------------------------
     @staticmethod
@@ -1998,44 +1895,6 @@ class Client:
         addrs = _required_str(mds_addrs, "mds_addrs")
         backend = _ffi.backend_for(addrs)
         return _fsck(backend, addrs.encode("utf-8", "surrogateescape"), bool(repair), addrs)
-
-
-_print_lock = threading.Lock()
-
-
-def _capture_conf_print(s: Session) -> str:
-    """Run ``dingofs_conf_print`` with fd 1 redirected to a temporary file."""
-    with _print_lock:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-        try:
-            saved = os.dup(1)
-        except OSError:
-            return ""
-        try:
-            with tempfile.TemporaryFile() as tmp:
-                s.lib.dfx_flush_stdout()
-                os.dup2(tmp.fileno(), 1)
-                try:
-                    s.conf_print()
-                finally:
-                    os.dup2(saved, 1)
-                tmp.seek(0)
-                return tmp.read().decode("utf-8", "replace")
-        finally:
-            os.close(saved)
-
-
-def _format_options(b: _ffi.Backend) -> str:
-    s = _option_session(b)
-    lines = []
-    for name, _typ, default, _desc in s.conf_list():
-        try:
-            value = s.conf_get(name.encode())
-        except DingofsError:
-            value = default
-        lines.append(f"{name}={value}\n")
-    return "".join(lines)
 
 
 # Keep names used only in annotations or re-exported from here.
