@@ -25,7 +25,7 @@ from ._ffi import Backend
 from .errors import DingofsError, error_from_errno
 from .types import Attr, attr_builder
 
-__all__ = ["Session", "CHUNK", "SCRATCH", "StatLayout"]
+__all__ = ["Session", "Constants", "CHUNK", "SCRATCH", "StatLayout"]
 
 #: Largest byte count given to one C read/write call (Ctrl-C is honoured between calls).
 CHUNK = 64 * 1024 * 1024
@@ -123,6 +123,53 @@ def layout_of(ffi: Any) -> StatLayout:
     return lay
 
 
+class Constants:
+    """The C constants that callers of a :class:`Session` pass to it, as ``int``.
+
+    Read once per bridge from its compiled ``lib`` (the values are those of the
+    library's header and of the host's ``<fcntl.h>``), so that no module above
+    the call layer reads ``lib``.
+    """
+
+    O_RDONLY: int
+    O_WRONLY: int
+    O_RDWR: int
+    O_CREAT: int
+    O_EXCL: int
+    O_TRUNC: int
+    O_APPEND: int
+    O_NONBLOCK: int
+    SEEK_SET: int
+    SEEK_CUR: int
+    SEEK_END: int
+    UTIME_NOW: int
+    UTIME_OMIT: int
+    DINGOFS_X_NOFOLLOW: int
+    DINGOFS_X_SET_SIZE: int
+    DINGOFS_X_SET_UID: int
+    DINGOFS_X_SET_GID: int
+    DINGOFS_X_SET_MODE: int
+    DINGOFS_X_SET_ATIME: int
+    DINGOFS_X_SET_MTIME: int
+    DINGOFS_X_RENAME_NOREPLACE: int
+    DINGOFS_X_RENAME_EXCHANGE: int
+
+    def __init__(self, lib: Any) -> None:
+        for name in Constants.__annotations__:
+            setattr(self, name, int(getattr(lib, name)))
+
+
+_CONSTANTS: dict[int, Constants] = {}
+
+
+def constants_of(lib: Any) -> Constants:
+    """The :class:`Constants` of a bridge's ``lib`` (made once per bridge)."""
+    k = _CONSTANTS.get(id(lib))
+    if k is None:
+        k = _CONSTANTS[id(lib)] = Constants(lib)
+    return k
+
+
 class Session:
     """C calls on handle ``h`` of ``backend``, with per-session statistics."""
 
@@ -131,6 +178,8 @@ class Session:
         ffi = self.ffi = backend.ffi
         lib = self.lib = backend.lib
         self.h = h
+        #: The C constants callers pass to this session's methods.
+        self.k = constants_of(lib)
         self.ops: defaultdict[str, int] = defaultdict(int)
         self.errors: defaultdict[str, int] = defaultdict(int)
         self.bytes_read = 0

@@ -135,10 +135,10 @@ class Mount:
 
     def read_flags(self, p: bytes) -> int:
         """Inode flags via ``O_RDONLY|O_NONBLOCK`` open + ``FS_IOC_GETFLAGS`` (no extension)."""
-        s, lib = self.session, self.session.lib
+        s, k = self.session, self.session.k
         with self.use("dingofs_ioctl", p):
             try:
-                fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, p)
+                fd = s.open(p, k.O_RDONLY | k.O_NONBLOCK, 0, p)
             except DingofsError as exc:
                 if exc.errno in (_errno.ENXIO, _errno.ELOOP):
                     return 0

@@ -28,7 +28,7 @@ from typing import (
 from urllib.parse import parse_qs, urlsplit
 
 from . import _ffi, _options
-from ._calls import Session, new_handle
+from ._calls import Constants, Session, new_handle
 from ._calls import fsck as _fsck
 from ._mount import Mount, Use
 from ._util import (
@@ -170,20 +170,20 @@ def _required_str(value: Any, what: str) -> str:
     return value
 
 
-def _open_flags(m: Any, lib: Any) -> int:
+def _open_flags(m: Any, k: Constants) -> int:
     """The ``open(2)`` flags of a parsed mode (the same values in every bridge)."""
     if m.updating:
-        flags = lib.O_RDWR
+        flags = k.O_RDWR
     elif m.reading:
-        flags = lib.O_RDONLY
+        flags = k.O_RDONLY
     else:
-        flags = lib.O_WRONLY
+        flags = k.O_WRONLY
     if m.writing:
-        flags |= lib.O_CREAT | lib.O_TRUNC
+        flags |= k.O_CREAT | k.O_TRUNC
     elif m.appending:
-        flags |= lib.O_CREAT | lib.O_APPEND
+        flags |= k.O_CREAT | k.O_APPEND
     elif m.creating:
-        flags |= lib.O_CREAT | lib.O_EXCL
+        flags |= k.O_CREAT | k.O_EXCL
     return int(flags)
 
 
@@ -608,16 +608,16 @@ class Client:
     def _set_times(self, p: bytes, path: Any, atime: int | None, mtime: int | None,
                    follow: bool, now_a: bool = False, now_m: bool = False) -> None:
         """Set times in ns; ``None`` keeps a time, ``now_*`` sets it to now."""
-        s, lib = self._s, self._s.lib
+        s, k = self._s, self._s.k
         if s.has("utimens"):
             def spec(value: int | None, now: bool) -> tuple[int, int]:
                 if now:
-                    return (0, int(lib.UTIME_NOW))
+                    return (0, k.UTIME_NOW)
                 if value is None:
-                    return (0, int(lib.UTIME_OMIT))
+                    return (0, k.UTIME_OMIT)
                 sec, nsec = divmod(value, _NS)
                 return (sec, nsec)
-            flags = 0 if follow else int(lib.DINGOFS_X_NOFOLLOW)
+            flags = 0 if follow else k.DINGOFS_X_NOFOLLOW
             s.x_utimens(p, (spec(atime, now_a), spec(mtime, now_m)), flags, path)
             return
         if not follow:
@@ -785,42 +785,42 @@ class Client:
     def _set_attr_one(self, p: bytes, path: Any, mask: int, attr: Attr) -> Attr:
         """The non-FLAGS part of :meth:`set_attr` as one ``dingofs_x_setattr``
         transaction; returns the attributes it read after the change."""
-        lib = self._s.lib
+        k = self._s.k
         xmask = 0
         mode = uid = gid = size = 0
         if mask & SET_ATTR_SIZE:
-            xmask |= int(lib.DINGOFS_X_SET_SIZE)
+            xmask |= k.DINGOFS_X_SET_SIZE
             size = attr.length
         if mask & SET_ATTR_UID:
-            xmask |= int(lib.DINGOFS_X_SET_UID)
+            xmask |= k.DINGOFS_X_SET_UID
             uid = self._id(attr.uid, "uid")
         if mask & SET_ATTR_GID:
-            xmask |= int(lib.DINGOFS_X_SET_GID)
+            xmask |= k.DINGOFS_X_SET_GID
             gid = self._id(attr.gid, "gid")
         if mask & SET_ATTR_MODE:
-            xmask |= int(lib.DINGOFS_X_SET_MODE)
+            xmask |= k.DINGOFS_X_SET_MODE
             mode = attr.mode & 0o7777
         ts: tuple[tuple[int, int], tuple[int, int]] | None = None
-        spec = [(0, int(lib.UTIME_OMIT)), (0, int(lib.UTIME_OMIT))]
+        spec = [(0, k.UTIME_OMIT), (0, k.UTIME_OMIT)]
         for i, (bit, now_bit, xbit, name) in enumerate((
-                (SET_ATTR_ATIME, SET_ATTR_ATIME_NOW, lib.DINGOFS_X_SET_ATIME, "atime"),
-                (SET_ATTR_MTIME, SET_ATTR_MTIME_NOW, lib.DINGOFS_X_SET_MTIME, "mtime"))):
+                (SET_ATTR_ATIME, SET_ATTR_ATIME_NOW, k.DINGOFS_X_SET_ATIME, "atime"),
+                (SET_ATTR_MTIME, SET_ATTR_MTIME_NOW, k.DINGOFS_X_SET_MTIME, "mtime"))):
             if mask & now_bit:
-                spec[i] = (0, int(lib.UTIME_NOW))
+                spec[i] = (0, k.UTIME_NOW)
             elif mask & bit:
                 spec[i] = divmod(int(getattr(attr, name)), _NS)
             else:
                 continue
             xmask |= int(xbit)
-        if xmask & int(lib.DINGOFS_X_SET_ATIME | lib.DINGOFS_X_SET_MTIME):
+        if xmask & (k.DINGOFS_X_SET_ATIME | k.DINGOFS_X_SET_MTIME):
             ts = (spec[0], spec[1])
         return self._s.x_setattr(p, 0, xmask, mode, uid, gid, size, ts, path)
 
     def _write_flags(self, p: bytes, path: Any, flags: int) -> int:
         """Set the inode flags of ``p`` (``FS_IOC_SETFLAGS`` on an ``O_RDONLY|O_NONBLOCK``
         open); returns the still open fd, which the caller closes."""
-        s, lib = self._s, self._s.lib
-        fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, path)
+        s, k = self._s, self._s.k
+        fd = s.open(p, k.O_RDONLY | k.O_NONBLOCK, 0, path)
         try:
             s.set_flags(fd, flags, path)
         except BaseException:
@@ -1217,11 +1217,11 @@ class Client:
         if not plain:
             buffering = check_open_args(m, buffering, encoding, errors, newline)
         s = self._s
-        lib = s.lib
+        k = s.k
         flags = m.oflags
         if flags < 0:
-            flags = m.oflags = _open_flags(m, lib)
-        cmode = 0o666 & ~self._umask if flags & lib.O_CREAT else 0
+            flags = m.oflags = _open_flags(m, k)
+        cmode = 0o666 & ~self._umask if flags & k.O_CREAT else 0
         gate = self._gate
         calls = gate.calls
         try:
@@ -1235,7 +1235,7 @@ class Client:
                     if _stat.S_ISDIR(s.fstat_mode_size(fd, path)[0]):
                         raise isdir_error(path)
                 elif m.appending:
-                    s.lseek(fd, 0, lib.SEEK_END, path)
+                    s.lseek(fd, 0, k.SEEK_END, path)
                 raw = DingoFile(self, self._mount, fd, path, m.normalised,
                                 m.reading or m.updating, not m.reading or m.updating)
             except BaseException:
@@ -1567,7 +1567,7 @@ class Client:
         pd = fspath(dst)
         with self._use("dingofs_rename", src):
             if noreplace:
-                self._s.x_rename2(ps, pd, int(self._s.lib.DINGOFS_X_RENAME_NOREPLACE), src, dst)
+                self._s.x_rename2(ps, pd, self._s.k.DINGOFS_X_RENAME_NOREPLACE, src, dst)
             else:
                 self._s.rename(ps, pd, src, dst)
 
@@ -1594,7 +1594,7 @@ class Client:
         pa = fspath(a)
         pb = fspath(b)
         with self._use("dingofs_x_rename2", a):
-            self._s.x_rename2(pa, pb, int(self._s.lib.DINGOFS_X_RENAME_EXCHANGE), a, b)
+            self._s.x_rename2(pa, pb, self._s.k.DINGOFS_X_RENAME_EXCHANGE, a, b)
 
     def link(self, src: Path, dst: Path) -> Attr:
         """Make ``dst`` another name of ``src``; returns the attributes of ``dst``.
@@ -1680,8 +1680,8 @@ class Client:
             if recorded:
                 self._s.x_mknod(p, fmt | perm, dev, path)
             elif fmt == _stat.S_IFREG:
-                lib = self._s.lib
-                fd = self._s.open(p, lib.O_WRONLY | lib.O_CREAT | lib.O_EXCL, perm, path)
+                k = self._s.k
+                fd = self._s.open(p, k.O_WRONLY | k.O_CREAT | k.O_EXCL, perm, path)
                 self._s.close(fd, path)
             else:
                 raise error_from_errno(_errno.EOPNOTSUPP, "dingofs_x_mknod", path)
@@ -1815,9 +1815,9 @@ class Client:
         if int_arg(flags, "flags") != 0:
             raise ValueError("ioctl flags must be 0")
         size = max(out_size, (cmd >> 16) & 0x3FFF, len(data), 1)
-        s, lib = self._s, self._s.lib
+        s, k = self._s, self._s.k
         with self._use("dingofs_ioctl", path):
-            fd = s.open(p, lib.O_RDONLY | lib.O_NONBLOCK, 0, path)
+            fd = s.open(p, k.O_RDONLY | k.O_NONBLOCK, 0, path)
             try:
                 out = s.ioctl(fd, cmd, data, size, path)
             finally:

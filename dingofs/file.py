@@ -367,7 +367,7 @@ class DingoFile(io.RawIOBase):
         self._enter("dingofs_fstat")
         try:
             length = self._s.fstat_mode_size(self._fd, self._name)[1]
-            pos = self._s.lseek(self._fd, 0, self._s.lib.SEEK_CUR, self._name)
+            pos = self._s.lseek(self._fd, 0, self._s.k.SEEK_CUR, self._name)
         finally:
             self._gate.leave()
         return max(0, length - pos)
@@ -466,7 +466,7 @@ class DingoFile(io.RawIOBase):
                 s.unscratch(scratch)
                 return data
             length = s.fstat_mode_size(self._fd, self._name)[1]
-            pos = s.lseek(self._fd, 0, s.lib.SEEK_CUR, self._name)
+            pos = s.lseek(self._fd, 0, s.k.SEEK_CUR, self._name)
             rest = max(0, length - pos)
             if rest == 0:
                 # Exactly one buffer's worth, or the file shrank: probe for more below.
@@ -521,10 +521,10 @@ class DingoFile(io.RawIOBase):
         self._need_read()
         if size == 0:
             return b""
-        s, fd, lib = self._s, self._fd, self._s.lib
+        s, fd, k = self._s, self._fd, self._s.k
         self._enter("dingofs_pread")
         try:
-            start = s.lseek(fd, 0, lib.SEEK_CUR, self._name)
+            start = s.lseek(fd, 0, k.SEEK_CUR, self._name)
             parts = []
             got = 0
             chunk = _LINE_CHUNK
@@ -547,7 +547,7 @@ class DingoFile(io.RawIOBase):
                     break
                 chunk = min(chunk * 2, 1 << 20)
             if got:
-                s.lseek(fd, start + got, lib.SEEK_SET, self._name)
+                s.lseek(fd, start + got, k.SEEK_SET, self._name)
         finally:
             self._gate.leave()
         return b"".join(parts)
