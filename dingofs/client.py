@@ -1025,11 +1025,13 @@ class Client:
         self._call("dingofs_rmdir", path, self._s.rmdir, p, path)
 
     @overload
-    def scandir(self, path: StrPath | None = "/") -> ScandirIterator[str]: ...
+    def scandir(self, path: StrPath | None = "/", *,
+                attrs: bool | None = None) -> ScandirIterator[str]: ...
     @overload
-    def scandir(self, path: BytesPath) -> ScandirIterator[bytes]: ...
+    def scandir(self, path: BytesPath, *, attrs: bool | None = None) -> ScandirIterator[bytes]: ...
 
-    def scandir(self, path: Path | None = "/") -> ScandirIterator[Any]:
+    def scandir(self, path: Path | None = "/", *,
+                attrs: bool | None = None) -> ScandirIterator[Any]:
         """A lazy iterator of :class:`DirEntry` (64 entries per C call).
 
         ``None`` is the root, as :func:`os.scandir` takes it for the current
@@ -1037,12 +1039,19 @@ class Client:
 
         :param path: a directory of this filesystem (``str``, ``bytes`` or
             ``os.PathLike``); ``None`` is the root.
+        :param attrs: when entries' attributes are read: ``True`` with every
+            batch of names (for a caller that will ``stat()`` each entry: no
+            call per entry), ``False`` never in advance (names only; each
+            ``stat()`` is then one call), ``None`` (default) from the first
+            batch after one entry's attributes were asked for.
         :returns: an iterator of :class:`DirEntry` (``str`` names for a ``str`` path,
             ``bytes`` for ``bytes``); use it as a context manager.
         :raises FileNotFoundError: if the directory does not exist.
         :raises NotADirectoryError: if ``path`` is not a directory.
         """
-        return self._scandir("/" if path is None else path, None, _SCANDIR_BATCH)
+        if attrs is not None and type(attrs) is not bool:
+            raise TypeError(f"attrs must be a bool or None, not {type(attrs).__name__}")
+        return self._scandir("/" if path is None else path, attrs, _SCANDIR_BATCH)
 
     def _scandir(self, path: Path, plus: bool | None, batch: int) -> ScandirIterator[Any]:
         """scandir reading ``batch`` entries per C call; ``plus``: prefetch every

@@ -6,10 +6,9 @@ import codecs
 import contextlib
 import errno as _errno
 import io
-import platform
 import warnings
 import weakref
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ._calls import CHUNK, SCRATCH
 from ._util import Gate, int_arg
@@ -29,59 +28,6 @@ _DIRECT_READ = 1024 * 1024
 _LINE_CHUNK = 8 * 1024
 
 _CLOSED_MSG = "I/O operation on closed file."
-
-
-def _make_allocator() -> Callable[[int], Any] | None:
-    """A function returning a new, uninitialised ``bytes`` of ``n`` >= 1 bytes, or None.
-
-    Reading straight into a fresh bytes object saves the copy a bytearray would
-    need, and leaving it uninitialised saves zero-filling memory the library
-    overwrites at once (``bytes(n)`` costs about 20 µs per MiB). Both rely on
-    CPython (``PyBytes_FromStringAndSize(NULL, n)``, the way C code builds a
-    bytes object it then fills); other interpreters get ``None`` and take the
-    bytearray path.
-    """
-    if platform.python_implementation() != "CPython":
-        return None
-    try:
-        import ctypes
-
-        fn = ctypes.pythonapi.PyBytes_FromStringAndSize
-        fn.restype = ctypes.py_object
-        fn.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
-    except (ImportError, AttributeError, OSError):
-        return None
-
-    def new_bytes(n: int) -> Any:
-        return fn(None, n)
-
-    return new_bytes
-
-
-_ALLOC: list[Callable[[int], Any] | None] = []
-
-
-def _fresh(ffi: Any, n: int) -> tuple[bytes | bytearray, Any]:
-    """A new buffer of ``n`` >= 1 bytes for the library to fill, and its cdata view.
-
-    The caller must call ``ffi.release`` on the view, then return the buffer
-    (``bytes``) or ``bytes(buffer)`` when it is a ``bytearray``.
-    """
-    if not _ALLOC:
-        _ALLOC.append(_make_allocator())
-    alloc = _ALLOC[0]
-    if alloc is not None:
-        b = alloc(n)
-        return b, ffi.from_buffer(b)
-    ba = bytearray(n)
-    return ba, ffi.from_buffer("char[]", ba, True)
-
-
-def _shrunk(buf: bytes | bytearray, got: int) -> bytes:
-    """The first ``got`` bytes of a buffer made by :func:`_fresh`, as ``bytes``."""
-    if got == len(buf):
-        return buf if type(buf) is bytes else bytes(buf)
-    return bytes(memoryview(buf)[:got])
 
 
 class _Mode:
@@ -188,7 +134,6 @@ class DingoFile(io.RawIOBase):
         self._writable = writable
         self._gate = Gate("file")
         self._child_closed = False
-        self._ffi = session.ffi
         mount.files[id(self)] = (weakref.ref(self), self._gate)
 
     # -- state -----------------------------------------------------------------------------
@@ -321,12 +266,8 @@ class DingoFile(io.RawIOBase):
         gate = self._gate
         if gate.closed or not self._readable:
             self._need_read()
-        ffi = self._ffi
-        try:
-            cbuf = ffi.from_buffer("char[]", buffer, True)
-        except BufferError:
-            raise TypeError(f"readinto() argument must be a writable bytes-like object, not "
-                            f"{type(buffer).__name__}") from None
+        s = self._s
+        cbuf = s.view_out(buffer)
         try:
             n = len(cbuf)
             if n == 0:
@@ -344,9 +285,7 @@ class DingoFile(io.RawIOBase):
                 if gate.closed:
                     gate.wake()
         finally:
-            # Release the buffer export at once: a cdata left to the garbage collector
-            # could outlive (and then touch) the exporting object inside a cycle.
-            ffi.release(cbuf)
+            s.release(cbuf)
 
     def read_into(self, buffer: Any, size: int = -1) -> int:
         """Upstream's name of :meth:`readinto`; ``size >= 0`` limits the bytes read.
@@ -410,32 +349,24 @@ class DingoFile(io.RawIOBase):
         want = size if size <= _DIRECT_READ else min(size, self._remaining())
         if want == 0:
             want = min(size, SCRATCH)  # probe: the file may have grown
-        ffi = self._s.ffi
-        buf, cbuf = _fresh(ffi, want)
-        try:
-            got = self._read_into_c(cbuf, want, fill=True)
-        finally:
-            ffi.release(cbuf)
-        if got == want and want < size:
-            more = self._read_rest(size - got)
+        data = self._s.fresh(want, lambda cbuf, n: self._read_into_c(cbuf, n, fill=True))
+        if len(data) == want and want < size:
+            more = self._read_rest(size - want)
             if more:
-                return bytes(buf) + more
-        return _shrunk(buf, got)
+                return data + more
+        return data
 
     def _read_rest(self, limit: int) -> bytes:
         """Read up to ``limit`` more bytes in chunks (the file grew while reading)."""
         parts = []
-        ffi = self._s.ffi
+        s = self._s
         while limit > 0:
             step = min(limit, 1 << 20)
-            buf, cbuf = _fresh(ffi, step)
-            try:
-                n = self._read_into_c(cbuf, step, fill=True)
-            finally:
-                ffi.release(cbuf)
+            data = s.fresh(step, lambda cbuf, n: self._read_into_c(cbuf, n, fill=True))
+            n = len(data)
             if n == 0:
                 break
-            parts.append(_shrunk(buf, n))
+            parts.append(data)
             limit -= n
             if n < step:
                 break
@@ -455,7 +386,6 @@ class DingoFile(io.RawIOBase):
         if self._gate.closed or not self._readable:
             self._need_read()
         s = self._s
-        ffi = s.ffi
         gate = self._gate
         gate.enter("dingofs_read", self._name, self._closed_error)
         try:
@@ -473,36 +403,33 @@ class DingoFile(io.RawIOBase):
                 head = s.unpack(scratch, got)
                 s.unscratch(scratch)
                 return head + self._read_rest_held(1 << 62)
-            buf, cbuf = _fresh(ffi, got + rest)
-            try:
-                ffi.memmove(cbuf, scratch, got)
+
+            def head_then_rest(cbuf: Any, n: int) -> int:
+                s.copy(cbuf, scratch, got)
                 s.unscratch(scratch)
-                total = got + self._fill(cbuf + got, rest)
-            finally:
-                ffi.release(cbuf)
-            if total < got + rest:
-                return _shrunk(buf, total)
+                return got + self._fill(cbuf + got, n - got)
+
+            data = s.fresh(got + rest, head_then_rest)
+            if len(data) < got + rest:
+                return data
         finally:
             gate.leave()
         more = self._read_rest(1 << 62)  # the file may have grown meanwhile
         if more:
-            return bytes(buf) + more
-        return _shrunk(buf, total)
+            return data + more
+        return data
 
     def _read_rest_held(self, limit: int) -> bytes:
         """:meth:`_read_rest` for a caller that already holds the gate."""
         parts = []
-        ffi = self._s.ffi
+        s = self._s
         while limit > 0:
             step = min(limit, 1 << 20)
-            buf, cbuf = _fresh(ffi, step)
-            try:
-                n = self._fill(cbuf, step)
-            finally:
-                ffi.release(cbuf)
+            data = s.fresh(step, self._fill)
+            n = len(data)
             if n == 0:
                 break
-            parts.append(_shrunk(buf, n))
+            parts.append(data)
             limit -= n
             if n < step:
                 break
@@ -531,8 +458,11 @@ class DingoFile(io.RawIOBase):
             while True:
                 step = chunk if size < 0 else min(chunk, size - got)
                 ba = bytearray(step)
-                with s.ffi.from_buffer("char[]", ba, True) as cbuf:
+                cbuf = s.view_out(ba)
+                try:
                     n = s.pread(fd, cbuf, step, start + got, self._name)
+                finally:
+                    s.release(cbuf)
                 if n == 0:
                     break
                 piece = memoryview(ba)[:n]
@@ -598,36 +528,23 @@ class DingoFile(io.RawIOBase):
                 return s.pread_bytes(self._fd, size, offset, self._name)
             length = s.fstat_mode_size(self._fd, self._name)[1]
             size = min(size, max(length - offset, 0)) or min(size, SCRATCH)
-            ffi = s.ffi
-            buf, cbuf = _fresh(ffi, size)
-            total = 0
-            try:
-                while total < size:
-                    step = min(size - total, CHUNK)
-                    n = s.pread(self._fd, cbuf + total, step, offset + total, self._name)
+            fd, name = self._fd, self._name
+
+            def fill(cbuf: Any, want: int) -> int:
+                total = 0
+                while total < want:
+                    step = min(want - total, CHUNK)
+                    n = s.pread(fd, cbuf + total, step, offset + total, name)
                     total += n
                     if n < step:
                         break
-            finally:
-                ffi.release(cbuf)
+                return total
+
+            return s.fresh(size, fill)
         finally:
             gate.leave()
-        return _shrunk(buf, total)
 
     # -- writing ---------------------------------------------------------------------------
-    def _cdata_in(self, data: Any) -> tuple[Any, int]:
-        """A cdata over ``data`` (the caller releases it) and its size in bytes."""
-        if isinstance(data, str):
-            raise TypeError("a bytes-like object is required, not 'str'")
-        ffi = self._s.ffi
-        try:
-            cbuf = ffi.from_buffer(data)
-        except (TypeError, ValueError, BufferError):
-            with memoryview(data) as mv:  # TypeError for non-buffers
-                copy = mv.tobytes()  # non-contiguous: one copy
-            cbuf = ffi.from_buffer(copy)
-        return cbuf, len(cbuf)
-
     def _write_all(self, cbuf: Any, n: int, offset: int | None) -> int:
         """Write ``n`` bytes of ``cbuf`` (at ``offset``, or the position) in <= 64 MiB calls."""
         s, fd, name = self._s, self._fd, self._name
@@ -674,21 +591,24 @@ class DingoFile(io.RawIOBase):
                 calls.pop()
                 if gate.closed:
                     gate.wake()
-        cbuf, n = self._cdata_in(data)
+        cbuf, n = self._s.view_in(data)
         try:
             if n == 0:
                 return 0
             return self._write_all(cbuf, n, None)
         finally:
-            self._s.ffi.release(cbuf)
+            self._s.release(cbuf)
 
     def _fill_write(self, data: bytes, done: int, n: int) -> int:
         """Finish a short write of ``data`` (the caller holds the gate); returns the bytes added."""
         s = self._s
-        with s.ffi.from_buffer(data) as cbuf:
+        cbuf = s.view_in(data)[0]
+        try:
             total = done
             while total < n:
                 total += s.write(self._fd, cbuf + total, n - total, self._name)
+        finally:
+            s.release(cbuf)
         return total - done
 
     def pwrite(self, data: Any, offset: int) -> int:
@@ -706,13 +626,13 @@ class DingoFile(io.RawIOBase):
             raise ValueError("offset must be >= 0")
         if self._gate.closed or not self._writable:
             self._need_write()
-        cbuf, n = self._cdata_in(data)
+        cbuf, n = self._s.view_in(data)
         try:
             if n == 0:
                 return 0
             return self._write_all(cbuf, n, offset)
         finally:
-            self._s.ffi.release(cbuf)
+            self._s.release(cbuf)
 
     # -- position, size, durability --------------------------------------------------------
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:

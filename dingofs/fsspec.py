@@ -47,8 +47,6 @@ __all__ = ["DingoFileSystem", "DingoBufferedFile"]
 
 #: Size of one chunk of a streamed copy, put or get.
 COPY_CHUNK = 8 * 1024 * 1024
-#: Entries per C call of a detailed listing (each call also returns their attributes).
-LS_BATCH = 64
 
 Info = dict[str, Any]
 
@@ -327,7 +325,7 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
         try:
             # With details, every entry's attributes come with the listing
             # (readdirplus) instead of one lstat per entry afterwards.
-            with client._scandir(path, bool(detail), LS_BATCH) as it:
+            with client.scandir(path, attrs=bool(detail)) as it:
                 entries = [(str(e.name), e) for e in it]
         except NotADirectoryError:
             return [self.info(path)] if detail else [path]

@@ -460,3 +460,31 @@ def test_walk_skips_vanishing_entries(client):
             client.rmdir("/d/s3")
     assert "/d/s3" not in seen
     assert len(seen) == 5
+
+
+@pytest.mark.parametrize("attrs", [True, False, None])
+def test_scandir_attrs_chooses_when_attributes_are_read(client, attrs):
+    client.mkdir("/ad")
+    for i in range(100):
+        client.write_bytes(f"/ad/{i:03d}", b"x" * i)
+
+    def calls(name):
+        return client.stats()["ops"].get(name, 0)
+
+    plus0, stat0 = calls("dingofs_x_readdirplus"), calls("dingofs_x_stat")
+    with client.scandir("/ad", attrs=attrs) as it:
+        sizes = {e.name: e.stat(follow_symlinks=False).length for e in it}
+    assert sizes == {f"{i:03d}": i for i in range(100)}
+    plus = calls("dingofs_x_readdirplus") - plus0
+    stats = calls("dingofs_x_stat") - stat0
+    if attrs is True:
+        assert plus >= 2 and stats == 0  # every batch came with its attributes
+    elif attrs is False:
+        assert plus == 0 and stats == 100  # one call per entry
+    else:
+        assert plus >= 1 and stats <= 64  # the first batch is names only
+
+
+def test_scandir_attrs_must_be_a_bool(client):
+    with pytest.raises(TypeError, match="attrs"):
+        client.scandir("/", attrs=1)

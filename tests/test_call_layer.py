@@ -1,0 +1,116 @@
+"""The call layer's rules: only it touches the bridges, and the one place where C
+writes into a ``bytes`` object makes that object fresh and unshared."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+import dingofs
+from dingofs import _ffi
+from dingofs._calls import Session, new_handle
+
+PACKAGE = Path(dingofs.__file__).parent
+#: Modules allowed to use a bridge's ``ffi``/``lib`` and a session's internals.
+CALL_LAYER = {"_calls.py", "_ffi.py"}
+FORBIDDEN = re.compile(
+    r"\.lib\b|\.ffi\b|\bffi\.|\blib\.(?!\w+\s*=)"  # the compiled bridge
+    r"|\b_?s(?:ession)?\._[a-z]\w*"  # a session's private members
+    r"|\b_?client\._[a-z]\w*"  # a client's private members (from other modules)
+)
+
+
+def _offences(text: str) -> list[str]:
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        code = line.split("#", 1)[0]
+        code = code.replace("contextlib.", "").replace("importlib.", "")
+        if FORBIDDEN.search(code):
+            out.append(f"{lineno}: {line.strip()}")
+    return out
+
+
+def test_the_pattern_catches_what_it_should() -> None:
+    assert _offences("x = self._s.lib.O_RDONLY")
+    assert _offences("cbuf = ffi.from_buffer(b)")
+    assert _offences("buf = s._scratch_pool.pop()")
+    assert _offences("it = client._scandir(p, True, 64)")
+    assert not _offences("with contextlib.suppress(OSError):")
+    assert not _offences("flags = s.k.O_RDONLY")
+
+
+@pytest.mark.parametrize("module", sorted(
+    p.name for p in PACKAGE.glob("*.py") if p.name not in CALL_LAYER and p.name != "client.py"))
+def test_only_the_call_layer_touches_the_bridge(module: str) -> None:
+    assert _offences((PACKAGE / module).read_text()) == []
+
+
+def test_the_client_touches_no_bridge_and_no_session_internals() -> None:
+    text = (PACKAGE / "client.py").read_text()
+    # The client may use its own private members (self._x), never a session's or a bridge's.
+    bad = [line for line in _offences(text) if "client._" not in line or "self" not in line]
+    assert bad == []
+
+
+@pytest.fixture(scope="module")
+def session() -> Session:
+    backend = _ffi.backends()[0]
+    s = Session(backend, new_handle(backend))
+    yield s
+    s.delete()
+
+
+def test_fresh_bytes_are_new_and_unshared(session: Session) -> None:
+    scratch = session.scratch()
+    try:
+        for value in (b"Z", b"\x00", b"", b"abc" * 1000):
+            session.copy(scratch, value, len(value))  # cffi accepts bytes as a source
+            n = max(len(value), 1)
+
+            def fill(cbuf: object, want: int, value: bytes = value) -> int:
+                session.copy(cbuf, scratch, len(value))
+                return len(value)
+
+            a = session.fresh(n, fill)
+            b = session.fresh(n, fill)
+            assert a == b == value
+            assert a is not b or value == b""
+            if value:
+                # Nothing but the local name holds it: not a cached one-byte object, not
+                # an interned or otherwise shared bytes.
+                assert sys.getrefcount(a) == 2
+        # The interpreter's own one-byte objects were not written into.
+        assert bytes([0x5A]) == b"Z" and bytes(1) == b"\x00"
+    finally:
+        session.unscratch(scratch)
+
+
+def test_fresh_refuses_an_empty_buffer(session: Session) -> None:
+    with pytest.raises(ValueError):
+        session.fresh(0, lambda cbuf, n: 0)
+
+
+def test_fresh_passes_a_failure_on(session: Session) -> None:
+    def fail(cbuf: object, n: int) -> int:
+        raise OSError(5, "boom")
+
+    with pytest.raises(OSError):
+        session.fresh(16, fail)
+
+
+def test_read_results_are_unshared(client: dingofs.Client) -> None:
+    with client.open("/fresh.bin", "wb") as f:
+        f.write(b"x" * 300_000)
+    with client.open("/fresh.bin", "rb") as f:
+        big = f.read(200_000)  # through Session.fresh
+        rest = f.read()  # readall: through Session.fresh too
+        part = f.pread(100_000, 1000)
+    assert big == b"x" * 200_000 and rest == b"x" * 100_000 and part == b"x" * 100_000
+    assert type(big) is type(rest) is type(part) is bytes
+    # Only the local name holds each (getrefcount adds its own argument).
+    assert sys.getrefcount(big) == 2
+    assert sys.getrefcount(rest) == 2
+    assert sys.getrefcount(part) == 2
