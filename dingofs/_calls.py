@@ -5,6 +5,12 @@ methods take already-encoded ``bytes`` paths plus the caller's original path
 objects (only used in error messages), call C, count the call and turn a
 negative return code into the exception from :mod:`dingofs.errors`.
 
+Every call on a handle or an open file runs inside the call gate of its
+object (:class:`Gate`), so that a stopped client's handle or a closed file's
+descriptor is never used. The hot methods (those taking a gate ``g`` first)
+are gated in C by the bridge; every other method must be called between
+``g.enter()`` and ``g.leave()`` of the object's gate.
+
 The methods on the hot paths (stat, read, pread, write, access, close) are
 written for a low per-call cost: the C functions are looked up once, result
 buffers come from small per-session pools instead of an ``ffi.new`` per call,
@@ -23,10 +29,10 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from ._ffi import Backend
-from .errors import DingofsError, error_from_errno
+from .errors import DingofsError, error_from_errno, stopped_error
 from .types import Attr, attr_builder
 
-__all__ = ["Session", "Constants", "CHUNK", "SCRATCH", "StatLayout"]
+__all__ = ["Session", "Gate", "Constants", "CHUNK", "SCRATCH", "StatLayout"]
 
 #: Largest byte count given to one C read/write call (Ctrl-C is honoured between calls).
 CHUNK = 64 * 1024 * 1024
@@ -205,6 +211,60 @@ def constants_of(lib: Any) -> Constants:
     return k
 
 
+class Gate:
+    """The call gate of one object (a client, an open file, a directory iterator).
+
+    The gate itself is a ``dfx_gate_t`` of the bridge (``dingofs/_csrc/bridge.h``):
+    the bridge's gated calls enter and leave it in C around the library call,
+    so a hot call pays no Python for it, and :meth:`shut` waits in C, without the
+    GIL, for the calls in flight. :meth:`enter` and :meth:`leave` do the same
+    around a group of calls made from Python. :attr:`closed` mirrors the C flag
+    for quick checks; the C flag decides.
+    """
+
+    __slots__ = ("c", "closed", "forked", "what", "on_closed", "_lib")
+
+    def __init__(self, session: Session, what: str,
+                 on_closed: Callable[[], BaseException] | None = None) -> None:
+        #: The ``dfx_gate_t*`` (zeroed: open, no call in flight).
+        self.c = session.ffi.new("dfx_gate_t*")
+        self._lib = session.lib
+        self.closed = False
+        self.forked = False
+        #: What the object is, for the error of a refused call.
+        self.what = what
+        #: Builds the error of a call refused because the object was closed (not
+        #: inherited by fork); ``None``: :class:`~dingofs.errors.ClientStoppedError`.
+        self.on_closed = on_closed
+
+    def refused(self, operation: str = "", path: Any = None) -> BaseException:
+        """The error for a call that found the gate closed."""
+        if self.on_closed is not None and not self.forked:
+            return self.on_closed()
+        return stopped_error(operation, path, forked=self.forked, what=self.what)
+
+    def enter(self, operation: str = "", path: Any = None) -> None:
+        """Count one call in flight, or raise :meth:`refused` when the gate is closed."""
+        if self._lib.dfx_gate_enter(self.c):
+            self.closed = True
+            raise self.refused(operation, path)
+
+    def leave(self) -> None:
+        """The counterpart of a successful :meth:`enter`."""
+        self._lib.dfx_gate_leave(self.c)
+
+    def shut(self) -> bool:
+        """Close the gate and wait for the calls in flight; False if it was closed already."""
+        self.closed = True
+        return bool(self._lib.dfx_gate_shut(self.c))
+
+    def kill_after_fork(self) -> None:
+        """In a fork child: calls of vanished threads never leave; forget them."""
+        self._lib.dfx_gate_kill(self.c)
+        self.closed = True
+        self.forked = True
+
+
 class Session:
     """C calls on handle ``h`` of ``backend``, with per-session statistics."""
 
@@ -215,6 +275,8 @@ class Session:
         self.h = h
         #: The C constants callers pass to this session's methods.
         self.k = constants_of(lib)
+        #: What a gated call returns when its gate is closed (``DFX_REFUSED``).
+        self.refused_rc = int(lib.DFX_REFUSED)
         self.ops: defaultdict[str, int] = defaultdict(int)
         self.errors: defaultdict[str, int] = defaultdict(int)
         self.bytes_read = 0
@@ -244,15 +306,16 @@ class Session:
         self._unpack_stat: Callable[..., tuple[int, ...]] = self.layout.stat.unpack_from
         #: ``ffi.unpack``: the first ``n`` bytes of a ``char`` buffer as ``bytes``.
         self.unpack: _Unpack = ffi.unpack
-        self._dfx_access: _IntCall = lib.dfx_access
-        self._write: _IntCall = lib.dingofs_write
-        self._pwrite: _IntCall = lib.dingofs_pwrite
-        self._close: _IntCall = lib.dingofs_close
-        self._open: _IntCall = lib.dingofs_open
+        # The gated calls of the bridge (their first argument is a gate's ``c``).
+        self._access_gated: _IntCall = lib.dfx_access_gated
+        self._write: _IntCall = lib.dfx_write_gated
+        self._pwrite: _IntCall = lib.dfx_pwrite_gated
+        self._close: _IntCall = lib.dfx_close_gated
+        self._open: _IntCall = lib.dfx_open_gated
+        self._getxattr_gated: _IntCall = lib.dfx_getxattr_gated
         self._stat: _IntCall = lib.dingofs_stat
         self._lstat: _IntCall = lib.dingofs_lstat
         self._fstat: _IntCall = lib.dingofs_fstat
-        self._getxattr: _IntCall = lib.dingofs_getxattr
         #: Statistics of the hot I/O calls, counted in C by the bridge helpers
         #: (see :data:`IO_COUNTS`); merged into :meth:`snapshot`.
         self.io_counts = ffi.new("int64_t[]", 2 * len(IO_COUNTS))
@@ -277,6 +340,17 @@ class Session:
         if rc < 0:
             raise self.fail(rc, op, p1, p2)
         return rc
+
+    def failg(self, g: Gate, rc: int, op: str, shown: _Path = None) -> BaseException:
+        """:meth:`fail` for a gated call: its gate's error when the gate refused it."""
+        if rc == self.refused_rc:
+            g.closed = True
+            return g.refused(op, shown)
+        return self.fail(rc, op, shown)
+
+    def gate(self, what: str, on_closed: Callable[[], BaseException] | None = None) -> Gate:
+        """A new, open :class:`Gate` for an object of this session."""
+        return Gate(self, what, on_closed)
 
     def fail(self, rc: int, op: str, p1: _Path = None, p2: _Path = None) -> DingofsError:
         """Count a failure of ``op`` (already counted as a call) and build its exception."""
@@ -331,7 +405,7 @@ class Session:
             self._scratch_pool.append(buf)
 
     # -- attributes in one decode ----------------------------------------------------------
-    def x_stat_attr(self, path: bytes, flags: int, shown: _Path = None) -> Attr:
+    def x_stat_attr(self, g: Gate, path: bytes, flags: int, shown: _Path = None) -> Attr:
         """``dingofs_x_stat`` (counted in C) as an :class:`~dingofs.types.Attr`;
         ``flags`` 0 follows a final symlink, :attr:`nofollow` does not."""
         pool = self._stat_pool
@@ -339,25 +413,26 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._x_stat_counted(self.h, path, flags, buf[1], buf[2], self._x_stat_counts)
+        rc = self._x_stat_counted(g.c, self.h, path, flags, buf[1], buf[2],
+                                  self._x_stat_counts)
         if rc < 0:
             pool.append(buf)
-            raise self.fail(rc, "dingofs_x_stat", shown)
+            raise self.failg(g, rc, "dingofs_x_stat", shown)
         a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
         pool.append(buf)
         return a
 
-    def x_fstat_attr(self, fd: int, shown: _Path = None) -> Attr:
+    def x_fstat_attr(self, g: Gate, fd: int, shown: _Path = None) -> Attr:
         """``dingofs_x_fstat`` (counted in C) as an :class:`~dingofs.types.Attr`."""
         pool = self._stat_pool
         try:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._x_fstat_counted(self.h, fd, buf[1], buf[2], self._x_fstat_counts)
+        rc = self._x_fstat_counted(g.c, self.h, fd, buf[1], buf[2], self._x_fstat_counts)
         if rc < 0:
             pool.append(buf)
-            raise self.fail(rc, "dingofs_x_fstat", shown)
+            raise self.failg(g, rc, "dingofs_x_fstat", shown)
         a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
         pool.append(buf)
         return a
@@ -402,7 +477,6 @@ class Session:
         pool.append(buf)
         return result
 
-    # -- lifecycle and configuration -------------------------------------------------------
     # -- buffers handed to C -----------------------------------------------------------------
     def fresh(self, n: int, fill: Callable[[Any, int], int]) -> bytes:
         """A new ``bytes`` object that the library fills: ``fill(cdata, n)`` writes up
@@ -473,6 +547,7 @@ class Session:
         """Copy ``n`` bytes between C buffers (views or :meth:`scratch` buffers)."""
         self.ffi.memmove(dst, src, n)
 
+    # -- lifecycle and configuration -------------------------------------------------------
     def delete(self) -> None:
         self.lib.dingofs_delete(self.h)
 
@@ -556,75 +631,83 @@ class Session:
         self.check(self.lib.dingofs_umount(self.h), "dingofs_umount")
 
     # -- file I/O --------------------------------------------------------------------------
-    def open(self, path: bytes, flags: int, mode: int, shown: _Path = None) -> int:
-        fd = self._open(self.h, path, flags, mode)
-        self.ops["dingofs_open"] += 1
+    def open(self, g: Gate, path: bytes, flags: int, mode: int, shown: _Path = None) -> int:
+        fd = self._open(g.c, self.h, path, flags, mode)
         if fd < 0:
-            raise self.fail(fd, "dingofs_open", shown)
+            if fd != self.refused_rc:
+                self.ops["dingofs_open"] += 1
+            raise self.failg(g, fd, "dingofs_open", shown)
+        self.ops["dingofs_open"] += 1
         return fd
 
-    def read(self, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
-        got = self._read_counted(self.h, fd, cbuf, n, self._read_counts)
+    def read(self, g: Gate, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
+        got = self._read_counted(g.c, self.h, fd, cbuf, n, self._read_counts)
         if got < 0:
-            raise self.fail(got, "dingofs_read", shown)
+            raise self.failg(g, got, "dingofs_read", shown)
         return got
 
-    def read_bytes(self, fd: int, n: int, shown: _Path = None) -> bytes:
+    def read_bytes(self, g: Gate, fd: int, n: int, shown: _Path = None) -> bytes:
         """One ``dingofs_read`` of at most :data:`SCRATCH` bytes, returned as ``bytes``."""
         pool = self._scratch_pool
         try:
             buf = pool.pop()
         except IndexError:
             buf = self.ffi.new("char[]", SCRATCH)
-        got = self._read_counted(self.h, fd, buf, n, self._read_counts)
+        got = self._read_counted(g.c, self.h, fd, buf, n, self._read_counts)
         if got < 0:
             pool.append(buf)
-            raise self.fail(got, "dingofs_read", shown)
+            raise self.failg(g, got, "dingofs_read", shown)
         data = self.unpack(buf, got)
         pool.append(buf)
         return data
 
-    def write(self, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
-        put = self._write(self.h, fd, cbuf, n)
-        self.ops["dingofs_write"] += 1
+    def write(self, g: Gate, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
+        put = self._write(g.c, self.h, fd, cbuf, n)
         if put < 0:
-            raise self.fail(put, "dingofs_write", shown)
+            if put != self.refused_rc:
+                self.ops["dingofs_write"] += 1
+            raise self.failg(g, put, "dingofs_write", shown)
+        self.ops["dingofs_write"] += 1
         self.bytes_written += put
         return put
 
-    def pread(self, fd: int, cbuf: Any, n: int, offset: int, shown: _Path = None) -> int:
-        got = self._pread_counted(self.h, fd, cbuf, n, offset, self._pread_counts)
+    def pread(self, g: Gate, fd: int, cbuf: Any, n: int, offset: int,
+              shown: _Path = None) -> int:
+        got = self._pread_counted(g.c, self.h, fd, cbuf, n, offset, self._pread_counts)
         if got < 0:
-            raise self.fail(got, "dingofs_pread", shown)
+            raise self.failg(g, got, "dingofs_pread", shown)
         return got
 
-    def pread_bytes(self, fd: int, n: int, offset: int, shown: _Path = None) -> bytes:
+    def pread_bytes(self, g: Gate, fd: int, n: int, offset: int, shown: _Path = None) -> bytes:
         """One ``dingofs_pread`` of at most :data:`SCRATCH` bytes, returned as ``bytes``."""
         pool = self._scratch_pool
         try:
             buf = pool.pop()
         except IndexError:
             buf = self.ffi.new("char[]", SCRATCH)
-        got = self._pread_counted(self.h, fd, buf, n, offset, self._pread_counts)
+        got = self._pread_counted(g.c, self.h, fd, buf, n, offset, self._pread_counts)
         if got < 0:
             pool.append(buf)
-            raise self.fail(got, "dingofs_pread", shown)
+            raise self.failg(g, got, "dingofs_pread", shown)
         data = self.unpack(buf, got)
         pool.append(buf)
         return data
 
-    def pwrite(self, fd: int, cbuf: Any, n: int, offset: int, shown: _Path = None) -> int:
-        put = self._pwrite(self.h, fd, cbuf, n, offset)
-        self.ops["dingofs_pwrite"] += 1
+    def pwrite(self, g: Gate, fd: int, cbuf: Any, n: int, offset: int,
+               shown: _Path = None) -> int:
+        put = self._pwrite(g.c, self.h, fd, cbuf, n, offset)
         if put < 0:
-            raise self.fail(put, "dingofs_pwrite", shown)
+            if put != self.refused_rc:
+                self.ops["dingofs_pwrite"] += 1
+            raise self.failg(g, put, "dingofs_pwrite", shown)
+        self.ops["dingofs_pwrite"] += 1
         self.bytes_written += put
         return put
 
-    def lseek(self, fd: int, offset: int, whence: int, shown: _Path = None) -> int:
-        pos = self._lseek_counted(self.h, fd, offset, whence, self._lseek_counts)
+    def lseek(self, g: Gate, fd: int, offset: int, whence: int, shown: _Path = None) -> int:
+        pos = self._lseek_counted(g.c, self.h, fd, offset, whence, self._lseek_counts)
         if pos < 0:
-            raise self.fail(pos, "dingofs_lseek", shown)
+            raise self.failg(g, pos, "dingofs_lseek", shown)
         return pos
 
     def flush(self, fd: int, shown: _Path = None) -> None:
@@ -634,11 +717,13 @@ class Session:
         self.check(self.lib.dingofs_fsync(self.h, fd, 1 if datasync else 0), "dingofs_fsync",
                    shown)
 
-    def close(self, fd: int, shown: _Path = None) -> None:
-        rc = self._close(self.h, fd)
-        self.ops["dingofs_close"] += 1
+    def close(self, g: Gate, fd: int, shown: _Path = None) -> None:
+        rc = self._close(g.c, self.h, fd)
         if rc < 0:
-            raise self.fail(rc, "dingofs_close", shown)
+            if rc != self.refused_rc:
+                self.ops["dingofs_close"] += 1
+            raise self.failg(g, rc, "dingofs_close", shown)
+        self.ops["dingofs_close"] += 1
 
     def ftruncate(self, fd: int, length: int, shown: _Path = None) -> None:
         self.check(self.lib.dingofs_ftruncate(self.h, fd, length), "dingofs_ftruncate", shown)
@@ -730,7 +815,7 @@ class Session:
             rc = self.lib.dingofs_setxattr(self.h, path, name, cval, size, flags)
         self.check(rc, "dingofs_setxattr", shown)
 
-    def getxattr(self, path: bytes, name: bytes, shown: _Path = None) -> bytes:
+    def getxattr(self, g: Gate, path: bytes, name: bytes, shown: _Path = None) -> bytes:
         """The value of one attribute: one C call into a pooled :data:`SCRATCH` buffer
         (64 KiB, the largest value Linux allows); the size query is only made when
         the library answers ``-ERANGE`` (a larger value)."""
@@ -740,16 +825,23 @@ class Session:
         except IndexError:
             buf = self.ffi.new("char[]", SCRATCH)
         try:
-            n = self._getxattr(self.h, path, name, buf, SCRATCH)
-            self.ops["dingofs_getxattr"] += 1
+            n = self._getxattr_gated(g.c, self.h, path, name, buf, SCRATCH)
             if n >= 0:
+                self.ops["dingofs_getxattr"] += 1
                 return self.unpack(buf, n)
         finally:
             if len(pool) < 8:
                 pool.append(buf)
         if n != -_errno.ERANGE:
-            raise self.fail(n, "dingofs_getxattr", shown)
-        return self._getxattr_sized(path, name, shown)
+            if n != self.refused_rc:
+                self.ops["dingofs_getxattr"] += 1
+            raise self.failg(g, n, "dingofs_getxattr", shown)
+        self.ops["dingofs_getxattr"] += 1
+        g.enter("dingofs_getxattr", shown)
+        try:
+            return self._getxattr_sized(path, name, shown)
+        finally:
+            g.leave()
 
     def _getxattr_sized(self, path: bytes, name: bytes, shown: _Path = None) -> bytes:
         """getxattr of a value larger than :data:`SCRATCH`: ask the size, then read."""
@@ -848,9 +940,12 @@ class Session:
         self.check(self.lib.dfx_fallocate(self.h, fd, mode, offset, length),
                    "dingofs_x_fallocate", shown)
 
-    def x_access(self, path: bytes, mode: int, shown: _Path = None) -> int:
-        """Raw result of the access extension (0 or -errno), counted but not raised."""
-        rc = self._dfx_access(self.h, path, mode)
+    def x_access(self, g: Gate, path: bytes, mode: int, shown: _Path = None) -> int:
+        """Raw result of the access extension (0 or -errno), counted but not raised
+        (raised when the gate refused the call)."""
+        rc = self._access_gated(g.c, self.h, path, mode)
+        if rc == self.refused_rc:
+            raise self.failg(g, rc, "dingofs_x_access", shown)
         self.ops["dingofs_x_access"] += 1
         return rc
 

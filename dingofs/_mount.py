@@ -16,8 +16,7 @@ import stat as _stat
 import weakref
 from typing import Any, Callable
 
-from ._calls import Session
-from ._util import Gate
+from ._calls import Gate, Session
 from .errors import DingofsError
 from .types import Attr
 
@@ -56,7 +55,7 @@ class Mount:
 
     def __init__(self, session: Session, dev: int) -> None:
         self.session = session
-        self.gate = Gate("client")
+        self.gate = session.gate("client")
         self.dev = dev
         session.dev = dev
         # Open files and iterators by id(): (weak reference, gate), added and removed
@@ -138,7 +137,7 @@ class Mount:
         s, k = self.session, self.session.k
         with self.use("dingofs_ioctl", p):
             try:
-                fd = s.open(p, k.O_RDONLY | k.O_NONBLOCK, 0, p)
+                fd = s.open(self.gate, p, k.O_RDONLY | k.O_NONBLOCK, 0, p)
             except DingofsError as exc:
                 if exc.errno in (_errno.ENXIO, _errno.ELOOP):
                     return 0
@@ -151,4 +150,4 @@ class Mount:
                         return 0
                     raise
             finally:
-                s.close(fd, p)
+                s.close(self.gate, fd, p)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import threading
-from typing import Any, Callable, Union
-
-from .errors import stopped_error
+from typing import Any, Union
 
 PathType = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
@@ -107,115 +103,3 @@ def read_umask() -> int:
     old = os.umask(0o022)
     os.umask(old)
     return old
-
-
-#: Serialises the closing transition of every gate (held only for a few bytecodes).
-_SHUT_LOCK = threading.Lock()
-
-
-def _new_shut_lock_in_child() -> None:
-    """A forked child gets a fresh lock: a parent thread may have held the old one."""
-    global _SHUT_LOCK
-    _SHUT_LOCK = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_shut_lock_in_child)
-
-
-class Gate:
-    """Counts calls in flight on an object and refuses new ones once closed.
-
-    The hot path costs two C-level list operations and no lock: a call
-    appends a token to :attr:`calls` *before* it looks at :attr:`closed`
-    and removes it when done. ``list.append``/``list.pop`` are atomic, so
-    ``len(calls)`` is always the number of calls that may be in C. Hot
-    callers inline the protocol (the append inside ``try``, so that an
-    asynchronous exception raised right after it still removes the token)::
-
-        gate = self._gate
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused(operation, path)
-            ...  # the C call
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
-
-    ``enter()``/``leave()`` do the same for the other callers. ``enter()``
-    raises :class:`~dingofs.errors.ClientStoppedError` (or the error
-    ``on_closed`` builds) when the gate is closed; ``shut()`` closes it and
-    waits until the calls in flight have left.
-    """
-
-    __slots__ = ("calls", "closed", "forked", "what", "_waiter")
-
-    def __init__(self, what: str = "client") -> None:
-        #: One token per call in flight.
-        self.calls: list[None] = []
-        self.closed = False
-        self.forked = False
-        self.what = what
-        self._waiter: Any = None
-
-    def refused(self, operation: str = "", path: Any = None,
-                on_closed: Callable[[], BaseException] | None = None) -> BaseException:
-        """The error for a call that found the gate closed (the caller removes its token)."""
-        if on_closed is not None and not self.forked:
-            return on_closed()
-        return stopped_error(operation, path, forked=self.forked, what=self.what)
-
-    def enter(self, operation: str = "", path: Any = None,
-              on_closed: Callable[[], BaseException] | None = None) -> None:
-        """Count one call in flight, or raise when the gate is closed."""
-        calls = self.calls
-        calls.append(None)
-        if self.closed:
-            self.leave()
-            raise self.refused(operation, path, on_closed)
-
-    def leave(self) -> None:
-        """The counterpart of a successful :meth:`enter`."""
-        calls = self.calls
-        calls.pop()
-        if self.closed and not calls:
-            self.wake()
-
-    def wake(self) -> None:
-        """Called after a call left a closed gate: release ``shut()`` once none is in flight."""
-        waiter = self._waiter
-        if waiter is not None and not self.calls:
-            with contextlib.suppress(RuntimeError):  # already released by another call
-                waiter.release()
-
-    def shut(self) -> bool:
-        """Close the gate and wait for calls in flight; False if it was already closed."""
-        _SHUT_LOCK.acquire()
-        try:
-            if self.closed:
-                return False
-            self.closed = True
-        finally:
-            _SHUT_LOCK.release()
-        # From here on every new call is refused. A leaving call empties the list and
-        # then looks for the waiter; we publish the waiter and then look at the list,
-        # so one of the two always sees the other.
-        if not self.calls:
-            return True
-        waiter = threading.Lock()
-        waiter.acquire()
-        self._waiter = waiter
-        while self.calls:
-            waiter.acquire(timeout=0.5)
-        self._waiter = None
-        return True
-
-    def kill_after_fork(self) -> None:
-        """In a fork child: calls of vanished threads never leave; forget them."""
-        self.calls = []
-        self._waiter = None
-        self.closed = True
-        self.forked = True

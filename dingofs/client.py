@@ -404,9 +404,11 @@ class Client:
     def _stat_raw(self, p: bytes, path: Any, follow: bool) -> Attr:
         s = self._s
         if self._has_xstat:
-            return s.x_stat_attr(p, 0 if follow else self._nofollow, path)
-        values = s.stat_values("dingofs_stat" if follow else "dingofs_lstat", p, path)
-        return self._mount.attr_values(values, path=p)
+            return s.x_stat_attr(self._gate, p, 0 if follow else self._nofollow, path)
+        op = "dingofs_stat" if follow else "dingofs_lstat"
+        with self._use(op, path):
+            values = s.stat_values(op, p, path)
+            return self._mount.attr_values(values, path=p)
 
     def _partial_attr(self, **known: int) -> Attr:
         """An :class:`Attr` marked :attr:`~Attr.partial` holding only ``known`` (and ``dev``)."""
@@ -455,8 +457,7 @@ class Client:
         :raises FileNotFoundError: if ``path`` does not exist (and the other
             :class:`OSError` subclasses of the matching :mod:`os` call).
         """
-        # The hot path: the argument checks and one session call; the call gate is
-        # inlined (no context manager, no further Python call).
+        # The hot path: the argument checks and one session call (gated in C).
         if type(path) is str:
             p = path.encode(_FSENC, _FSERR)
         elif type(path) is bytes:
@@ -465,19 +466,9 @@ class Client:
             p = _fspath_slow(path, "path")
         if 0 in p:
             raise ValueError("embedded null byte")
-        gate = self._gate
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_stat", path)
-            if self._has_xstat:
-                return self._x_stat_attr(p, 0, path)
-            return self._stat_raw(p, path, True)
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+        if self._has_xstat:
+            return self._x_stat_attr(self._gate, p, 0, path)
+        return self._stat_raw(p, path, True)
 
     def lstat(self, path: Path) -> Attr:
         """Attributes of ``path`` itself (a final symlink is not followed).
@@ -487,8 +478,7 @@ class Client:
         :raises FileNotFoundError: if ``path`` does not exist (and the other
             :class:`OSError` subclasses of the matching :mod:`os` call).
         """
-        # The hot path: the argument checks and one session call; the call gate is
-        # inlined (no context manager, no further Python call).
+        # The hot path: the argument checks and one session call (gated in C).
         if type(path) is str:
             p = path.encode(_FSENC, _FSERR)
         elif type(path) is bytes:
@@ -497,19 +487,9 @@ class Client:
             p = _fspath_slow(path, "path")
         if 0 in p:
             raise ValueError("embedded null byte")
-        gate = self._gate
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_lstat", path)
-            if self._has_xstat:
-                return self._x_stat_attr(p, self._nofollow, path)
-            return self._stat_raw(p, path, False)
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+        if self._has_xstat:
+            return self._x_stat_attr(self._gate, p, self._nofollow, path)
+        return self._stat_raw(p, path, False)
 
     def chmod(self, path: Path, mode: int) -> Attr:
         """Set the permission bits (``07777``); the type bits are kept.
@@ -820,7 +800,7 @@ class Client:
         """Set the inode flags of ``p`` (``FS_IOC_SETFLAGS`` on an ``O_RDONLY|O_NONBLOCK``
         open); returns the still open fd, which the caller closes."""
         s, k = self._s, self._s.k
-        fd = s.open(p, k.O_RDONLY | k.O_NONBLOCK, 0, path)
+        fd = s.open(self._gate, p, k.O_RDONLY | k.O_NONBLOCK, 0, path)
         try:
             s.set_flags(fd, flags, path)
         except BaseException:
@@ -831,13 +811,13 @@ class Client:
     def _close_quietly(self, fd: int, path: Any) -> None:
         """Close ``fd``; a failure to close is not the caller's error."""
         with contextlib.suppress(DingofsError):
-            self._s.close(fd, path)
+            self._s.close(self._gate, fd, path)
 
     def _fd_attr(self, fd: int, path: Any) -> Attr:
         """The attributes of the open ``fd`` (flags included) without a path lookup."""
         s = self._s
         if s.has_xfstat:
-            return s.x_fstat_attr(fd, path)
+            return s.x_fstat_attr(self._gate, fd, path)
         values = s.stat_values("dingofs_fstat", fd, path)
         flags = 0
         fmt = _stat.S_IFMT(values[s.mode_index])
@@ -863,24 +843,14 @@ class Client:
             raise ValueError("embedded null byte")
         if type(mode) is not int or not 0 <= mode <= 7:
             mode = int_arg(mode, "mode", 0, 7)
-        gate = self._gate
-        calls = gate.calls
+        if self._s.has_access:
+            return self._x_access(self._gate, p, mode, path) == 0
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_x_access", path)
-            if self._s.has_access:
-                return self._x_access(p, mode) == 0
-            try:
-                a = self._stat_raw(p, path, True)
-            except DingofsError as exc:
-                if exc.errno == _errno.ENOTCONN:
-                    raise
-                return False
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            a = self._stat_raw(p, path, True)
+        except DingofsError as exc:
+            if exc.errno == _errno.ENOTCONN:
+                raise
+            return False
         if mode == os.F_OK:
             return True
         uid = os.geteuid()
@@ -939,22 +909,12 @@ class Client:
             p = fspath(path)
         except ValueError:  # an embedded NUL names nothing (os.path.exists: False)
             return None
-        gate = self._gate
-        calls = gate.calls
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_stat", path)
-            try:
-                return self._stat_raw(p, path, follow)
-            except DingofsError as exc:
-                if exc.errno == _errno.ENOTCONN:
-                    raise
-                return None
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            return self._stat_raw(p, path, follow)
+        except DingofsError as exc:
+            if exc.errno == _errno.ENOTCONN:
+                raise
+            return None
 
     # -- directories -----------------------------------------------------------------------
     def mkdir(self, path: Path, mode: int = 0o777) -> Attr:
@@ -1231,30 +1191,27 @@ class Client:
         if flags < 0:
             flags = m.oflags = _open_flags(m, k)
         cmode = 0o666 & ~self._umask if flags & k.O_CREAT else 0
+        # The whole open, up to the file's registration, is one call in flight: a
+        # stop() waits for it, then closes the new file with the others.
         gate = self._gate
-        calls = gate.calls
+        gate.enter("dingofs_open", path)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_open", path)
-            fd = s.open(p, flags, cmode, path)
+            fd = s.open(gate, p, flags, cmode, path)
             try:
                 if m.read_only:
                     # Opening a directory for reading succeeds in C; refuse it like FileIO.
                     if _stat.S_ISDIR(s.fstat_mode_size(fd, path)[0]):
                         raise isdir_error(path)
                 elif m.appending:
-                    s.lseek(fd, 0, k.SEEK_END, path)
+                    s.lseek(gate, fd, 0, k.SEEK_END, path)
                 raw = DingoFile(self, self._mount, fd, path, m.normalised,
                                 m.reading or m.updating, not m.reading or m.updating)
             except BaseException:
                 with contextlib.suppress(Exception):
-                    s.close(fd, path)
+                    s.close(gate, fd, path)
                 raise
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
         if plain:
             return raw
         return open_wrapped(raw, m, mode, buffering, encoding, errors, newline)
@@ -1690,8 +1647,8 @@ class Client:
                 self._s.x_mknod(p, fmt | perm, dev, path)
             elif fmt == _stat.S_IFREG:
                 k = self._s.k
-                fd = self._s.open(p, k.O_WRONLY | k.O_CREAT | k.O_EXCL, perm, path)
-                self._s.close(fd, path)
+                fd = self._s.open(self._gate, p, k.O_WRONLY | k.O_CREAT | k.O_EXCL, perm, path)
+                self._s.close(self._gate, fd, path)
             else:
                 raise error_from_errno(_errno.EOPNOTSUPP, "dingofs_x_mknod", path)
             return self._changed(p, path, False, lambda: self._partial_attr(
@@ -1756,17 +1713,7 @@ class Client:
                 raise ValueError("embedded null byte")
         else:
             n = text_arg(name, "name")
-        gate = self._gate
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_getxattr", path)
-            raw = self._s.getxattr(p, n, path)
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+        raw = self._s.getxattr(self._gate, p, n, path)
         return raw if as_bytes else raw.decode("utf-8", "surrogateescape")
 
     def listxattr(self, path: Path) -> list[str]:
@@ -1826,11 +1773,11 @@ class Client:
         size = max(out_size, (cmd >> 16) & 0x3FFF, len(data), 1)
         s, k = self._s, self._s.k
         with self._use("dingofs_ioctl", path):
-            fd = s.open(p, k.O_RDONLY | k.O_NONBLOCK, 0, path)
+            fd = s.open(self._gate, p, k.O_RDONLY | k.O_NONBLOCK, 0, path)
             try:
                 out = s.ioctl(fd, cmd, data, size, path)
             finally:
-                s.close(fd, path)
+                s.close(self._gate, fd, path)
         return out[:out_size]
 
     # -- statistics ------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
 
-from ._util import Gate
 from .errors import DingofsError, stopped_error
 from .types import Attr
 
@@ -297,7 +296,7 @@ class ScandirIterator(Generic[AnyPathStr]):
         self._dirpath = dirpath
         self._as_bytes = as_bytes
         self._dh = dh
-        self._gate = Gate("scandir iterator")
+        self._gate = session.gate("scandir iterator")
         has_plus = session.has("readdirplus")
         #: Whether the next batch prefetches attributes, and whether it ever may.
         self._plus = bool(plus) and has_plus
@@ -377,7 +376,10 @@ class ScandirIterator(Generic[AnyPathStr]):
         self._pending.clear()
         self._mount.forget_iter(self)
         try:
-            self._mount.session.closedir(self._dh, self._path)
+            # Under the client's gate: a client stopping meanwhile either waits for
+            # this call or refuses it (its unmount then releases the handle).
+            with self._mount.use("dingofs_closedir", self._path):
+                self._mount.session.closedir(self._dh, self._path)
         except DingofsError as exc:
             if exc.errno not in (_errno.EBADF, _errno.ENOTCONN):
                 raise

@@ -11,7 +11,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from ._calls import CHUNK, SCRATCH
-from ._util import Gate, int_arg
+from ._util import int_arg
 from .errors import error_from_errno
 from .types import Attr
 
@@ -28,6 +28,11 @@ _DIRECT_READ = 1024 * 1024
 _LINE_CHUNK = 8 * 1024
 
 _CLOSED_MSG = "I/O operation on closed file."
+
+
+def _closed_value_error() -> BaseException:
+    """The error of a call on a closed file, as :mod:`io` raises it."""
+    return ValueError(_CLOSED_MSG)
 
 
 class _Mode:
@@ -132,7 +137,7 @@ class DingoFile(io.RawIOBase):
         self._mode = mode
         self._readable = readable
         self._writable = writable
-        self._gate = Gate("file")
+        self._gate = session.gate("file", _closed_value_error)
         self._child_closed = False
         mount.files[id(self)] = (weakref.ref(self), self._gate)
 
@@ -154,11 +159,8 @@ class DingoFile(io.RawIOBase):
             return self._child_closed
         return self._gate.closed
 
-    def _closed_error(self) -> BaseException:
-        return ValueError(_CLOSED_MSG)
-
     def _enter(self, op: str) -> None:
-        self._gate.enter(op, self._name, on_closed=self._closed_error)
+        self._gate.enter(op, self._name)
 
     def _check_open(self) -> None:
         if self._gate.closed:
@@ -223,15 +225,16 @@ class DingoFile(io.RawIOBase):
             raise io.UnsupportedOperation("File not open for writing")
 
     # -- reading ---------------------------------------------------------------------------
-    # The hot methods inline the call gate (see dingofs._util.Gate) and check their
-    # arguments with exact type tests first, falling back to the general checks.
+    # The hot methods make one session call, gated in C by the file's gate (see
+    # dingofs._calls.Gate), and check their arguments with exact type tests first,
+    # falling back to the general checks.
 
     def _fill(self, cbuf: Any, nbytes: int) -> int:
         """Read until ``nbytes`` are in ``cbuf`` or end of file (the caller holds the gate)."""
-        s, fd, name = self._s, self._fd, self._name
+        s, g, fd, name = self._s, self._gate, self._fd, self._name
         total = 0
         while total < nbytes:
-            n = s.read(fd, cbuf + total, min(nbytes - total, CHUNK), name)
+            n = s.read(g, fd, cbuf + total, min(nbytes - total, CHUNK), name)
             if n == 0:
                 break
             total += n
@@ -240,14 +243,14 @@ class DingoFile(io.RawIOBase):
     def _read_into_c(self, cbuf: Any, nbytes: int, *, fill: bool) -> int:
         """Read up to ``nbytes`` into ``cbuf``; with ``fill`` loop until full or EOF."""
         gate = self._gate
-        gate.enter("dingofs_read", self._name, self._closed_error)
+        gate.enter("dingofs_read", self._name)
         try:
             if fill:
                 return self._fill(cbuf, nbytes)
             total = 0
             while total < nbytes:
                 step = min(nbytes - total, CHUNK)
-                n = self._s.read(self._fd, cbuf + total, step, self._name)
+                n = self._s.read(gate, self._fd, cbuf + total, step, self._name)
                 total += n
                 if n < step or total >= CHUNK:
                     break
@@ -274,16 +277,7 @@ class DingoFile(io.RawIOBase):
                 return 0
             if n > CHUNK:
                 return self._read_into_c(cbuf, n, fill=True)
-            calls = gate.calls
-            try:
-                calls.append(None)
-                if gate.closed:
-                    raise gate.refused("dingofs_read", self._name, self._closed_error)
-                return self._mount.read(self._fd, cbuf, n, self._name)
-            finally:
-                calls.pop()
-                if gate.closed:
-                    gate.wake()
+            return self._mount.read(gate, self._fd, cbuf, n, self._name)
         finally:
             s.release(cbuf)
 
@@ -306,25 +300,14 @@ class DingoFile(io.RawIOBase):
         self._enter("dingofs_fstat")
         try:
             length = self._s.fstat_mode_size(self._fd, self._name)[1]
-            pos = self._s.lseek(self._fd, 0, self._s.k.SEEK_CUR, self._name)
+            pos = self._s.lseek(self._gate, self._fd, 0, self._s.k.SEEK_CUR, self._name)
         finally:
             self._gate.leave()
         return max(0, length - pos)
 
     def _read_small(self, size: int) -> bytes:
         """One C read of at most :data:`~dingofs._calls.SCRATCH` bytes through a pooled buffer."""
-        s = self._s
-        gate = self._gate
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_read", self._name, self._closed_error)
-            return s.read_bytes(self._fd, size, self._name)
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+        return self._s.read_bytes(self._gate, self._fd, size, self._name)
 
     def read(self, size: int | None = -1) -> bytes:
         """Read up to ``size`` bytes (all up to end of file when negative or None).
@@ -387,7 +370,7 @@ class DingoFile(io.RawIOBase):
             self._need_read()
         s = self._s
         gate = self._gate
-        gate.enter("dingofs_read", self._name, self._closed_error)
+        gate.enter("dingofs_read", self._name)
         try:
             scratch = s.scratch()
             got = self._fill(scratch, SCRATCH)
@@ -396,7 +379,7 @@ class DingoFile(io.RawIOBase):
                 s.unscratch(scratch)
                 return data
             length = s.fstat_mode_size(self._fd, self._name)[1]
-            pos = s.lseek(self._fd, 0, s.k.SEEK_CUR, self._name)
+            pos = s.lseek(gate, self._fd, 0, s.k.SEEK_CUR, self._name)
             rest = max(0, length - pos)
             if rest == 0:
                 # Exactly one buffer's worth, or the file shrank: probe for more below.
@@ -451,7 +434,8 @@ class DingoFile(io.RawIOBase):
         s, fd, k = self._s, self._fd, self._s.k
         self._enter("dingofs_pread")
         try:
-            start = s.lseek(fd, 0, k.SEEK_CUR, self._name)
+            g = self._gate
+            start = s.lseek(g, fd, 0, k.SEEK_CUR, self._name)
             parts = []
             got = 0
             chunk = _LINE_CHUNK
@@ -460,7 +444,7 @@ class DingoFile(io.RawIOBase):
                 ba = bytearray(step)
                 cbuf = s.view_out(ba)
                 try:
-                    n = s.pread(fd, cbuf, step, start + got, self._name)
+                    n = s.pread(g, fd, cbuf, step, start + got, self._name)
                 finally:
                     s.release(cbuf)
                 if n == 0:
@@ -477,7 +461,7 @@ class DingoFile(io.RawIOBase):
                     break
                 chunk = min(chunk * 2, 1 << 20)
             if got:
-                s.lseek(fd, start + got, k.SEEK_SET, self._name)
+                s.lseek(g, fd, start + got, k.SEEK_SET, self._name)
         finally:
             self._gate.leave()
         return b"".join(parts)
@@ -495,16 +479,7 @@ class DingoFile(io.RawIOBase):
         if (type(size) is int and type(offset) is int and 0 < size <= SCRATCH and offset >= 0
                 and self._readable):
             # The common small read: one session call (a pooled buffer).
-            calls = gate.calls
-            try:
-                calls.append(None)
-                if gate.closed:
-                    raise gate.refused("dingofs_pread", self._name, self._closed_error)
-                return self._mount.pread_bytes(self._fd, size, offset, self._name)
-            finally:
-                calls.pop()
-                if gate.closed:
-                    gate.wake()
+            return self._mount.pread_bytes(gate, self._fd, size, offset, self._name)
         return self._pread_general(size, offset)
 
     def _pread_general(self, size: int, offset: int) -> bytes:
@@ -522,10 +497,10 @@ class DingoFile(io.RawIOBase):
             return b""
         s = self._s
         gate = self._gate
-        gate.enter("dingofs_pread", self._name, self._closed_error)
+        gate.enter("dingofs_pread", self._name)
         try:
             if size <= SCRATCH:
-                return s.pread_bytes(self._fd, size, offset, self._name)
+                return s.pread_bytes(gate, self._fd, size, offset, self._name)
             length = s.fstat_mode_size(self._fd, self._name)[1]
             size = min(size, max(length - offset, 0)) or min(size, SCRATCH)
             fd, name = self._fd, self._name
@@ -534,7 +509,7 @@ class DingoFile(io.RawIOBase):
                 total = 0
                 while total < want:
                     step = min(want - total, CHUNK)
-                    n = s.pread(fd, cbuf + total, step, offset + total, name)
+                    n = s.pread(gate, fd, cbuf + total, step, offset + total, name)
                     total += n
                     if n < step:
                         break
@@ -550,15 +525,15 @@ class DingoFile(io.RawIOBase):
         s, fd, name = self._s, self._fd, self._name
         op = "dingofs_write" if offset is None else "dingofs_pwrite"
         gate = self._gate
-        gate.enter(op, name, self._closed_error)
+        gate.enter(op, name)
         try:
             total = 0
             while total < n:
                 step = min(n - total, CHUNK)
                 if offset is None:
-                    total += s.write(fd, cbuf + total, step, name)
+                    total += s.write(gate, fd, cbuf + total, step, name)
                 else:
-                    total += s.pwrite(fd, cbuf + total, step, offset + total, name)
+                    total += s.pwrite(gate, fd, cbuf + total, step, offset + total, name)
             return total
         finally:
             gate.leave()
@@ -576,21 +551,11 @@ class DingoFile(io.RawIOBase):
             self._need_write()
         if type(data) is bytes and 0 < len(data) <= CHUNK:
             # bytes go to C as they are (no buffer export needed).
-            gate = self._gate
-            calls = gate.calls
-            try:
-                calls.append(None)
-                if gate.closed:
-                    raise gate.refused("dingofs_write", self._name, self._closed_error)
-                n = len(data)
-                put = self._s.write(self._fd, data, n, self._name)
-                if put < n:
-                    put += self._fill_write(data, put, n)
-                return put
-            finally:
-                calls.pop()
-                if gate.closed:
-                    gate.wake()
+            n = len(data)
+            put = self._s.write(self._gate, self._fd, data, n, self._name)
+            if put < n:
+                put += self._fill_write(data, put, n)
+            return put
         cbuf, n = self._s.view_in(data)
         try:
             if n == 0:
@@ -606,7 +571,7 @@ class DingoFile(io.RawIOBase):
         try:
             total = done
             while total < n:
-                total += s.write(self._fd, cbuf + total, n - total, self._name)
+                total += s.write(self._gate, self._fd, cbuf + total, n - total, self._name)
         finally:
             s.release(cbuf)
         return total - done
@@ -652,16 +617,7 @@ class DingoFile(io.RawIOBase):
         gate = self._gate
         if gate.closed:
             self._check_open()
-        calls = gate.calls
-        try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_lseek", self._name, self._closed_error)
-            return self._mount.lseek(self._fd, offset, whence, self._name)
-        finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+        return self._mount.lseek(gate, self._fd, offset, whence, self._name)
 
     def tell(self) -> int:
         """The current file position.
@@ -723,19 +679,14 @@ class DingoFile(io.RawIOBase):
         gate = self._gate
         if gate.closed:
             self._check_open()
-        calls = gate.calls
+        if self._s.has_xfstat:
+            return self._mount.x_fstat_attr(gate, self._fd, self._name)
+        gate.enter("dingofs_fstat", self._name)
         try:
-            calls.append(None)
-            if gate.closed:
-                raise gate.refused("dingofs_fstat", self._name, self._closed_error)
-            if self._s.has_xfstat:
-                return self._mount.x_fstat_attr(self._fd, self._name)
             values = self._s.stat_values("dingofs_fstat", self._fd, self._name)
             return self._mount.attr_values(values, loader=self._get_flags)
         finally:
-            calls.pop()
-            if gate.closed:
-                gate.wake()
+            gate.leave()
 
     def _get_flags(self) -> int:
         """Inode flags through ``FS_IOC_GETFLAGS`` on this file (no extension needed)."""
@@ -790,7 +741,9 @@ class DingoFile(io.RawIOBase):
             return
         self._mount.forget_file(self)
         try:
-            self._s.close(self._fd, self._name)
+            # Under the client's gate: a client stopping meanwhile either waits for
+            # this close or refuses it (its unmount then releases the descriptor).
+            self._s.close(self._mount.gate, self._fd, self._name)
         except Exception as exc:
             if getattr(exc, "errno", None) in (_errno.EBADF, _errno.ENOTCONN):
                 return  # the handle already released it (umount)

@@ -119,41 +119,104 @@ int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, c
   return n;
 }
 
-/* One more call, and the bytes it moved when it succeeded. */
-static void dfx_count(int64_t* counts, ssize_t r) {
-  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
-  if (r > 0) __atomic_fetch_add(&counts[1], (int64_t)r, __ATOMIC_RELAXED);
+int dfx_gate_enter(dfx_gate_t* g) {
+  /* Count first, then look: dfx_gate_shut sets the flag first, then looks at the
+   * count, so one of the two always sees the other (sequentially consistent). */
+  __atomic_fetch_add(&g->calls, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&g->closed, __ATOMIC_SEQ_CST)) {
+    __atomic_fetch_sub(&g->calls, 1, __ATOMIC_SEQ_CST);
+    return DFX_REFUSED;
+  }
+  return 0;
 }
 
-ssize_t dfx_pread_counted(uintptr_t h, int fd, char* buf, size_t count, off_t offset,
-                          int64_t* counts) {
-  ssize_t r = dingofs_pread(h, fd, buf, count, offset);
-  dfx_count(counts, r);
-  return r;
+void dfx_gate_leave(dfx_gate_t* g) { __atomic_fetch_sub(&g->calls, 1, __ATOMIC_SEQ_CST); }
+
+int dfx_gate_shut(dfx_gate_t* g) {
+  struct timespec pause = {0, 20000};
+  if (__atomic_exchange_n(&g->closed, 1, __ATOMIC_SEQ_CST)) return 0;
+  /* Calls in flight are rare at a close and short: sleep a little, then longer. */
+  while (__atomic_load_n(&g->calls, __ATOMIC_SEQ_CST) > 0) {
+    nanosleep(&pause, NULL);
+    if (pause.tv_nsec < 2000000) pause.tv_nsec *= 2;
+  }
+  return 1;
 }
 
-ssize_t dfx_read_counted(uintptr_t h, int fd, char* buf, size_t count, int64_t* counts) {
-  ssize_t r = dingofs_read(h, fd, buf, count);
-  dfx_count(counts, r);
-  return r;
+void dfx_gate_kill(dfx_gate_t* g) {
+  __atomic_store_n(&g->closed, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&g->calls, 0, __ATOMIC_SEQ_CST);
 }
 
-off_t dfx_lseek_counted(uintptr_t h, int fd, off_t offset, int whence, int64_t* counts) {
-  off_t r = dingofs_lseek(h, fd, offset, whence);
-  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
-  return r;
+/* The body of a gated call: enter, call, leave. */
+#define DFX_GATED(type, call)                         \
+  do {                                                \
+    type r_;                                          \
+    if (dfx_gate_enter(g) != 0) return DFX_REFUSED;   \
+    r_ = (call);                                      \
+    dfx_gate_leave(g);                                \
+    return r_;                                        \
+  } while (0)
+
+/* The same, counting the call (and the bytes moved when it succeeded). */
+#define DFX_GATED_COUNTED(type, call, bytes)                               \
+  do {                                                                     \
+    type r_;                                                               \
+    if (dfx_gate_enter(g) != 0) return DFX_REFUSED;                        \
+    r_ = (call);                                                           \
+    dfx_gate_leave(g);                                                     \
+    __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);                   \
+    if ((bytes) && r_ > 0) __atomic_fetch_add(&counts[1], (int64_t)r_, __ATOMIC_RELAXED); \
+    return r_;                                                             \
+  } while (0)
+
+ssize_t dfx_pread_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
+                          off_t offset, int64_t* counts) {
+  DFX_GATED_COUNTED(ssize_t, dingofs_pread(h, fd, buf, count, offset), 1);
 }
 
-int dfx_stat_counted(uintptr_t h, const char* path, int flags, struct stat* st,
+ssize_t dfx_read_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
+                         int64_t* counts) {
+  DFX_GATED_COUNTED(ssize_t, dingofs_read(h, fd, buf, count), 1);
+}
+
+off_t dfx_lseek_counted(dfx_gate_t* g, uintptr_t h, int fd, off_t offset, int whence,
+                        int64_t* counts) {
+  DFX_GATED_COUNTED(off_t, dingofs_lseek(h, fd, offset, whence), 0);
+}
+
+int dfx_stat_counted(dfx_gate_t* g, uintptr_t h, const char* path, int flags, struct stat* st,
                      uint32_t* iflags, int64_t* counts) {
-  int r = dfx_stat(h, path, flags, st, iflags);
-  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
-  return r;
+  DFX_GATED_COUNTED(int, dfx_stat(h, path, flags, st, iflags), 0);
 }
 
-int dfx_fstat_counted(uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
+int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
                       int64_t* counts) {
-  int r = dfx_fstat(h, fd, st, iflags);
-  __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);
-  return r;
+  DFX_GATED_COUNTED(int, dfx_fstat(h, fd, st, iflags), 0);
+}
+
+int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode) {
+  DFX_GATED(int, dingofs_open(h, path, flags, mode));
+}
+
+int dfx_close_gated(dfx_gate_t* g, uintptr_t h, int fd) {
+  DFX_GATED(int, dingofs_close(h, fd));
+}
+
+ssize_t dfx_write_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count) {
+  DFX_GATED(ssize_t, dingofs_write(h, fd, buf, count));
+}
+
+ssize_t dfx_pwrite_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count,
+                         off_t offset) {
+  DFX_GATED(ssize_t, dingofs_pwrite(h, fd, buf, count, offset));
+}
+
+ssize_t dfx_getxattr_gated(dfx_gate_t* g, uintptr_t h, const char* path, const char* name,
+                           void* value, size_t size) {
+  DFX_GATED(ssize_t, dingofs_getxattr(h, path, name, value, size));
+}
+
+int dfx_access_gated(dfx_gate_t* g, uintptr_t h, const char* path, int mode) {
+  DFX_GATED(int, dfx_access(h, path, mode));
 }

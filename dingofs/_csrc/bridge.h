@@ -110,17 +110,58 @@ int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, c
                      uint64_t* inos, unsigned char* types, char* attrs, size_t stride,
                      size_t flags_off, int64_t* out);
 
-/* The hot calls with statistics kept in C: counts[0] is incremented per call
+/* A call gate: counts the calls in flight on one object of the Python layer (a
+ * client's handle, an open file, a directory iterator) and refuses new ones once
+ * it is closed, so that a handle is never deleted, nor a descriptor closed, under
+ * a call that still uses it. Python allocates one per object (zeroed: open, no
+ * calls); every function below that takes one enters it before the library call
+ * and leaves it after, and returns DFX_REFUSED, without calling the library,
+ * when the gate is closed. */
+typedef struct {
+  int64_t calls;  /* calls in flight */
+  int32_t closed; /* 1 once dfx_gate_shut or dfx_gate_kill ran */
+  int32_t spare;
+} dfx_gate_t;
+
+/* What a gated call returns when its gate is closed: never a -errno (those are
+ * above -4096). */
+#define DFX_REFUSED (-0x10000)
+
+/* Enter the gate: 0, or DFX_REFUSED (and nothing counted) when it is closed. */
+int dfx_gate_enter(dfx_gate_t* g);
+/* Leave a gate entered with success. */
+void dfx_gate_leave(dfx_gate_t* g);
+/* Close the gate and wait until no call is in flight (the caller must not be in
+ * one itself). Returns 1, or 0 when the gate was closed already (then it does
+ * not wait). Waits by sleeping, without a lock that a fork could leave held. */
+int dfx_gate_shut(dfx_gate_t* g);
+/* In a fork child: close the gate and forget the calls of the parent's threads
+ * (they never leave in the child). */
+void dfx_gate_kill(dfx_gate_t* g);
+
+/* The hot calls, gated (see dfx_gate_t), with statistics kept in C: counts[0] is incremented per call
  * and, for the reads, counts[1] by the bytes moved (relaxed atomics: the GIL is
  * released during the call). */
-ssize_t dfx_pread_counted(uintptr_t h, int fd, char* buf, size_t count, off_t offset,
-                          int64_t* counts);
-ssize_t dfx_read_counted(uintptr_t h, int fd, char* buf, size_t count, int64_t* counts);
-off_t dfx_lseek_counted(uintptr_t h, int fd, off_t offset, int whence, int64_t* counts);
-int dfx_stat_counted(uintptr_t h, const char* path, int flags, struct stat* st,
+ssize_t dfx_pread_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
+                          off_t offset, int64_t* counts);
+ssize_t dfx_read_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
+                         int64_t* counts);
+off_t dfx_lseek_counted(dfx_gate_t* g, uintptr_t h, int fd, off_t offset, int whence,
+                        int64_t* counts);
+int dfx_stat_counted(dfx_gate_t* g, uintptr_t h, const char* path, int flags, struct stat* st,
                      uint32_t* iflags, int64_t* counts);
-int dfx_fstat_counted(uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
+int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
                       int64_t* counts);
+
+/* More hot calls, gated; the library's call counts them in Python. */
+int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode);
+int dfx_close_gated(dfx_gate_t* g, uintptr_t h, int fd);
+ssize_t dfx_write_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count);
+ssize_t dfx_pwrite_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count,
+                         off_t offset);
+ssize_t dfx_getxattr_gated(dfx_gate_t* g, uintptr_t h, const char* path, const char* name,
+                           void* value, size_t size);
+int dfx_access_gated(dfx_gate_t* g, uintptr_t h, const char* path, int mode);
 
 #pragma GCC visibility pop
 
