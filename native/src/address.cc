@@ -1,4 +1,4 @@
-// Address parsing and default base directory selection.
+// Address parsing, name rules and default base directory selection.
 #include "address.h"
 
 #include <cerrno>
@@ -10,16 +10,6 @@ namespace dingofs {
 namespace {
 
 const char kScheme[] = "local://";
-
-bool ValidName(const std::string& n) {
-  if (n.empty() || n.size() > 64 || n[0] == '.') return false;
-  for (char c : n) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 int Hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -68,6 +58,22 @@ std::string DefaultBase() {
 }
 
 }  // namespace
+
+bool ValidName(const std::string& n) {
+  if (n.empty() || n.size() > 64 || n[0] == '.') return false;
+  for (char c : n) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string ResolveBase(const std::string& base) {
+  std::string b = base.empty() ? DefaultBase() : base;
+  while (b.size() > 1 && b.back() == '/') b.pop_back();
+  return b;
+}
 
 std::string AddressName(const std::string& addr) {
   if (addr.compare(0, sizeof(kScheme) - 1, kScheme) != 0) return "";
@@ -139,8 +145,7 @@ int ParseAddress(const std::string& addr, Address* out, std::string* why) {
       }
     }
   }
-  if (a.base.empty()) a.base = DefaultBase();
-  while (a.base.size() > 1 && a.base.back() == '/') a.base.pop_back();
+  a.base = ResolveBase(a.base);
   *out = a;
   return 0;
 }

@@ -22,6 +22,14 @@ struct Address {
   std::string default_data_dir() const { return base + "/data/" + name; }
 };
 
+// Whether n is a valid filesystem NAME: 1 to 64 of A-Z a-z 0-9 . _ -, not
+// starting with '.'.
+bool ValidName(const std::string& n);
+
+// The base directory the engine uses for base (empty: $DINGOFS_BASE_DIR, else
+// /var/dingo for root and ~/.dingo for other users), without trailing '/'.
+std::string ResolveBase(const std::string& base);
+
 // Returns 0, -EINVAL (malformed local address, empty string), or
 // -EPROTONOSUPPORT (not a local:// address). On -EINVAL *why explains.
 int ParseAddress(const std::string& addr, Address* out, std::string* why);

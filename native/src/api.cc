@@ -10,12 +10,14 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "address.h"
 #include "checker.h"
 #include "common.h"
 #include "dingofs/libdingofs.h"
 #include "fs.h"
+#include "local.h"
 #include "options.h"
 #include "registry.h"
 
@@ -151,8 +153,36 @@ char* Dup(const char* s) {
   return p;
 }
 
-// The explanation of the calling thread's last failed mount.
+// The explanation of the calling thread's last failed mount or
+// dingofs_x_local_* call.
 thread_local std::string t_last_error;
+
+// The entries of v in one heap block: the array, then the strings.
+dingofs_x_local_t* PackLocal(const std::vector<dingofs::LocalFs>& v) {
+  size_t total = v.size() * sizeof(dingofs_x_local_t);
+  for (const auto& f : v)
+    total += f.name.size() + f.base.size() + f.meta_dir.size() + f.data_dir.size() + 4;
+  char* block = static_cast<char*>(malloc(total > 0 ? total : 1));
+  if (!block) throw std::bad_alloc();
+  auto* out = reinterpret_cast<dingofs_x_local_t*>(block);
+  char* p = block + v.size() * sizeof(dingofs_x_local_t);
+  auto put = [&p](const std::string& s) {
+    memcpy(p, s.c_str(), s.size() + 1);
+    const char* r = p;
+    p += s.size() + 1;
+    return r;
+  };
+  for (size_t i = 0; i < v.size(); i++) {
+    out[i].name = put(v[i].name);
+    out[i].base_dir = put(v[i].base);
+    out[i].meta_dir = put(v[i].meta_dir);
+    out[i].data_dir = put(v[i].data_dir);
+    out[i].bytes = v[i].bytes;
+    out[i].exists = v[i].exists;
+    out[i].mounted = v[i].mounted;
+  }
+  return out;
+}
 
 int Mount(uintptr_t h, const char* addrs, const char* fsname, const char* mountpoint, bool nolog) {
   t_last_error.clear();
@@ -710,6 +740,60 @@ DINGOFS_API int dingofs_x_fsck(const char* mds_addrs, int flags, char** report) 
     if (report) {
       *report = Dup(rep.c_str());
     }
+    return rc;
+  });
+}
+
+DINGOFS_API int dingofs_x_local_info(const char* mds_addrs, int flags, dingofs_x_local_t** info) {
+  ErrnoSaver es;
+  t_last_error.clear();
+  if (!info) return -EINVAL;
+  *info = nullptr;
+  if (!mds_addrs) return -EINVAL;
+  if ((flags & ~(DINGOFS_X_LOCAL_SIZES | DINGOFS_X_LOCAL_PARSE)) ||
+      flags == (DINGOFS_X_LOCAL_SIZES | DINGOFS_X_LOCAL_PARSE))
+    return -EINVAL;
+  return Guard([&]() -> int {
+    dingofs::LocalFs fs;
+    std::string why;
+    int rc = dingofs::LocalInfo(mds_addrs, flags & DINGOFS_X_LOCAL_PARSE,
+                                flags & DINGOFS_X_LOCAL_SIZES, &fs, &why);
+    if (rc != 0) {
+      t_last_error = why;
+      return rc;
+    }
+    *info = PackLocal({fs});
+    return 0;
+  });
+}
+
+DINGOFS_API int dingofs_x_local_list(const char* base, int flags, dingofs_x_local_t** list) {
+  ErrnoSaver es;
+  t_last_error.clear();
+  if (!list) return -EINVAL;
+  *list = nullptr;
+  if ((base && !base[0]) || (flags & ~DINGOFS_X_LOCAL_SIZES)) return -EINVAL;
+  return Guard([&]() -> int {
+    std::vector<dingofs::LocalFs> v;
+    std::string why;
+    int rc = dingofs::LocalList(base, flags & DINGOFS_X_LOCAL_SIZES, &v, &why);
+    if (rc != 0) {
+      t_last_error = why;
+      return rc;
+    }
+    *list = v.empty() ? nullptr : PackLocal(v);
+    return static_cast<int>(v.size());
+  });
+}
+
+DINGOFS_API int dingofs_x_local_remove(const char* mds_addrs) {
+  ErrnoSaver es;
+  t_last_error.clear();
+  if (!mds_addrs) return -EINVAL;
+  return Guard([&]() -> int {
+    std::string why;
+    int rc = dingofs::LocalRemove(mds_addrs, &why);
+    if (rc != 0) t_last_error = why;
     return rc;
   });
 }

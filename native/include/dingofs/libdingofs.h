@@ -332,6 +332,29 @@ typedef struct {
 
 #endif /* DINGOFS_X_TYPES_DEFINED */
 
+#ifndef DINGOFS_X_LOCAL_TYPES_DEFINED
+#define DINGOFS_X_LOCAL_TYPES_DEFINED 1
+
+/* A local filesystem, as dingofs_x_local_info() and dingofs_x_local_list()
+ * describe it. The strings live in the same allocation as the entries. */
+typedef struct {
+  const char* name;     /* NAME */
+  const char* base_dir; /* base directory: base=, else the default base */
+  const char* meta_dir; /* metadata directory: <base_dir>/meta/<NAME> */
+  const char* data_dir; /* data directory: the one recorded at creation when the
+                           filesystem exists, else path=, else
+                           <base_dir>/data/<NAME> */
+  int64_t bytes;        /* bytes allocated on disk to its files (metadata and
+                           data), -1 when not counted */
+  int exists;           /* 1: it exists (has a metadata store); 0: it does not;
+                           -1: not looked at */
+  int mounted;          /* 1: some handle, in any process, has it mounted (or a
+                           repair runs); 0: none has; -1: not looked at or
+                           cannot be told */
+} dingofs_x_local_t;
+
+#endif /* DINGOFS_X_LOCAL_TYPES_DEFINED */
+
 /* Flags of dingofs_x_rename2() (same values as Linux renameat2). */
 #define DINGOFS_X_RENAME_NOREPLACE 1u
 #define DINGOFS_X_RENAME_EXCHANGE 2u
@@ -350,6 +373,10 @@ typedef struct {
 
 /* Flags of dingofs_x_fsck(). */
 #define DINGOFS_X_FSCK_REPAIR 1
+
+/* Flags of dingofs_x_local_info() and dingofs_x_local_list(). */
+#define DINGOFS_X_LOCAL_SIZES 1 /* count the bytes on disk (walks the files) */
+#define DINGOFS_X_LOCAL_PARSE 2 /* the address alone: no file is looked at */
 
 /*
  * dingofs_x_version - the library version ("0.1.0").
@@ -489,9 +516,60 @@ int dingofs_x_setattr(uintptr_t h, const char* path, int flags, unsigned int mas
 int dingofs_x_last_attr(uintptr_t h, struct stat* st, uint32_t* iflags);
 
 /*
+ * dingofs_x_local_info - what a local:// address resolves to, without
+ *   mounting: the name, base, metadata and data directories a mount of it
+ *   would use (parsed exactly as dingofs_mount() parses it; a parameter given
+ *   twice counts with its last value), and whether the filesystem exists and
+ *   is mounted.
+ *   mds_addrs: "local://NAME[?base=...&path=...&...]".
+ *   flags:     0, DINGOFS_X_LOCAL_SIZES (also count the bytes on disk) or
+ *              DINGOFS_X_LOCAL_PARSE (from the address alone, touching no
+ *              file: exists, mounted and bytes are -1, data_dir is path= or
+ *              the default). Both together: -EINVAL.
+ *   info:      [out] one heap entry, freed with dingofs_x_free(); NULL on
+ *              failure.
+ * Returns 0, -EINVAL (malformed address, NULL pointer, unknown flag; see
+ * dingofs_x_last_error()), -EPROTONOSUPPORT (not a local:// address),
+ * -ENOMEM.
+ */
+int dingofs_x_local_info(const char* mds_addrs, int flags, dingofs_x_local_t** info);
+
+/*
+ * dingofs_x_local_list - the local filesystems under a base directory, sorted
+ *   by name (byte order), each described as by dingofs_x_local_info().
+ *   base:  the base directory; NULL for the default one ($DINGOFS_BASE_DIR,
+ *          else /var/dingo for root and ~/.dingo for other users).
+ *   flags: 0 or DINGOFS_X_LOCAL_SIZES.
+ *   list:  [out] the entries in one heap block freed with dingofs_x_free();
+ *          NULL when there are none and on failure.
+ * Returns the number of entries (0 for a base that does not exist), or
+ * -EINVAL (empty base, NULL list, unknown flag), -EACCES, ... (the base
+ * cannot be read).
+ */
+int dingofs_x_local_list(const char* base, int flags, dingofs_x_local_t** list);
+
+/*
+ * dingofs_x_local_remove - delete a local filesystem: its metadata directory
+ *   and its data files (in the data directory recorded at creation, which may
+ *   be a path= directory outside the base). Only the engine's own files go: a
+ *   data directory that holds anything else is left with that in it.
+ *   mds_addrs: "local://NAME[?base=...]"; a path= must name the recorded data
+ *              directory.
+ *   The removal holds the filesystem's mount lock: a mount that starts
+ *   meanwhile fails.
+ * Returns 0, -ENOENT (no such filesystem), -EBUSY (a handle, in this or
+ * another process, has it mounted, or a repair runs), -EINVAL (malformed
+ * address, or a path= other than the recorded one), -EPROTONOSUPPORT (not a
+ * local:// address), or the -errno of a file that could not be removed
+ * (then running it again finishes the removal). dingofs_x_last_error()
+ * explains a failure.
+ */
+int dingofs_x_local_remove(const char* mds_addrs);
+
+/*
  * dingofs_x_last_error - the explanation of the calling thread's last failed
- *   mount (what was wrong and what is valid), copied NUL-terminated into buf
- *   (truncated to bufsz - 1 bytes).
+ *   mount or dingofs_x_local_*() call (what was wrong and what is valid),
+ *   copied NUL-terminated into buf (truncated to bufsz - 1 bytes).
  * Returns the length of the whole text (0 when there is none).
  */
 size_t dingofs_x_last_error(char* buf, size_t bufsz);
