@@ -1109,3 +1109,151 @@ def new_handle(backend: Backend) -> int:
     if h == 0:
         raise MemoryError("dingofs_new returned no handle")
     return h
+
+
+# -- local:// filesystems on disk: the engine's knowledge, asked through its extensions
+from .types import LocalFilesystem  # noqa: E402
+
+
+def local_engine() -> Backend:
+    """The loaded library that is the embedded engine: the one that knows ``local://``
+    filesystems, their address rules and their layout on disk.
+
+    :raises DingofsError: ``EPROTONOSUPPORT`` when no loaded library is the embedded
+        engine (e.g. only an upstream system library); the message says how to get it.
+    """
+    from . import _ffi
+
+    return _ffi.backend_for("local://")
+
+
+def _local_fail(backend: Backend, rc: int, operation: str, shown: _Path) -> DingofsError:
+    """The exception for a failed ``dingofs_x_local_*`` call, with the engine's
+    explanation (or the missing extension) as its detail."""
+    detail = backend.lacks(operation) if rc == -_errno.EOPNOTSUPP else ""
+    return error_from_errno(-rc, operation, shown, detail=detail or last_error(backend))
+
+
+def _local_entries(backend: Backend, entries: Any, count: int) -> list[LocalFilesystem]:
+    """:class:`~dingofs.types.LocalFilesystem` values of ``count`` C entries."""
+    import os
+
+    ffi = backend.ffi
+
+    def text(p: Any) -> str:
+        return os.fsdecode(ffi.string(p))
+
+    def flag(v: int) -> bool | None:
+        return None if v < 0 else bool(v)
+
+    out: list[LocalFilesystem] = []
+    for i in range(count):
+        e = entries[i]
+        out.append(LocalFilesystem(
+            name=text(e.name), base_dir=text(e.base_dir), meta_dir=text(e.meta_dir),
+            data_dir=text(e.data_dir), exists=flag(int(e.exists)),
+            mounted=flag(int(e.mounted)), size=None if e.bytes < 0 else int(e.bytes)))
+    return out
+
+
+def local_info(backend: Backend, addrs: bytes, *, parse_only: bool = False,
+               sizes: bool = False, shown: _Path = None) -> LocalFilesystem:
+    """What the ``local://`` address ``addrs`` resolves to (``dingofs_x_local_info``),
+    as a :class:`~dingofs.types.LocalFilesystem`.
+
+    :param parse_only: from the address alone, looking at no file (``exists``,
+        ``mounted`` and ``size`` are then ``None``).
+    :param sizes: also count the bytes the filesystem takes on disk.
+    :raises DingofsError: ``EINVAL`` for a malformed address (the detail says why),
+        ``EPROTONOSUPPORT`` for another kind of address, ``EOPNOTSUPP`` when the
+        library lacks the extension.
+    """
+    ffi, lib = backend.ffi, backend.lib
+    flags = int(lib.DINGOFS_X_LOCAL_PARSE) if parse_only else 0
+    if sizes:
+        flags |= int(lib.DINGOFS_X_LOCAL_SIZES)
+    out = ffi.new("dingofs_x_local_t**")
+    rc = int(lib.dfx_local_info(addrs, flags, out))
+    try:
+        if rc < 0:
+            raise _local_fail(backend, rc, "dingofs_x_local_info", shown)
+        return _local_entries(backend, out[0], 1)[0]
+    finally:
+        if out[0] != ffi.NULL:
+            lib.dfx_free(out[0])
+
+
+def local_list(backend: Backend, base: bytes | None, *, sizes: bool = False,
+               shown: _Path = None) -> list[LocalFilesystem]:
+    """The ``local://`` filesystems under ``base`` (``None``: the engine's default base),
+    sorted by name (``dingofs_x_local_list``), as
+    :class:`~dingofs.types.LocalFilesystem` values.
+
+    :param sizes: also count the bytes each takes on disk.
+    :raises DingofsError: when the base cannot be read, or ``EOPNOTSUPP`` when the
+        library lacks the extension.
+    """
+    ffi, lib = backend.ffi, backend.lib
+    flags = int(lib.DINGOFS_X_LOCAL_SIZES) if sizes else 0
+    out = ffi.new("dingofs_x_local_t**")
+    rc = int(lib.dfx_local_list(base if base is not None else ffi.NULL, flags, out))
+    try:
+        if rc < 0:
+            raise _local_fail(backend, rc, "dingofs_x_local_list", shown)
+        return _local_entries(backend, out[0], rc)
+    finally:
+        if out[0] != ffi.NULL:
+            lib.dfx_free(out[0])
+
+
+def local_remove(backend: Backend, addrs: bytes, shown: _Path = None) -> None:
+    """Delete the ``local://`` filesystem of ``addrs``: its metadata and its data files,
+    wherever its data directory is (``dingofs_x_local_remove``).
+
+    :raises DingofsError: ``ENOENT`` (no such filesystem), ``EBUSY`` (some client, in
+        any process, has it mounted), ``EINVAL`` (malformed address), ... with the
+        engine's explanation as the detail.
+    """
+    rc = int(backend.lib.dfx_local_remove(addrs))
+    if rc < 0:
+        raise _local_fail(backend, rc, "dingofs_x_local_remove", shown)
+
+
+def local_base_dir(backend: Backend, base: bytes | None = None) -> str:
+    """The base directory the engine uses for ``base`` (``None``: its default base:
+    ``$DINGOFS_BASE_DIR``, else ``/var/dingo`` for root, ``~/.dingo`` otherwise)."""
+    from urllib.parse import quote_from_bytes
+
+    addrs = b"local://base"
+    if base is not None:
+        addrs += b"?base=" + quote_from_bytes(base, safe="/").encode("ascii")
+    return local_info(backend, addrs, parse_only=True, shown=base).base_dir
+
+
+def filesystem_identity(backend: Backend, mds_addrs: str, fs_name: str = "") -> str:
+    """A stable identity of the filesystem ``mds_addrs`` names, the same in every
+    process: for a ``local://`` address served by the embedded engine, the real path
+    of its base directory and its name, as the engine resolves them (so
+    ``local://x``, ``local://x?base=$DINGOFS_BASE_DIR/`` and a symlinked base are one
+    filesystem); else the address and ``fs_name``."""
+    import os
+
+    if backend.embedded and backend.has("local_info"):
+        try:
+            info = local_info(backend, mds_addrs.encode("utf-8", "surrogateescape"),
+                              parse_only=True, shown=mds_addrs)
+        except DingofsError:
+            pass
+        else:
+            return f"local|{os.path.realpath(info.base_dir)}|{info.name}"
+    return f"{mds_addrs}|{fs_name}"
+
+
+def filesystem_id(backend: Backend, mds_addrs: str, fs_name: str = "") -> int:
+    """A stable ``st_dev`` for the filesystem ``mds_addrs`` names: a 63-bit hash of
+    :func:`filesystem_identity`."""
+    import hashlib
+
+    ident = filesystem_identity(backend, mds_addrs, fs_name)
+    digest = hashlib.blake2b(ident.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF

@@ -1,5 +1,5 @@
 """Value types of the SDK: :class:`Attr`, :class:`FsStat`, :class:`OptionInfo`,
-:class:`FileType` and the ``SET_ATTR_*`` mask bits."""
+:class:`LocalFilesystem`, :class:`FileType` and the ``SET_ATTR_*`` mask bits."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ __all__ = [
     "Attr",
     "FileType",
     "FsStat",
+    "LocalFilesystem",
     "OptionInfo",
     "SET_ATTR_MODE",
     "SET_ATTR_UID",
@@ -474,3 +475,28 @@ class OptionInfo:
     description: str
     #: Which loaded library knows it: ``"bundled"`` or ``"system"``.
     library: str = "bundled"
+
+
+@dataclass(frozen=True)
+class LocalFilesystem:
+    """An embedded (``local://``) filesystem on disk, as the engine describes it.
+
+    Every directory is the engine's answer: the layout is known only there.
+    """
+
+    #: The filesystem's ``NAME``.
+    name: str
+    #: Base directory (``base=``, else the engine's default base).
+    base_dir: str
+    #: Directory of its metadata store.
+    meta_dir: str
+    #: Directory of its file data: the one recorded at creation when it exists
+    #: (which may be a ``path=`` outside the base), else what a creation would use.
+    data_dir: str
+    #: Whether it exists (``None``: not looked at).
+    exists: bool | None
+    #: Whether some client, in any process, has it mounted (``None``: not looked
+    #: at, or it cannot be told).
+    mounted: bool | None
+    #: Bytes its files take on disk, metadata and data (``None``: not counted).
+    size: int | None

@@ -258,6 +258,11 @@ def test_absent_extensions_report_eopnotsupp(stub_bridge):
     assert lib.dfx_last_attr(1, st, fl) == E
     buf_err = ffi.new("char[16]")
     assert lib.dfx_last_error(buf_err, 16) == 0
+    local = ffi.new("dingofs_x_local_t**")
+    assert lib.dfx_local_info(b"local://x", 0, local) == E
+    assert lib.dfx_local_list(ffi.NULL, 0, local) == E
+    assert local[0] == ffi.NULL
+    assert lib.dfx_local_remove(b"local://x") == E
     lib.dfx_free(ffi.NULL)  # a no-op, must not crash
     # the core functions are the stubs: the module really is bound to them
     assert lib.dingofs_new() == 0
@@ -276,6 +281,17 @@ def test_absent_extension_raises_through_call_layer(stub_bridge):
         session.x_mknod(b"/x", 0o100644, 0, "/x")
     assert ei.value.errno == errno.EOPNOTSUPP
     assert ei.value.operation == "dingofs_x_mknod"
+    for call, op in ((lambda: _calls.local_info(backend, b"local://x"), "dingofs_x_local_info"),
+                     (lambda: _calls.local_list(backend, None), "dingofs_x_local_list"),
+                     (lambda: _calls.local_remove(backend, b"local://x"),
+                      "dingofs_x_local_remove")):
+        with pytest.raises(dingofs.DingofsError) as ei:
+            call()
+        assert ei.value.errno == errno.EOPNOTSUPP
+        assert ei.value.operation == op
+        assert "extension of the embedded engine" in str(ei.value)
+    # without the extension, the identity is the address itself
+    assert _calls.filesystem_identity(backend, "local://x", "x") == "local://x|x"
 
 
 def test_one_version_number_in_the_tree():

@@ -54,6 +54,22 @@ typedef struct {
 #ifndef DINGOFS_X_FSCK_REPAIR
 #define DINGOFS_X_FSCK_REPAIR 1
 #endif
+#ifndef DINGOFS_X_LOCAL_TYPES_DEFINED
+#define DINGOFS_X_LOCAL_TYPES_DEFINED 1
+typedef struct {
+  const char* name;
+  const char* base_dir;
+  const char* meta_dir;
+  const char* data_dir;
+  int64_t bytes;
+  int exists;
+  int mounted;
+} dingofs_x_local_t;
+#endif
+#ifndef DINGOFS_X_LOCAL_SIZES
+#define DINGOFS_X_LOCAL_SIZES 1
+#define DINGOFS_X_LOCAL_PARSE 2
+#endif
 #ifndef DINGOFS_X_SET_MODE
 #define DINGOFS_X_SET_MODE 0x01u
 #define DINGOFS_X_SET_UID 0x02u
