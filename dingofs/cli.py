@@ -19,7 +19,6 @@ import errno
 import json
 import os
 import posixpath
-import shutil
 import signal
 import stat as stat_mod
 import sys
@@ -31,12 +30,11 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from dingofs.path import (
     ConnectionSettings,
-    default_base_dir,
     split_url,
-    valid_local_name,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from dingofs._ffi import Backend
     from dingofs.client import Client
     from dingofs.types import Attr
 
@@ -173,10 +171,11 @@ class Context:
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
-        addrs = settings.mds_addrs
-        if settings.is_local and not getattr(a, "create", False) and not _has_param(
-                addrs, "create"):
-            addrs += ("&" if "?" in addrs else "?") + "create=0"
+        if settings.is_local and not getattr(a, "create", False):
+            # First in the query: a create= of the address itself comes later and
+            # wins (the engine takes the last value of a repeated parameter).
+            head, _, query = settings.mds_addrs.partition("?")
+            addrs = f"{head}?create=0" + (f"&{query}" if query else "")
             settings = dataclasses.replace(settings, mds_addrs=addrs)
         return settings
 
@@ -211,20 +210,42 @@ class Context:
                 client.stop()
 
 
-def _has_param(addrs: str, key: str) -> bool:
-    """Whether the ``local://NAME?...`` address sets ``key``."""
-    _, _, query = addrs.partition("?")
-    return any(item.split("=", 1)[0] == key for item in query.split("&") if item)
+def _local_engine() -> Backend:
+    """The embedded engine, which alone knows ``local://`` filesystems.
+
+    :raises OpError: when it is not loaded (only an upstream library, or no bridge).
+    """
+    try:
+        from dingofs import _calls
+
+        return _calls.local_engine()
+    except (ImportError, OSError) as exc:
+        detail = getattr(exc, "detail", "") or str(exc)
+        raise OpError("embedded (local://) filesystems need the embedded engine, which is "
+                      f"not loaded: {detail}") from exc
 
 
 def _local_base(addrs: str) -> str:
-    """The base directory a ``local://`` address names (or the default)."""
-    _, _, query = addrs.partition("?")
-    for item in query.split("&"):
-        key, _, value = item.partition("=")
-        if key == "base" and value:
-            return value
-    return default_base_dir()
+    """The base directory of a ``local://`` address, as the engine resolves it (the
+    address itself when the engine cannot tell)."""
+    try:
+        from dingofs import _calls
+
+        backend = _calls.local_engine()
+        raw = addrs.encode("utf-8", "surrogateescape")
+        return _calls.local_info(backend, raw, parse_only=True, shown=addrs).base_dir
+    except (ImportError, OSError):
+        return addrs
+
+
+def _local_address(name: str, base: str | None) -> bytes:
+    """``local://NAME``, with ``base=`` (escaped) when one is given."""
+    from urllib.parse import quote_from_bytes
+
+    addrs = b"local://" + name.encode("utf-8", "surrogateescape")
+    if base:
+        addrs += b"?base=" + quote_from_bytes(os.fsencode(base), safe="/").encode("ascii")
+    return addrs
 
 
 def _write_all(out: Any, data: Any) -> None:
@@ -955,49 +976,41 @@ def cmd_options(ctx: Context, a: argparse.Namespace) -> int:
     return status
 
 
-def _dir_size(path: str) -> int:
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(root, name)).st_size
-    return total
-
-
 def cmd_local(ctx: Context, a: argparse.Namespace) -> int:
-    base = getattr(a, "base_dir", None) or default_base_dir()
-    meta = os.path.join(base, "meta")
-    data = os.path.join(base, "data")
+    from dingofs import _calls
+
+    backend = _local_engine()
+    base: str | None = getattr(a, "base_dir", None) or None
+    raw_base = os.fsencode(base) if base else None
     if a.lop == "list":
         try:
-            names = sorted(n for n in os.listdir(meta)
-                           if valid_local_name(n) and os.path.isdir(os.path.join(meta, n)))
-        except FileNotFoundError:
-            names = []
+            found = _calls.local_list(backend, raw_base, sizes=True, shown=base)
         except OSError as exc:
-            print(f"{PROG}: {_fail('list', meta, exc)}", file=sys.stderr)
+            shown = base or _calls.local_base_dir(backend)
+            print(f"{PROG}: {_fail('list', shown, exc)}", file=sys.stderr)
             return 1
         fmt = _human if a.human_readable else (lambda n: str(int(n)))
-        for name in names:
-            size = _dir_size(os.path.join(meta, name)) + _dir_size(os.path.join(data, name))
-            print(f"{name}\t{fmt(size)}")
+        for fs in found:
+            print(f"{fs.name}\t{fmt(fs.size or 0)}")
         return 0
     status = 0
     for name in a.names:
-        if not valid_local_name(name):
+        addrs = _local_address(name, base)
+        try:
+            info = _calls.local_info(backend, addrs, parse_only=True, shown=name)
+            valid = info.name == name
+        except OSError:
+            valid = False
+        if not valid:
             print(f"{PROG}: cannot remove '{name}': invalid filesystem name", file=sys.stderr)
             status = 1
             continue
-        mdir, ddir = os.path.join(meta, name), os.path.join(data, name)
-        if not os.path.isdir(mdir) and not os.path.isdir(ddir):
-            print(f"{PROG}: cannot remove '{name}': No such filesystem under '{base}'",
-                  file=sys.stderr)
-            status = 1
-            continue
         try:
-            for d in (mdir, ddir):
-                if os.path.isdir(d):
-                    shutil.rmtree(d)
+            _calls.local_remove(backend, addrs, shown=name)
+        except FileNotFoundError:
+            print(f"{PROG}: cannot remove '{name}': No such filesystem under "
+                  f"'{info.base_dir}'", file=sys.stderr)
+            status = 1
         except OSError as exc:
             print(f"{PROG}: {_fail('remove', name, exc)}", file=sys.stderr)
             status = 1

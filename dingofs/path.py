@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, overload
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from dingofs.client import Client
     from dingofs.file import DingoFile
-    from dingofs.types import Attr
+    from dingofs.types import Attr, LocalFilesystem
 
 #: :meth:`DingoPath.open` modes that give text (no ``b``, as in :mod:`pathlib`).
 PathTextMode = Literal[
@@ -66,29 +66,48 @@ ENV_LOG_DIR = "DINGOFS_LOG_DIR"
 #: URL scheme of DingoFS paths (``dingofs://NAME/path``).
 URL_SCHEME = "dingofs"
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
+
+def _engine_info(mds_addrs: str) -> LocalFilesystem:
+    """The engine's reading of a ``local://`` address, from the address alone."""
+    from dingofs import _calls
+
+    backend = _calls.local_engine()
+    raw = mds_addrs.encode("utf-8", "surrogateescape")
+    return _calls.local_info(backend, raw, parse_only=True, shown=mds_addrs)
+
 
 def default_base_dir(environ: Mapping[str, str] | None = None) -> str:
     """Base directory of embedded filesystems, as the engine chooses it.
 
     ``$DINGOFS_BASE_DIR`` if set, else ``/var/dingo`` for root and ``~/.dingo``
-    for other users.
+    for other users. The embedded engine answers (the rule is its own).
 
-    :param environ: the environment to read (default :data:`os.environ`).
+    :param environ: an environment whose ``DINGOFS_BASE_DIR``, when set, is used
+        instead of this process's; without it there the engine's choice for this
+        process applies.
     :returns: the base directory.
+    :raises DingofsError: ``EPROTONOSUPPORT`` when the embedded engine is not loaded.
     """
-    env = os.environ if environ is None else environ
-    base = env.get(ENV_BASE_DIR, "")
-    if base:
-        return base
-    if os.geteuid() == 0:
-        return "/var/dingo"
-    return os.path.join(os.path.expanduser("~"), ".dingo")
+    from dingofs import _calls
+
+    backend = _calls.local_engine()
+    base = environ.get(ENV_BASE_DIR, "") if environ is not None else ""
+    return _calls.local_base_dir(backend, os.fsencode(base) if base else None)
 
 
 def valid_local_name(name: str) -> bool:
-    """Whether ``name`` is a valid embedded filesystem name."""
-    return bool(_NAME_RE.match(name))
+    """Whether ``name`` is a valid embedded filesystem name (the engine decides).
+
+    :raises DingofsError: ``EPROTONOSUPPORT`` when the embedded engine is not loaded.
+    """
+    if not isinstance(name, str) or not name or "\0" in name:
+        return False
+    try:
+        return _engine_info("local://" + name).name == name
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:
+            return False
+        raise
 
 
 def split_url(url: str) -> tuple[str | None, str]:
@@ -114,10 +133,20 @@ def split_url(url: str) -> tuple[str | None, str]:
 
 
 def _local_name(mds_addrs: str) -> str | None:
+    """The ``NAME`` of a ``local://`` address as the engine reads it; ``None`` for
+    another kind of address.
+
+    :raises ValueError: for a malformed ``local://`` address (the engine's reason).
+    """
     if not mds_addrs.startswith("local://"):
         return None
-    rest = mds_addrs[len("local://"):]
-    return rest.split("?", 1)[0] or None
+    try:
+        return _engine_info(mds_addrs).name
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:
+            detail = getattr(exc, "detail", "") or "malformed address"
+            raise ValueError(f"'{mds_addrs}': {detail}") from exc
+        raise
 
 
 @dataclass(frozen=True)
@@ -169,7 +198,10 @@ class ConnectionSettings:
         :param conf_file: configuration file for the client.
         :param log_dir: log directory; when empty no log file is written.
         :param environ: environment to read instead of :data:`os.environ`.
-        :raises ValueError: when no filesystem name can be found.
+        :raises ValueError: when no filesystem name can be found, or the
+            ``local://`` address it would come from is malformed.
+        :raises DingofsError: ``EPROTONOSUPPORT`` when the name must come from a
+            ``local://`` address and the embedded engine is not loaded.
         :returns: the settings, every field filled.
         """
         env = os.environ if environ is None else environ

@@ -223,6 +223,63 @@ def test_local_list_and_rm(cli):
     assert cli.out("local", "list", "--base-dir", str(other)) == ""
 
 
+def test_local_rm_refuses_a_mounted_filesystem(cli):
+    import dingofs
+
+    with dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli") as c:
+        c.write_bytes("/kept", b"data")
+        proc = cli("local", "rm", "cli", check=1)
+        err = proc.stderr.decode()
+        assert err.startswith("dingofs: cannot remove 'cli': Device or resource busy ("), err
+        assert "mounted" in err
+        assert c.read_bytes("/kept") == b"data"
+    assert [ln.split("\t")[0] for ln in cli.out("local", "list").splitlines()] == ["cli"]
+    cli("local", "rm", "cli")
+    assert cli.out("local", "list") == ""
+
+
+def test_local_list_and_rm_follow_a_path_data_dir(cli, tmp_path):
+    import dingofs
+
+    data = tmp_path / "elsewhere"
+    with dingofs.Client.build(f"local://far?base={cli.base}&path={data}", "far", "/m") as c:
+        c.write_bytes("/big", os.urandom(1 << 20))
+    sizes = dict(ln.split("\t") for ln in cli.out("local", "list").splitlines())
+    assert set(sizes) == {"cli", "far"}
+    assert int(sizes["far"]) >= 1 << 20  # its data, outside the base, counts
+    assert cli.out("local", "list", "-H").count("\n") == 2
+    cli("local", "rm", "far")
+    assert not data.exists()
+    assert not (cli.base / "meta" / "far").exists()
+
+
+def test_local_commands_need_the_embedded_engine(cli, monkeypatch, capsys):
+    env = dict(cli.env, DINGOFS_DISABLE_BUNDLED="1")
+    for args in (["local", "list"], ["local", "rm", "cli"]):
+        proc = cli(*args, check=None, env=env)
+        err = proc.stderr.decode()
+        if "_bridge_sys" in err or proc.returncode == 0:
+            continue  # an installation with a system bridge: checked below
+        assert proc.returncode == 1, err
+        assert "need the embedded engine" in err, err
+    # only a library that is not the engine (the upstream client) loaded
+    from types import SimpleNamespace
+
+    from dingofs import _ffi
+    from dingofs import cli as cli_mod
+
+    upstream = SimpleNamespace(embedded=False, module_name="dingofs._bridge_sys",
+                               implementation="upstream", name="system")
+    monkeypatch.setattr(_ffi, "_BACKENDS", [upstream])
+    for args in (["local", "list"], ["local", "rm", "cli"]):
+        assert cli_mod.main(args) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("dingofs: embedded (local://) filesystems need the embedded "
+                              "engine, which is not loaded: local:// addresses are served by "
+                              "the embedded engine"), err
+    assert (cli.base / "meta" / "cli").is_dir()
+
+
 def test_bench(cli):
     out = cli.out("bench", "--size", "2M", "--block", "256K", "--files", "20", "--json")
     result = json.loads(out)

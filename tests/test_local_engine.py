@@ -1,6 +1,6 @@
 """``local://`` filesystems on disk, asked of the embedded engine: the address rules
 and the layout (``dingofs_x_local_info``/``_list``/``_remove`` through
-``dingofs._calls``)."""
+``dingofs._calls``), and what ``dingofs.path`` builds on them."""
 from __future__ import annotations
 
 import errno
@@ -12,6 +12,7 @@ from helpers import engine_backend, local_url, run_in_child
 
 import dingofs
 from dingofs import _calls
+from dingofs.path import ConnectionSettings, default_base_dir, valid_local_name
 
 
 @pytest.fixture
@@ -34,6 +35,34 @@ def _write_big(base: Path, name: str, **params: object) -> None:
 
 
 # -- the address rules ----------------------------------------------------------------
+@pytest.mark.parametrize("name,valid", [
+    ("a", True), ("A-z_0.9", True), ("x" * 64, True), ("_lead", True), ("-lead", True),
+    ("", False), (".hidden", False), ("x" * 65, False), ("a/b", False), ("a b", False),
+    ("a?base=/x", False), ("a?colour=1", False), ("café", False), ("a\0b", False),
+    ("a&b", False), ("a%20", False),
+], ids=repr)
+def test_valid_local_name_is_the_engines(engine, name, valid):
+    assert valid_local_name(name) is valid
+    if name and "\0" not in name and "?" not in name:
+        rc = None
+        try:
+            _calls.local_info(engine, f"local://{name}".encode(), parse_only=True)
+        except OSError as exc:
+            rc = exc.errno
+        assert (rc is None) is valid
+
+
+def test_default_base_dir_follows_the_engine(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("DINGOFS_BASE_DIR", f"{tmp_path}/b//")
+    assert default_base_dir() == f"{tmp_path}/b"
+    assert default_base_dir({"DINGOFS_BASE_DIR": "/elsewhere/"}) == "/elsewhere"
+    monkeypatch.setenv("DINGOFS_BASE_DIR", "")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    expected = "/var/dingo" if os.geteuid() == 0 else f"{tmp_path}/home/.dingo"
+    assert default_base_dir() == expected
+    assert _calls.local_base_dir(engine) == expected
+
+
 def test_info_parses_like_mount(engine, tmp_path):
     info = _calls.local_info(engine, f"local://n?base={tmp_path}&path=/d%26x&base={tmp_path}/"
                              .encode(), parse_only=True)
@@ -49,6 +78,15 @@ def test_info_parses_like_mount(engine, tmp_path):
     with pytest.raises(dingofs.DingofsError) as ei:
         _calls.local_info(engine, b"127.0.0.1:6700")
     assert ei.value.errno == errno.EPROTONOSUPPORT
+
+
+def test_settings_take_the_name_from_the_engine(engine, tmp_path):
+    s = ConnectionSettings.resolve(mds_addrs=f"local://abc?base={tmp_path}", environ={})
+    assert s.fs_name == "abc"
+    with pytest.raises(ValueError, match="bad filesystem name"):
+        ConnectionSettings.resolve(mds_addrs="local://.bad", environ={})
+    with pytest.raises(ValueError, match="no filesystem name"):
+        ConnectionSettings.resolve(mds_addrs="127.0.0.1:6700", environ={})
 
 
 # -- existence, listing, sizes --------------------------------------------------------
