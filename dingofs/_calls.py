@@ -23,6 +23,8 @@ acceptable for statistics; nothing else depends on them).
 from __future__ import annotations
 
 import errno as _errno
+import hashlib
+import os
 import platform
 import struct
 from collections import defaultdict
@@ -1236,8 +1238,6 @@ def filesystem_identity(backend: Backend, mds_addrs: str, fs_name: str = "") -> 
     of its base directory and its name, as the engine resolves them (so
     ``local://x``, ``local://x?base=$DINGOFS_BASE_DIR/`` and a symlinked base are one
     filesystem); else the address and ``fs_name``."""
-    import os
-
     if backend.embedded and backend.has("local_info"):
         try:
             info = local_info(backend, mds_addrs.encode("utf-8", "surrogateescape"),
@@ -1252,8 +1252,6 @@ def filesystem_identity(backend: Backend, mds_addrs: str, fs_name: str = "") -> 
 def filesystem_id(backend: Backend, mds_addrs: str, fs_name: str = "") -> int:
     """A stable ``st_dev`` for the filesystem ``mds_addrs`` names: a 63-bit hash of
     :func:`filesystem_identity`."""
-    import hashlib
-
     ident = filesystem_identity(backend, mds_addrs, fs_name)
     digest = hashlib.blake2b(ident.encode("utf-8", "surrogateescape"), digest_size=8).digest()
     return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno as _errno
-import hashlib
 import io
 import math
 import os
@@ -25,10 +24,10 @@ from typing import (
     Union,
     overload,
 )
-from urllib.parse import parse_qs, urlsplit
 
 from . import _ffi, _options
 from ._calls import Constants, Session, new_handle
+from ._calls import filesystem_id as _filesystem_id
 from ._calls import fsck as _fsck
 from ._mount import Mount, Use
 from ._util import (
@@ -116,20 +115,6 @@ def _finalize_client(session: Session, pid: int, name: str) -> None:
         session.umount()
     with contextlib.suppress(Exception):
         session.delete()
-
-
-def _filesystem_id(mds_addrs: str, fs_name: str) -> int:
-    """A stable ``st_dev`` for a filesystem (same value in every process)."""
-    ident = f"{mds_addrs}|{fs_name}"
-    if mds_addrs.startswith("local://"):
-        parts = urlsplit(mds_addrs)
-        name = parts.netloc or parts.path.lstrip("/")
-        base = parse_qs(parts.query).get("base", [""])[0]
-        if not base:
-            base = os.environ.get("DINGOFS_BASE_DIR", "")
-        ident = f"local|{os.path.realpath(base) if base else ''}|{name}"
-    digest = hashlib.blake2b(ident.encode("utf-8", "surrogateescape"), digest_size=8).digest()
-    return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def _check_conf_file(conf_file: Any) -> bytes | None:
@@ -290,7 +275,7 @@ class Client:
         self._mount_point = mp
         # Read once: reading it costs more than some of the calls it serves.
         self._umask = umask if umask is not None else read_umask()
-        self._dev = _filesystem_id(mds, fs)
+        self._dev = _filesystem_id(session.backend, mds, fs)
         self._mount = Mount(session, self._dev)
         self._gate = self._mount.gate
         self._lock = threading.Lock()

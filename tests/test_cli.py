@@ -262,6 +262,12 @@ def test_local_commands_need_the_embedded_engine(cli, monkeypatch, capsys):
             continue  # an installation with a system bridge: checked below
         assert proc.returncode == 1, err
         assert "need the embedded engine" in err, err
+    if not (cli.base / "meta" / "cli").is_dir():
+        # A system bridge that is this project's engine served `local rm`: make the
+        # filesystem again, so the check below sees that nothing removes it.
+        import dingofs
+
+        dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli").stop()
     # only a library that is not the engine (the upstream client) loaded
     from types import SimpleNamespace
 
