@@ -206,7 +206,7 @@ def test_extension_calls_raise_clear_eopnotsupp(tmp_path):
                 "mknod": lambda: s.x_mknod(b"/p", 0o10644, 0, "/p"),
                 "rename2": lambda: s.x_rename2(b"/a", b"/b", 1, "/a", "/b"),
                 "fallocate": lambda: s.x_fallocate(3, 0, 0, 10, "/f"),
-                "stat": lambda: s.x_stat_attr(b"/", 0, "/"),
+                "stat": lambda: s.x_stat_attr(s.gate("client"), b"/", 0, "/"),
             }
             for name, call in calls.items():
                 try:
