@@ -5,7 +5,7 @@ VPY      := $(VENV)/bin/python
 PYTEST_ARGS ?=
 NATIVE   := native
 
-.PHONY: help native dev run test test-native test-crash test-python lint bench bench-scale \
+.PHONY: help native dev run test test-native test-crash test-python lint bench bench-scale bench-compare \
         upstream abi-check abi-cross fuzz fuzz-replay fuzz-long test-asan test-tsan soak \
         fault-sweep system wheel dist dist-check install clean docs
 
@@ -21,6 +21,7 @@ help:
 	@echo "make fault-sweep  the whole I/O-error injection sweep of the engine (make test runs a bounded one)"
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
 	@echo "make bench-scale  cost per operation as the tree grows to 1M files, memory per inode"
+	@echo "make bench-compare BASE=REV  hot calls of this tree against commit REV, alternating"
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff and mypy --strict on the package"
 	@echo "make docs         API reference from the docstrings (Sphinx, offline, warnings are errors) into build/docs"
@@ -100,6 +101,12 @@ bench: dev
 
 bench-scale: dev
 	$(VPY) benchmarks/scale.py
+
+# The hot calls of this tree against commit $(BASE), alternating, in one run
+# (default: the last commit before the bridge moved into C files).
+BASE ?= b5355af
+bench-compare: dev
+	$(VPY) benchmarks/compare_commits.py --base $(BASE)
 
 upstream:
 	bash scripts/fetch_upstream.sh

@@ -1,0 +1,51 @@
+"""``make bench-compare``: the hot-call timer and the alternating comparison run
+and report every case (a smoke test with tiny sizes; the numbers themselves are
+only read by people comparing two builds)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+
+CASES = {"stat (ns)", "lstat (ns)", "access (ns)", "open+close (ns)", "fstat (ns)",
+         "pread 4 KiB (ns)", "seek+readinto 4 KiB (ns)", "seek+read 4 KiB (ns)", "seek (ns)",
+         "sequential write 1 MiB calls (MiB/s)", "sequential readinto 1 MiB calls (MiB/s)",
+         "sequential read 1 MiB calls (MiB/s)", "random 4 KiB pread (MiB/s)",
+         "random 4 KiB seek+readinto (MiB/s)"}
+
+
+def test_hot_calls_reports_every_case(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(BENCH / "hot_calls.py"), str(tmp_path),
+                          "--calls", "40", "--seq-mb", "2"],
+                         check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    got = json.loads(out)
+    assert set(got["results"]) == CASES
+    assert all(v > 0 for v in got["results"].values())
+    import dingofs
+
+    assert got["version"] == dingofs.__version__
+    assert list(tmp_path.iterdir()) != []  # its filesystem was made where it was told
+
+
+def test_compare_alternates_and_tabulates(tmp_path: Path) -> None:
+    report = tmp_path / "cmp.json"
+    proc = subprocess.run([sys.executable, str(BENCH / "compare_commits.py"),
+                           "--base-python", sys.executable, "--rounds", "2", "--calls", "40",
+                           "--seq-mb", "2", "--json", str(report)],
+                          check=True, capture_output=True, text=True, cwd=tmp_path)
+    # The two sides alternate which one goes first.
+    order = [ln.rsplit(" ", 1)[1] for ln in proc.stderr.splitlines() if ": round " in ln]
+    assert order == ["base", "head", "head", "base"]
+    rows = [ln for ln in proc.stdout.splitlines() if ln.startswith("| ") and "---" not in ln]
+    assert len(rows) == len(CASES) + 1  # the header and one row per case
+    data = json.loads(report.read_text())
+    assert set(data["summary"]) == CASES
+    for case, s in data["summary"].items():
+        assert len(data["rounds"]["base"]) == len(data["rounds"]["head"]) == 2
+        assert 0 < s["ratio_min"] <= s["ratio_max"], case
+        assert s["head"] / s["base"] == s["ratio"]
