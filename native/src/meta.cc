@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "log.h"
+#include "walbuf.h"
 
 namespace dingofs {
 
@@ -340,6 +341,12 @@ int MetaDb::Open(const std::string& file, bool read_only, bool sync_full, Logger
       else name += ch;
     }
     name += "?immutable=1";
+  }
+  // A writable store goes through the WAL write coalescing shim (walbuf.h),
+  // over the VFS asked for; without it when it cannot be registered.
+  if (!immutable_) {
+    const char* wb = WalBufVfs(vfs);
+    if (wb != nullptr) vfs = wb;
   }
   int rc = sqlite3_open_v2(name.c_str(), &db_, flags, vfs);
   if (rc != SQLITE_OK) {
