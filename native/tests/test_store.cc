@@ -13,6 +13,7 @@ extern "C" {
 #include "common.h"
 #include "meta.h"
 #include "store.h"
+#include "walbuf.h"
 
 using dingofs::FsError;
 using dingofs::Inode;
@@ -217,4 +218,30 @@ TEST(store_new_inodes_and_the_limit) {
   Inode gone;
   CHECK_EQ_INT(Read(&a, [&] { CHECK(!a.Find(f2, &gone)); }), 0);
   CloseStore(&a);
+}
+
+// The store goes through the WAL write shim (walbuf.h): a commit's frames
+// (two writes each from SQLite) reach the journal in one write, and every
+// commit is whole for another connection as soon as it returns.
+TEST(store_wal_frames_written_together) {
+  Store a, b;
+  OpenStore(&a, true);
+  OpenStore(&b, false);
+  dingofs::WalBufStats before = dingofs::WalBufCounters();
+  const int kFiles = 50;
+  for (int i = 0; i < kFiles; i++) {
+    uint64_t ino = MakeFile(&a, "f" + std::to_string(i));
+    Inode seen;
+    CHECK_EQ_INT(Read(&b, [&] { seen = b.Get(ino); }), 0);
+    CHECK_EQ_INT(seen.ino, ino);
+    CHECK_EQ_INT(seen.mode, S_IFREG | 0644);
+  }
+  dingofs::WalBufStats after = dingofs::WalBufCounters();
+  uint64_t in = after.writes_in - before.writes_in;
+  uint64_t out = after.writes_out - before.writes_out;
+  CHECK(in >= 4u * kFiles);  // at least two frames per commit
+  CHECK(out <= in / 3);
+  CHECK(out >= static_cast<uint64_t>(kFiles));  // at least one write per commit
+  CloseStore(&a);
+  CloseStore(&b);
 }
