@@ -134,7 +134,7 @@ def main():
                     trace = os.path.join(work, "trace")
                     run(binary, scratch, op, args.count, 1,
                         ["strace", "-f", "-qq", "-o", trace])
-                    result["syscalls"]["%s/%s" % (label, op)] = count_trace(trace, args.count)
+                    result["syscalls"][f"{label}/{op}"] = count_trace(trace, args.count)
                     os.unlink(trace)
         for op in ops:
             for t in threads:
@@ -144,7 +144,7 @@ def main():
                     for label, binary in order:
                         samples[label].append(run(binary, scratch, op, args.count, t))
                 for label, s in samples.items():
-                    result["timed"]["%s/%s/%d" % (label, op, t)] = {
+                    result["timed"][f"{label}/{op}/{t}"] = {
                         "ops_per_s": statistics.median(x["ops_per_s"] for x in s),
                         "ops_per_s_min": min(x["ops_per_s"] for x in s),
                         "ops_per_s_max": max(x["ops_per_s"] for x in s),
@@ -157,37 +157,37 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     labels = [label for label, _ in builds]
     if result["syscalls"]:
-        print("System calls per operation (strace -f, 1 thread, %d operations):\n" % args.count)
+        print(f"System calls per operation (strace -f, 1 thread, {args.count} operations):\n")
         print("| operation | " + " | ".join(
-            "%s: all / pwrite64 (WAL) / fcntl" % l for l in labels) + " |")
+            f"{lab}: all / pwrite64 (WAL) / fcntl" for lab in labels) + " |")
         print("|---|" + "---|" * len(labels))
         for op in ops:
             cells = []
-            for l in labels:
-                c = result["syscalls"]["%s/%s" % (l, op)]
-                cells.append("%.1f / %.2f (%.2f) / %.1f" % (
+            for lab in labels:
+                c = result["syscalls"][f"{lab}/{op}"]
+                cells.append("{:.1f} / {:.2f} ({:.2f}) / {:.1f}".format(
                     c.get("all", 0), c.get("pwrite64", 0), c.get("pwrite64_wal", 0),
                     c.get("fcntl", 0)))
-            print("| %s | %s |" % (op, " | ".join(cells)))
+            print("| {} | {} |".format(op, " | ".join(cells)))
         print()
-    print("Throughput (median of %d runs, builds alternating) and write calls per operation "
-          "(/proc/self/io syscw):\n" % args.rounds)
-    print("| operation | threads | " + " | ".join("%s ops/s (min-max) | %s syscw/op" % (l, l)
-                                                  for l in labels) +
+    print(f"Throughput (median of {args.rounds} runs, builds alternating) and write calls "
+          "per operation (/proc/self/io syscw):\n")
+    print("| operation | threads | " + " | ".join(f"{lab} ops/s (min-max) | {lab} syscw/op"
+                                                  for lab in labels) +
           (" | change |" if len(labels) == 2 else " |"))
     print("|---|---|" + "---|---|" * len(labels) + ("---|" if len(labels) == 2 else ""))
     for op in ops:
         for t in threads:
             cells = []
-            for l in labels:
-                x = result["timed"]["%s/%s/%d" % (l, op, t)]
-                cells.append("%.0f (%.0f-%.0f) | %.2f" % (x["ops_per_s"], x["ops_per_s_min"],
-                                                         x["ops_per_s_max"], x["syscw_per_op"]))
-            row = "| %s | %d | %s |" % (op, t, " | ".join(cells))
+            for lab in labels:
+                x = result["timed"][f"{lab}/{op}/{t}"]
+                cells.append(f"{x['ops_per_s']:.0f} ({x['ops_per_s_min']:.0f}-"
+                             f"{x['ops_per_s_max']:.0f}) | {x['syscw_per_op']:.2f}")
+            row = f"| {op} | {t} | {' | '.join(cells)} |"
             if len(labels) == 2:
-                b = result["timed"]["before/%s/%d" % (op, t)]["ops_per_s"]
-                a = result["timed"]["after/%s/%d" % (op, t)]["ops_per_s"]
-                row += " %+.0f %% |" % ((a / b - 1) * 100)
+                b = result["timed"][f"before/{op}/{t}"]["ops_per_s"]
+                a = result["timed"][f"after/{op}/{t}"]["ops_per_s"]
+                row += f" {(a / b - 1) * 100:+.0f} % |"
             print(row)
     if args.json:
         with open(args.json, "w") as f:
