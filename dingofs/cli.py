@@ -76,6 +76,15 @@ def _fail(verb: str, path: str, exc: BaseException) -> OpError:
     return OpError(f"cannot {verb} '{path}': {_reason(exc)}")
 
 
+def _report(failure: object) -> int:
+    """Print one failure (``dingofs: failure``) on standard error.
+
+    :returns: 1, the exit status of a failed operation.
+    """
+    print(f"{PROG}: {failure}", file=sys.stderr)
+    return 1
+
+
 def _human(n: float) -> str:
     for unit in ("B", "K", "M", "G", "T", "P"):
         if abs(n) < 1024 or unit == "P":
@@ -323,8 +332,7 @@ def cmd_ls(ctx: Context, a: argparse.Namespace) -> int:
             try:
                 list_dir(shown_child, child)
             except OSError as exc:
-                print(f"{PROG}: {_fail('open directory', shown_child, exc)}", file=sys.stderr)
-                status = 1
+                status = _report(_fail('open directory', shown_child, exc))
 
     files: list[tuple[str, str, Attr]] = []
     dirs: list[tuple[str, str]] = []
@@ -335,8 +343,7 @@ def cmd_ls(ctx: Context, a: argparse.Namespace) -> int:
             try:
                 attr = client.lstat(path)
             except OSError:
-                print(f"{PROG}: {_fail('access', shown, exc)}", file=sys.stderr)
-                status = 1
+                status = _report(_fail('access', shown, exc))
                 continue
         if stat_mod.S_ISDIR(int(attr.st_mode)):
             dirs.append((shown, path))
@@ -349,8 +356,7 @@ def cmd_ls(ctx: Context, a: argparse.Namespace) -> int:
         try:
             list_dir(shown, path)
         except OSError as exc:
-            print(f"{PROG}: {_fail('open directory', shown, exc)}", file=sys.stderr)
-            status = 1
+            status = _report(_fail('open directory', shown, exc))
     return status
 
 
@@ -400,8 +406,7 @@ def cmd_stat(ctx: Context, a: argparse.Namespace) -> int:
         try:
             attr = client.stat(path) if a.dereference else client.lstat(path)
         except OSError as exc:
-            print(f"{PROG}: {_fail('stat', shown, exc)}", file=sys.stderr)
-            status = 1
+            status = _report(_fail('stat', shown, exc))
             continue
         d = _stat_dict(shown, attr)
         if a.json:
@@ -434,8 +439,7 @@ def cmd_cat(ctx: Context, a: argparse.Namespace) -> int:
                     _write_all(out, data)
         except OSError as exc:
             out.flush()
-            print(f"{PROG}: {_fail('read', shown, exc)}", file=sys.stderr)
-            status = 1
+            status = _report(_fail('read', shown, exc))
     out.flush()
     return status
 
@@ -528,6 +532,35 @@ def _remote_jobs(client: Client, src: str, dst: str, recursive: bool,
     return jobs
 
 
+def _check_target(n_sources: int, dest_shown: str, dest_is_dir: bool) -> None:
+    """:raises OpError: for several sources and a destination that is not a directory."""
+    if n_sources > 1 and not dest_is_dir:
+        raise OpError(f"target '{dest_shown}' is not a directory")
+
+
+def _into_dir(n_sources: int, dest_shown: str, dest_is_dir: bool) -> bool:
+    """Whether put/get/cp copy the sources into the destination directory (several
+    sources, a trailing ``/`` or an existing directory) rather than onto it."""
+    return n_sources > 1 or dest_shown.endswith("/") or dest_is_dir
+
+
+def _remote_sources(ctx: Context, a: argparse.Namespace,
+                    verb: str) -> tuple[list[tuple[str, str]], str, str, bool]:
+    """The arguments of cp and mv: DingoFS sources and a DingoFS destination.
+
+    :returns: the resolved sources, the destination as typed and resolved, and
+        whether the destination is a directory.
+    :raises UsageError: for fewer than two paths.
+    :raises OpError: for several sources and a destination that is not a directory.
+    """
+    if len(a.paths) < 2:
+        raise UsageError(f"{verb} needs a source and a destination")
+    *sources, (dest_shown, dest) = _resolve_args(ctx, a.paths)
+    dest_is_dir = ctx.client.isdir(dest)
+    _check_target(len(sources), dest_shown, dest_is_dir)
+    return sources, dest_shown, dest, dest_is_dir
+
+
 def _target_for(src: str, dst: str, into: bool, basename: Callable[[str], str],
                 join: Callable[..., str]) -> str:
     if into:
@@ -536,10 +569,39 @@ def _target_for(src: str, dst: str, into: bool, basename: Callable[[str], str],
     return dst
 
 
+def _plan_jobs(sources: Sequence[tuple[str, str]],
+               plan: Callable[[str, str], list[_Job]]) -> tuple[list[_Job], int]:
+    """The put/get/cp plan: ``plan(shown, src)`` for each ``(shown, src)`` source.
+
+    :returns: the jobs, and 1 when a source failed (each failure is reported), else 0.
+    """
+    status = 0
+    jobs: list[_Job] = []
+    for shown, src in sources:
+        try:
+            jobs.extend(plan(shown, src))
+        except OpError as exc:
+            status = _report(exc)
+        except OSError as exc:
+            status = _report(_fail('stat', shown, exc))
+    return jobs, status
+
+
+def _stream_copy(open_src: Callable[[str, str], Any],
+                 open_dst: Callable[[str, str], Any]) -> Callable[[str, str, Progress], None]:
+    """A file copier for :func:`_run_jobs` that streams ``open_src`` into ``open_dst``."""
+
+    def copy(src: str, dst: str, progress: Progress) -> None:
+        with open_src(src, "rb") as fin, open_dst(dst, "wb") as fout:
+            _pump(fin, fout.write, progress)
+
+    return copy
+
+
 def _run_jobs(jobs: list[_Job], a: argparse.Namespace, label: str, status: int,
               makedirs: Callable[..., Any], symlink: Callable[[str, str], Any],
-              open_src: Callable[[str, str], Any], open_dst: Callable[[str, str], Any]) -> int:
-    """Carry out a put/get plan: directories, symlinks, then file copies with progress.
+              copy: Callable[[str, str, Progress], None]) -> int:
+    """Carry out a put/get/cp plan: directories, symlinks, then file copies with progress.
 
     :returns: ``status``, or 1 when a job failed (each failure is reported).
     """
@@ -552,11 +614,9 @@ def _run_jobs(jobs: list[_Job], a: argparse.Namespace, label: str, status: int,
             elif job.kind == "link":
                 symlink(job.link, job.dst)
             else:
-                with open_src(job.src, "rb") as fin, open_dst(job.dst, "wb") as fout:
-                    _pump(fin, fout.write, progress)
+                copy(job.src, job.dst, progress)
         except OSError as exc:
-            print(f"{PROG}: {_fail('copy', job.src, exc)}", file=sys.stderr)
-            status = 1
+            status = _report(_fail('copy', job.src, exc))
     progress.finish()
     return status
 
@@ -571,26 +631,18 @@ def cmd_put(ctx: Context, a: argparse.Namespace) -> int:
         dest_is_dir = client.isdir(dest)
     except OSError:
         dest_is_dir = False
-    into = len(sources) > 1 or dest_arg.endswith("/") or dest_is_dir
-    if len(sources) > 1 and not dest_is_dir:
-        raise OpError(f"target '{dest_arg}' is not a directory")
+    _check_target(len(sources), dest_arg, dest_is_dir)
+    into = _into_dir(len(sources), dest_arg, dest_is_dir)
     if "-" in sources and into:
         raise UsageError("put from standard input ('-') needs a file name as destination")
-    status = 0
-    jobs: list[_Job] = []
-    for src in sources:
+
+    def plan(shown: str, src: str) -> list[_Job]:
         if src == "-":
-            jobs.append(_Job(src, dest, "file"))
-            continue
-        try:
-            target = _target_for(src, dest, into, os.path.basename, posixpath.join)
-            jobs.extend(_local_jobs(src, target, a.recursive))
-        except OpError as exc:
-            print(f"{PROG}: {exc}", file=sys.stderr)
-            status = 1
-        except OSError as exc:
-            print(f"{PROG}: {_fail('stat', src, exc)}", file=sys.stderr)
-            status = 1
+            return [_Job(src, dest, "file")]
+        target = _target_for(src, dest, into, os.path.basename, posixpath.join)
+        return _local_jobs(src, target, a.recursive)
+
+    jobs, status = _plan_jobs([(src, src) for src in sources], plan)
 
     def open_local(path: str, mode: str) -> Any:
         if path == "-":
@@ -604,7 +656,7 @@ def cmd_put(ctx: Context, a: argparse.Namespace) -> int:
         return client.atomic_write(path, mode)
 
     return _run_jobs(jobs, a, "put", status, client.makedirs, client.symlink,
-                     open_local, open_remote)
+                     _stream_copy(open_local, open_remote))
 
 
 def cmd_get(ctx: Context, a: argparse.Namespace) -> int:
@@ -616,22 +668,16 @@ def cmd_get(ctx: Context, a: argparse.Namespace) -> int:
         return _get_to_stdout(ctx, a, resolved)
     client = ctx.client
     dest_is_dir = os.path.isdir(dest)
-    into = len(sources) > 1 or dest.endswith("/") or dest_is_dir
-    if len(sources) > 1 and not dest_is_dir:
-        raise OpError(f"target '{dest}' is not a directory")
-    status = 0
-    jobs: list[_Job] = []
-    for shown, src in resolved:
-        try:
-            target = _target_for(src, dest, into, posixpath.basename, os.path.join)
-            jobs.extend(_remote_jobs(client, src, target, a.recursive, os.path.join))
-        except OpError as exc:
-            print(f"{PROG}: {exc}", file=sys.stderr)
-            status = 1
-        except OSError as exc:
-            print(f"{PROG}: {_fail('stat', shown, exc)}", file=sys.stderr)
-            status = 1
-    return _run_jobs(jobs, a, "get", status, os.makedirs, os.symlink, client.open, open)
+    _check_target(len(sources), dest, dest_is_dir)
+    into = _into_dir(len(sources), dest, dest_is_dir)
+
+    def plan(shown: str, src: str) -> list[_Job]:
+        target = _target_for(src, dest, into, posixpath.basename, os.path.join)
+        return _remote_jobs(client, src, target, a.recursive, os.path.join)
+
+    jobs, status = _plan_jobs(resolved, plan)
+    return _run_jobs(jobs, a, "get", status, os.makedirs, os.symlink,
+                     _stream_copy(client.open, open))
 
 
 def _get_to_stdout(ctx: Context, a: argparse.Namespace,
@@ -653,8 +699,7 @@ def _get_to_stdout(ctx: Context, a: argparse.Namespace,
             if isinstance(exc, BrokenPipeError):
                 raise
             out.flush()
-            print(f"{PROG}: {_fail('copy', shown, exc)}", file=sys.stderr)
-            status = 1
+            status = _report(_fail('copy', shown, exc))
     out.flush()
     return status
 
@@ -664,60 +709,31 @@ def _copy_file(client: Client, src: str, dst: str, progress: Progress) -> None:
     if callable(copier):
         progress.update(int(copier(src, dst)))
         return
-    with client.open(src, "rb") as fin, client.open(dst, "wb") as fout:
-        _pump(fin, fout.write, progress)
+    _stream_copy(client.open, client.open)(src, dst, progress)
 
 
 def cmd_cp(ctx: Context, a: argparse.Namespace) -> int:
-    if len(a.paths) < 2:
-        raise UsageError("cp needs a source and a destination")
-    resolved = _resolve_args(ctx, a.paths)
-    *sources, (dest_shown, dest) = resolved
+    sources, dest_shown, dest, dest_is_dir = _remote_sources(ctx, a, "cp")
     client = ctx.client
-    dest_is_dir = client.isdir(dest)
-    into = len(sources) > 1 or dest_shown.endswith("/") or dest_is_dir
-    if len(sources) > 1 and not dest_is_dir:
-        raise OpError(f"target '{dest_shown}' is not a directory")
-    status = 0
-    jobs: list[_Job] = []
-    for shown, src in sources:
-        try:
-            target = _target_for(src, dest, into, posixpath.basename, posixpath.join)
-            if target == src or target.startswith(src.rstrip("/") + "/"):
-                raise OpError(f"cannot copy '{shown}' into itself")
-            jobs.extend(_remote_jobs(client, src, target, a.recursive, posixpath.join))
-        except OpError as exc:
-            print(f"{PROG}: {exc}", file=sys.stderr)
-            status = 1
-        except OSError as exc:
-            print(f"{PROG}: {_fail('stat', shown, exc)}", file=sys.stderr)
-            status = 1
-    total = sum(j.size for j in jobs)
-    progress = Progress(total, _show_progress(a, total), "cp")
-    for job in jobs:
-        try:
-            if job.kind == "dir":
-                client.makedirs(job.dst, exist_ok=True)
-            elif job.kind == "link":
-                client.symlink(job.link, job.dst)
-            else:
-                _copy_file(client, job.src, job.dst, progress)
-        except OSError as exc:
-            print(f"{PROG}: {_fail('copy', job.src, exc)}", file=sys.stderr)
-            status = 1
-    progress.finish()
-    return status
+    into = _into_dir(len(sources), dest_shown, dest_is_dir)
+
+    def plan(shown: str, src: str) -> list[_Job]:
+        target = _target_for(src, dest, into, posixpath.basename, posixpath.join)
+        if target == src or target.startswith(src.rstrip("/") + "/"):
+            raise OpError(f"cannot copy '{shown}' into itself")
+        return _remote_jobs(client, src, target, a.recursive, posixpath.join)
+
+    jobs, status = _plan_jobs(sources, plan)
+
+    def copy(src: str, dst: str, progress: Progress) -> None:
+        _copy_file(client, src, dst, progress)
+
+    return _run_jobs(jobs, a, "cp", status, client.makedirs, client.symlink, copy)
 
 
 def cmd_mv(ctx: Context, a: argparse.Namespace) -> int:
-    if len(a.paths) < 2:
-        raise UsageError("mv needs a source and a destination")
-    resolved = _resolve_args(ctx, a.paths)
-    *sources, (dest_shown, dest) = resolved
+    sources, dest_shown, dest, dest_is_dir = _remote_sources(ctx, a, "mv")
     client = ctx.client
-    dest_is_dir = client.isdir(dest)
-    if len(sources) > 1 and not dest_is_dir:
-        raise OpError(f"target '{dest_shown}' is not a directory")
     status = 0
     for shown, src in sources:
         target = dest
@@ -726,19 +742,30 @@ def cmd_mv(ctx: Context, a: argparse.Namespace) -> int:
         try:
             client.rename(src, target)
         except OSError as exc:
-            print(
-                f"{PROG}: cannot move '{shown}' to '{dest_shown}': {_reason(exc)}",
-                file=sys.stderr,
-            )
-            status = 1
+            status = _report(f"cannot move '{shown}' to '{dest_shown}': {_reason(exc)}")
+    return status
+
+
+def _each_path(ctx: Context, paths: Sequence[str], verb: str,
+               action: Callable[[Client, str], Any]) -> int:
+    """``action(client, path)`` for each path argument (all resolved before the
+    client is made), reporting each failure as ``cannot VERB 'PATH': REASON``.
+
+    :returns: 0, or 1 when an action failed.
+    """
+    status = 0
+    targets = _resolve_args(ctx, paths)
+    client = ctx.client
+    for shown, path in targets:
+        try:
+            action(client, path)
+        except OSError as exc:
+            status = _report(_fail(verb, shown, exc))
     return status
 
 
 def cmd_rm(ctx: Context, a: argparse.Namespace) -> int:
-    status = 0
-    targets = _resolve_args(ctx, a.paths)
-    client = ctx.client
-    for shown, path in targets:
+    def remove(client: Client, path: str) -> None:
         try:
             attr = client.lstat(path)
             if stat_mod.S_ISDIR(int(attr.st_mode)):
@@ -747,34 +774,26 @@ def cmd_rm(ctx: Context, a: argparse.Namespace) -> int:
                 client.rmtree(path)
             else:
                 client.unlink(path)
-        except FileNotFoundError as exc:
+        except FileNotFoundError:
             if not a.force:
-                print(f"{PROG}: {_fail('remove', shown, exc)}", file=sys.stderr)
-                status = 1
-        except OSError as exc:
-            print(f"{PROG}: {_fail('remove', shown, exc)}", file=sys.stderr)
-            status = 1
-    return status
+                raise
+
+    return _each_path(ctx, a.paths, "remove", remove)
 
 
 def cmd_mkdir(ctx: Context, a: argparse.Namespace) -> int:
-    status = 0
     try:
         mode = int(a.mode, 8)
     except ValueError as exc:
         raise UsageError(f"invalid mode '{a.mode}'") from exc
-    targets = _resolve_args(ctx, a.paths)
-    client = ctx.client
-    for shown, path in targets:
-        try:
-            if a.parents:
-                client.makedirs(path, mode, exist_ok=True)
-            else:
-                client.mkdir(path, mode)
-        except OSError as exc:
-            print(f"{PROG}: {_fail('create directory', shown, exc)}", file=sys.stderr)
-            status = 1
-    return status
+
+    def make(client: Client, path: str) -> None:
+        if a.parents:
+            client.makedirs(path, mode, exist_ok=True)
+        else:
+            client.mkdir(path, mode)
+
+    return _each_path(ctx, a.paths, "create directory", make)
 
 
 def cmd_du(ctx: Context, a: argparse.Namespace) -> int:
@@ -804,8 +823,7 @@ def cmd_du(ctx: Context, a: argparse.Namespace) -> int:
         try:
             total = usage(path, shown, 0)
         except OSError as exc:
-            print(f"{PROG}: {_fail('access', shown, exc)}", file=sys.stderr)
-            status = 1
+            status = _report(_fail('access', shown, exc))
             continue
         print(f"{fmt(total)}\t{shown}")
     return status
@@ -839,8 +857,7 @@ def cmd_tree(ctx: Context, a: argparse.Namespace) -> int:
             print(shown)
             return 0
     except OSError as exc:
-        print(f"{PROG}: {_fail('access', shown, exc)}", file=sys.stderr)
-        return 1
+        return _report(_fail('access', shown, exc))
     print(shown)
 
     def walk(path: str, prefix: str, depth: int) -> None:
@@ -896,8 +913,7 @@ def cmd_xattr(ctx: Context, a: argparse.Namespace) -> int:
     except OSError as exc:
         verb = {"get": "get attribute of", "set": "set attribute of",
                 "list": "list attributes of", "rm": "remove attribute of"}[a.xop]
-        print(f"{PROG}: {_fail(verb, shown, exc)}", file=sys.stderr)
-        return 1
+        return _report(_fail(verb, shown, exc))
     return 0
 
 
@@ -955,15 +971,13 @@ def cmd_options(ctx: Context, a: argparse.Namespace) -> int:
         try:
             Client.set_option(key, value)
         except (OSError, ValueError) as exc:
-            print(f"{PROG}: cannot set option '{key}': {_reason(exc)}", file=sys.stderr)
-            status = 1
+            status = _report(f"cannot set option '{key}': {_reason(exc)}")
     if a.names:
         for name in a.names:
             try:
                 print(f"{name}={Client.get_option(name)}")
             except (OSError, ValueError) as exc:
-                print(f"{PROG}: cannot get option '{name}': {_reason(exc)}", file=sys.stderr)
-                status = 1
+                status = _report(f"cannot get option '{name}': {_reason(exc)}")
         return status
     if a.set:
         return status
@@ -987,8 +1001,7 @@ def cmd_local(ctx: Context, a: argparse.Namespace) -> int:
             found = _calls.local_list(backend, raw_base, sizes=True, shown=base)
         except OSError as exc:
             shown = base or _calls.local_base_dir(backend)
-            print(f"{PROG}: {_fail('list', shown, exc)}", file=sys.stderr)
-            return 1
+            return _report(_fail('list', shown, exc))
         fmt = _human if a.human_readable else (lambda n: str(int(n)))
         for fs in found:
             print(f"{fs.name}\t{fmt(fs.size or 0)}")
@@ -1002,18 +1015,15 @@ def cmd_local(ctx: Context, a: argparse.Namespace) -> int:
         except OSError:
             valid = False
         if not valid:
-            print(f"{PROG}: cannot remove '{name}': invalid filesystem name", file=sys.stderr)
-            status = 1
+            status = _report(f"cannot remove '{name}': invalid filesystem name")
             continue
         try:
             _calls.local_remove(backend, addrs, shown=name)
         except FileNotFoundError:
-            print(f"{PROG}: cannot remove '{name}': No such filesystem under "
-                  f"'{info.base_dir}'", file=sys.stderr)
-            status = 1
+            status = _report(f"cannot remove '{name}': No such filesystem under "
+                             f"'{info.base_dir}'")
         except OSError as exc:
-            print(f"{PROG}: {_fail('remove', name, exc)}", file=sys.stderr)
-            status = 1
+            status = _report(_fail('remove', name, exc))
     return status
 
 
@@ -1078,8 +1088,7 @@ def cmd_bench(ctx: Context, a: argparse.Namespace) -> int:
             results["stat_per_s"] = a.files / max(t2 - t1, 1e-9)
             results["unlink_per_s"] = a.files / max(t3 - t2, 1e-9)
     except OSError as exc:
-        print(f"{PROG}: {_fail('benchmark in', shown, exc)}", file=sys.stderr)
-        return 1
+        return _report(_fail('benchmark in', shown, exc))
     finally:
         try:
             if client.exists(work):
@@ -1287,8 +1296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except OpError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return 1
+        return _report(exc)
     except BrokenPipeError:
         broken_pipe = True
         # Nothing more reaches the reader; keep the final flush at exit quiet.
@@ -1300,8 +1308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:
-        print(f"{PROG}: {_reason(exc)}", file=sys.stderr)
-        return 1
+        return _report(_reason(exc))
     finally:
         ctx.close()
         if broken_pipe and argv is None:
