@@ -1,10 +1,11 @@
-"""Small internal helpers: path and argument checks, the call gate, the umask."""
+"""Small internal helpers: path and argument checks, the call gate, the umask, a
+buffered stream copy."""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Union
+from typing import Any, Callable, Protocol, Union
 
 PathType = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
@@ -103,3 +104,27 @@ def read_umask() -> int:
     old = os.umask(0o022)
     os.umask(old)
     return old
+
+
+class ReadsInto(Protocol):
+    """A binary file that can fill a caller's buffer (``readinto``)."""
+
+    def readinto(self, buf: bytearray, /) -> int | None: ...
+
+
+def copy_stream(src: ReadsInto, write: Callable[[memoryview], Any], size: int,
+                progress: Callable[[int], Any] | None = None) -> None:
+    """Copy ``src`` to its end through one buffer of ``size`` bytes.
+
+    Each chunk ``src.readinto`` puts in the buffer is handed to
+    ``write`` as a view of the buffer, then its length to ``progress``.
+    """
+    buf = bytearray(size)
+    view = memoryview(buf)
+    while True:
+        n = src.readinto(buf)
+        if not n:
+            break
+        write(view[:n])
+        if progress is not None:
+            progress(n)

@@ -26,8 +26,9 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable
 
+from dingofs._util import ReadsInto, copy_stream
 from dingofs.path import (
     ConnectionSettings,
     split_url,
@@ -453,21 +454,8 @@ def _show_progress(a: argparse.Namespace, total: int) -> bool:
     return total >= PROGRESS_THRESHOLD and sys.stderr.isatty()
 
 
-class _ReadsInto(Protocol):
-    """A binary file that can fill a caller's buffer (``readinto``)."""
-
-    def readinto(self, buf: bytearray, /) -> int | None: ...
-
-
-def _pump(src: _ReadsInto, write: Callable[[memoryview], Any], progress: Progress) -> None:
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    while True:
-        n = src.readinto(buf)
-        if not n:
-            break
-        write(view[:n])
-        progress.update(n)
+def _pump(src: ReadsInto, write: Callable[[memoryview], Any], progress: Progress) -> None:
+    copy_stream(src, write, CHUNK, progress.update)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from fsspec.callbacks import DEFAULT_CALLBACK, Callback
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
 from fsspec.utils import isfilelike, stringify_path
 
+from dingofs._util import copy_stream
 from dingofs.errors import same_file_error
 from dingofs.path import URL_SCHEME, ConnectionSettings, split_url
 
@@ -634,14 +635,8 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
             callback.set_size(size)
             self._ensure_parent(rpath)
             with client.open(rpath, "xb" if mode == "create" else "wb") as dst:
-                buf = bytearray(min(COPY_CHUNK, max(size, 1)))
-                view = memoryview(buf)
-                while True:
-                    n = src.readinto(buf)
-                    if not n:
-                        break
-                    dst.write(view[:n])
-                    callback.relative_update(n)
+                copy_stream(src, dst.write, min(COPY_CHUNK, max(size, 1)),
+                            callback.relative_update)
 
     def get_file(
         self,
@@ -678,14 +673,8 @@ class DingoFileSystem(AbstractFileSystem):  # type: ignore[misc,unused-ignore]  
                     os.makedirs(parent, exist_ok=True)
                 outfile = open(lpath, "wb")  # noqa: SIM115 - closed below
             try:
-                buf = bytearray(min(COPY_CHUNK, max(size, 1)))
-                view = memoryview(buf)
-                while True:
-                    n = src.readinto(buf)
-                    if not n:
-                        break
-                    outfile.write(view[:n])
-                    callback.relative_update(n)
+                copy_stream(src, outfile.write, min(COPY_CHUNK, max(size, 1)),
+                            callback.relative_update)
             finally:
                 if close_out:
                     outfile.close()
@@ -818,10 +807,4 @@ def _copy_within(client: Client, src: str, dst: str) -> None:
             if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
                 raise same_file_error(src, dst)
         with client.open(dst, "wb") as fout:
-            buf = bytearray(COPY_CHUNK)
-            view = memoryview(buf)
-            while True:
-                n = fin.readinto(buf)
-                if not n:
-                    break
-                fout.write(view[:n])
+            copy_stream(fin, fout.write, COPY_CHUNK)
