@@ -8,7 +8,7 @@ import errno as _errno
 import io
 import warnings
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ._calls import CHUNK, SCRATCH
 from ._util import int_arg
@@ -339,13 +339,20 @@ class DingoFile(io.RawIOBase):
                 return data + more
         return data
 
-    def _read_rest(self, limit: int) -> bytes:
-        """Read up to ``limit`` more bytes in chunks (the file grew while reading)."""
+    def _read_rest(self, limit: int, *, held: bool = False) -> bytes:
+        """Read up to ``limit`` more bytes in chunks (the file grew while reading);
+        ``held``: the caller already holds the gate."""
+        fill: Callable[[Any, int], int]
+        if held:
+            fill = self._fill
+        else:
+            def fill(cbuf: Any, n: int) -> int:
+                return self._read_into_c(cbuf, n, fill=True)
         parts = []
         s = self._s
         while limit > 0:
             step = min(limit, 1 << 20)
-            data = s.fresh(step, lambda cbuf, n: self._read_into_c(cbuf, n, fill=True))
+            data = s.fresh(step, fill)
             n = len(data)
             if n == 0:
                 break
@@ -385,7 +392,7 @@ class DingoFile(io.RawIOBase):
                 # Exactly one buffer's worth, or the file shrank: probe for more below.
                 head = s.unpack(scratch, got)
                 s.unscratch(scratch)
-                return head + self._read_rest_held(1 << 62)
+                return head + self._read_rest(1 << 62, held=True)
 
             def head_then_rest(cbuf: Any, n: int) -> int:
                 s.copy(cbuf, scratch, got)
@@ -401,22 +408,6 @@ class DingoFile(io.RawIOBase):
         if more:
             return data + more
         return data
-
-    def _read_rest_held(self, limit: int) -> bytes:
-        """:meth:`_read_rest` for a caller that already holds the gate."""
-        parts = []
-        s = self._s
-        while limit > 0:
-            step = min(limit, 1 << 20)
-            data = s.fresh(step, self._fill)
-            n = len(data)
-            if n == 0:
-                break
-            parts.append(data)
-            limit -= n
-            if n < step:
-                break
-        return b"".join(parts)
 
     def readline(self, size: int | None = -1) -> bytes:
         """Read one line (up to ``size`` bytes), fetching chunks rather than single bytes.
@@ -520,23 +511,31 @@ class DingoFile(io.RawIOBase):
             gate.leave()
 
     # -- writing ---------------------------------------------------------------------------
-    def _write_all(self, cbuf: Any, n: int, offset: int | None) -> int:
-        """Write ``n`` bytes of ``cbuf`` (at ``offset``, or the position) in <= 64 MiB calls."""
-        s, fd, name = self._s, self._fd, self._name
-        op = "dingofs_write" if offset is None else "dingofs_pwrite"
-        gate = self._gate
-        gate.enter(op, name)
+    def _write_all(self, data: Any, offset: int | None) -> int:
+        """Write all of the bytes-like ``data`` (at ``offset``, or the position) through
+        a C view of it, in <= 64 MiB calls."""
+        s = self._s
+        cbuf, n = s.view_in(data)
         try:
-            total = 0
-            while total < n:
-                step = min(n - total, CHUNK)
-                if offset is None:
-                    total += s.write(gate, fd, cbuf + total, step, name)
-                else:
-                    total += s.pwrite(gate, fd, cbuf + total, step, offset + total, name)
-            return total
+            if n == 0:
+                return 0
+            fd, name = self._fd, self._name
+            op = "dingofs_write" if offset is None else "dingofs_pwrite"
+            gate = self._gate
+            gate.enter(op, name)
+            try:
+                total = 0
+                while total < n:
+                    step = min(n - total, CHUNK)
+                    if offset is None:
+                        total += s.write(gate, fd, cbuf + total, step, name)
+                    else:
+                        total += s.pwrite(gate, fd, cbuf + total, step, offset + total, name)
+                return total
+            finally:
+                gate.leave()
         finally:
-            gate.leave()
+            s.release(cbuf)
 
     def write(self, data: Any) -> int:
         """Write all of ``data`` (any bytes-like object) at the file position.
@@ -556,13 +555,7 @@ class DingoFile(io.RawIOBase):
             if put < n:
                 put += self._fill_write(data, put, n)
             return put
-        cbuf, n = self._s.view_in(data)
-        try:
-            if n == 0:
-                return 0
-            return self._write_all(cbuf, n, None)
-        finally:
-            self._s.release(cbuf)
+        return self._write_all(data, None)
 
     def _fill_write(self, data: bytes, done: int, n: int) -> int:
         """Finish a short write of ``data`` (the caller holds the gate); returns the bytes added."""
@@ -591,13 +584,7 @@ class DingoFile(io.RawIOBase):
             raise ValueError("offset must be >= 0")
         if self._gate.closed or not self._writable:
             self._need_write()
-        cbuf, n = self._s.view_in(data)
-        try:
-            if n == 0:
-                return 0
-            return self._write_all(cbuf, n, offset)
-        finally:
-            self._s.release(cbuf)
+        return self._write_all(data, offset)
 
     # -- position, size, durability --------------------------------------------------------
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
