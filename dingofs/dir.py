@@ -435,10 +435,7 @@ def walk(client: Client, scandir: Callable[[Any, bool | None, int], ScandirItera
         try:
             it = scandir(dirpath, False, _WALK_BATCH)
         except OSError as exc:
-            if isinstance(exc, DingofsError) and exc.errno == _errno.ENOTCONN:
-                raise
-            if onerror is not None:
-                onerror(exc)
+            _walk_error(exc, onerror)
             continue
         with it:
             while True:
@@ -447,10 +444,7 @@ def walk(client: Client, scandir: Callable[[Any, bool | None, int], ScandirItera
                 except StopIteration:
                     break
                 except OSError as exc:
-                    if isinstance(exc, DingofsError) and exc.errno == _errno.ENOTCONN:
-                        raise
-                    if onerror is not None:
-                        onerror(exc)
+                    _walk_error(exc, onerror)
                     break
                 # The rest of the fetched batch at once, without a next() call each.
                 pending = it._pending
@@ -494,6 +488,15 @@ def walk(client: Client, scandir: Callable[[Any, bool | None, int], ScandirItera
             stack.append((dirpath, dirs, nondirs))
             for new_path in reversed(walk_dirs):
                 stack.append(new_path)
+
+
+def _walk_error(exc: OSError, onerror: Callable[[OSError], Any] | None) -> None:
+    """Hand an error of listing a directory in :func:`walk` to ``onerror``; a stopped
+    client's (``ENOTCONN``) is raised instead."""
+    if isinstance(exc, DingofsError) and exc.errno == _errno.ENOTCONN:
+        raise exc
+    if onerror is not None:
+        onerror(exc)
 
 
 def _is_link(client: Client, path: Any) -> bool:
