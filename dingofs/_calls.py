@@ -28,7 +28,7 @@ import os
 import platform
 import struct
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ._ffi import Backend
 from .errors import DingofsError, error_from_errno, stopped_error
@@ -121,15 +121,24 @@ IO_COUNTS = ("dingofs_pread", "dingofs_read", "dingofs_lseek", "dingofs_x_stat",
              "dingofs_x_fstat")
 
 
+_T = TypeVar("_T")
+
+
+def _once_per_bridge(cache: dict[int, _T], obj: Any, make: Callable[[Any], _T]) -> _T:
+    """``make(obj)`` for ``obj``, the ``ffi`` or ``lib`` of a bridge: made on the first
+    call, then kept in ``cache``."""
+    made = cache.get(id(obj))
+    if made is None:
+        made = cache[id(obj)] = make(obj)
+    return made
+
+
 _LAYOUTS: dict[int, StatLayout] = {}
 
 
 def layout_of(ffi: Any) -> StatLayout:
     """The (cached) :class:`StatLayout` of a bridge's ``ffi``."""
-    lay = _LAYOUTS.get(id(ffi))
-    if lay is None:
-        lay = _LAYOUTS[id(ffi)] = StatLayout(ffi)
-    return lay
+    return _once_per_bridge(_LAYOUTS, ffi, StatLayout)
 
 
 def _make_new_bytes() -> Callable[[int], bytes] | None:
@@ -207,10 +216,7 @@ _CONSTANTS: dict[int, Constants] = {}
 
 def constants_of(lib: Any) -> Constants:
     """The :class:`Constants` of a bridge's ``lib`` (made once per bridge)."""
-    k = _CONSTANTS.get(id(lib))
-    if k is None:
-        k = _CONSTANTS[id(lib)] = Constants(lib)
-    return k
+    return _once_per_bridge(_CONSTANTS, lib, Constants)
 
 
 class Gate:
