@@ -717,9 +717,15 @@ void Fs::ResizeData(Inode& n, int64_t length, std::vector<uint64_t>* held) {
     alloc = static_cast<int64_t>(bytes.size());
     if (to_inline) {
       // The data file goes once the commit that stops using it is durable.
+      // If it cannot go, the truncate (committed) reports why, and the file
+      // is tried again at umount (unless it is the file's data again by
+      // then), else by the next mount's recovery.
       durable_next_ = true;
       Post([this, path] {
-        if (unlink(path.c_str()) != 0 && errno != ENOENT) leftovers_.push_back(path);
+        if (unlink(path.c_str()) == 0 || errno == ENOENT) return;
+        int e = errno;
+        leftovers_.push_back(path);
+        Fail(e);
       });
       n.dirty = 0;
     }

@@ -62,6 +62,11 @@ class StoreLock {
   std::mutex mu_;
 };
 
+// A change that was committed, then failed in a step that follows its
+// commit (the sync of a durable commit, work queued with Fs::Post): its call
+// reports err, but the change stands (it is neither rolled back nor run again).
+struct LateFailure : FsError {};
+
 class Fs {
  public:
   Fs() = default;
@@ -147,22 +152,31 @@ class Fs {
   Inode Attr(uint64_t ino);                 // with in-memory size/times overlay
   void CheckNewName(const std::string& name);
   void CheckWritable();
+  // Queues f to run once the change's transaction is committed (dropped if
+  // it is rolled back). f may fail (throw FsError): the other queued work
+  // still runs, and the change's call reports the first failure, the change
+  // itself standing (LateFailure).
   void Post(std::function<void()> f) { post_.push_back(std::move(f)); }
   // An open that succeeded inside a write transaction: if the transaction is
   // then rolled back anyway (a failed commit, or another change of its batch
-  // that failed after writing), ReleaseRolledBack gives the open inode back,
-  // as a failed open leaves nothing open. (Outside a write transaction there
-  // is nothing to roll back: no-op.)
+  // that failed after writing), or its call fails after the commit,
+  // ReleaseRolledBack gives the open inode back, as a failed open leaves
+  // nothing open. (Outside a write transaction there is nothing to roll back:
+  // no-op.)
   void ReleaseOnRollback(const std::shared_ptr<OpenInode>& oi) {
     if (store_.db().in_txn()) rolled_back_opens_.push_back(oi);
   }
   void ReleaseRolledBack() noexcept;  // after the rollback, under the store lock
+  // Gives back the open inodes of opens whose call fails (store lock held).
+  void GiveBack(std::vector<std::shared_ptr<OpenInode>> opens) noexcept;
   // Runs fn inside a savepoint and rolls everything it did back (store,
   // caches, the open inode ino, LastAttr, queued work), then rethrows its
   // failure if it failed: the check that a later part of a change will be
   // allowed, made before an earlier part that no rollback undoes.
   void DryRun(uint64_t ino, const std::function<void()>& fn);
-  void AfterCommit();  // runs the post-commit actions
+  // Runs every post-commit action (also after one failed). Returns err, or
+  // if that is 0 the errno of the first action that failed (0: none).
+  int AfterCommit(int err);
 
   template <class F>
   auto ReadOp(F f) -> decltype(f());
@@ -262,6 +276,9 @@ class Fs {
   void RecordUnsynced(uint64_t ino, int fd);
 
   // ---- mount internals ----
+  // Inside a transaction: ino is a regular file whose data is a data file
+  // (not inline), so a data file of that number is in use.
+  bool DataFileInUse(uint64_t ino);
   void Recover();
   void LeaveMounts();  // in a transaction: this mount no longer counts
   void Checkpointer();
@@ -470,6 +487,7 @@ auto Fs::WriteOp(F f, bool frees) -> decltype(f()) {
 
 template <class F>
 auto Fs::Txn(F f, bool frees) -> decltype(f()) {
+  using R = decltype(f());
   int attempts = opts_.meta_retry_times + 1;
   int64_t start = MonoMs();
   int64_t end = start + opts_.meta_timeout_ms;
@@ -487,6 +505,9 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
       if (frees) fs->MaybeShrink(released);
     }
   } refill{this, released, frees};
+  // f's value, kept until what follows the commit has run.
+  std::optional<std::conditional_t<std::is_void_v<R>, bool, R>> result;
+  int late = 0;  // the commit went through, then its durable sync failed
   for (int a = 1;; a++) {
     int64_t now = MonoMs();
     int64_t slice = (end - now) / (attempts - a + 1);
@@ -497,24 +518,18 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
     TxnOwner owner(this);
     try {
       store_.BeginWrite();
-      if constexpr (std::is_void_v<decltype(f())>) {
+      if constexpr (std::is_void_v<R>) {
         f();
-        bool durable = durable_next_;
-        durable_next_ = false;
-        store_.CommitWrite(durable);
-        rolled_back_opens_.clear();
-        AfterCommit();
-        return;
+        result.emplace(true);
       } else {
-        auto r = f();
-        bool durable = durable_next_;
-        durable_next_ = false;
-        store_.CommitWrite(durable);
-        rolled_back_opens_.clear();
-        AfterCommit();
-        return r;
+        result.emplace(f());
       }
+      bool durable = durable_next_;
+      durable_next_ = false;
+      late = store_.CommitWrite(durable);
+      break;  // committed
     } catch (const FsError& e) {
+      result.reset();
       durable_next_ = false;
       store_.AbortWrite();
       ReleaseRolledBack();
@@ -545,6 +560,7 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
         a--;  // lock races do not use up the retries
       }
     } catch (...) {
+      result.reset();
       durable_next_ = false;
       store_.AbortWrite();
       ReleaseRolledBack();
@@ -553,6 +569,19 @@ auto Fs::Txn(F f, bool frees) -> decltype(f()) {
       throw;
     }
   }
+  // Committed: the store, the caches and other processes have the change.
+  // What was queued for after the commit runs whatever fails; a failure from
+  // here on (the durable sync, a step on a data file) reaches the caller,
+  // and nothing is rolled back or run again.
+  late = AfterCommit(late);
+  if (late != 0) {
+    // The call fails: an open it made leaves nothing open.
+    ReleaseRolledBack();
+    result.reset();
+    throw LateFailure{{late}};
+  }
+  rolled_back_opens_.clear();
+  if constexpr (!std::is_void_v<R>) return std::move(*result);
 }
 
 }  // namespace dingofs

@@ -273,7 +273,12 @@ void Fs::MigrateOut(const std::shared_ptr<OpenInode>& oi) {
         oi->unsynced = false;
         oi->synced_size = synced_size;
       }
-      if (rc != 0) SetSyncFailed(oi->ino);  // those bytes may be lost: fsync says so
+      // Those bytes may be lost: this call says so, and so does fsync. The
+      // move itself is committed and stands.
+      if (rc != 0) {
+        SetSyncFailed(oi->ino);
+        Fail(-rc);
+      }
     });
   }, true);
 }

@@ -435,6 +435,12 @@ int Fs::Mount(const Address& addr, const GlobalOptions& opts, std::shared_ptr<Lo
   return 0;
 }
 
+bool Fs::DataFileInUse(uint64_t ino) {
+  Inode n;
+  std::string bytes;
+  return store_.db().GetInode(ino, &n) && S_ISREG(n.mode) && !store_.db().GetInline(ino, &bytes);
+}
+
 // Runs with mu_ held when no other process has the filesystem mounted.
 void Fs::Recover() {
   Txn([&] {
@@ -504,11 +510,7 @@ void Fs::Recover() {
           if (e->d_name[0] == '.') continue;
           char* end = nullptr;
           uint64_t ino = strtoull(e->d_name, &end, 10);
-          Inode n;
-          std::string inl;
-          if (end != nullptr && *end == '\0' && store_.db().GetInode(ino, &n) &&
-              S_ISREG(n.mode) && !store_.db().GetInline(ino, &inl))
-            continue;
+          if (end != nullptr && *end == '\0' && DataFileInUse(ino)) continue;
           gone.push_back(dir + "/" + e->d_name);
         }
         closedir(d);
@@ -557,11 +559,31 @@ void Fs::DurableUmount() {
   // Orphans a full disk kept this handle from reclaiming: once more now (what
   // still cannot go is reclaimed by the last umount or the next mount).
   if (!orphans_later_.empty()) ReclaimLeanOrphans();
-  std::vector<std::string> left;
-  for (auto& path : leftovers_) {
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) left.push_back(path);
+  if (!leftovers_.empty()) {
+    // Data files whose unlink failed: of removed inodes, and of files
+    // truncated back to the inline form. Such a file may have grown out of
+    // the inline form again since, and its data file is then in use: it
+    // stays. Checked and removed inside a write transaction, so that no
+    // other process moves the file out of the store in between.
+    std::vector<std::string> left;
+    try {
+      Txn([&] {
+        left.clear();
+        for (auto& path : leftovers_) {
+          size_t slash = path.rfind('/');
+          uint64_t ino = strtoull(path.c_str() + (slash == std::string::npos ? 0 : slash + 1),
+                                  nullptr, 10);
+          if (ino != 0 && DataFileInUse(ino)) continue;
+          if (unlink(path.c_str()) != 0 && errno != ENOENT) left.push_back(path);
+        }
+      });
+    } catch (const FsError& e) {
+      left = leftovers_;  // the shutdown is not marked clean: recovery frees them
+      log_->Log(kWarning, "umount: cannot look at the leftover data files: %s",
+                strerror(e.err));
+    }
+    leftovers_.swap(left);
   }
-  leftovers_.swap(left);
   if (!leftovers_.empty())
     log_->Log(kWarning, "umount: %zu data files of removed inodes could not be freed; the next "
               "mount's recovery frees them", leftovers_.size());

@@ -153,6 +153,10 @@ void Fs::DryRun(uint64_t ino, const std::function<void()>& fn) {
 void Fs::ReleaseRolledBack() noexcept {
   auto opens = std::move(rolled_back_opens_);
   rolled_back_opens_.clear();
+  GiveBack(std::move(opens));
+}
+
+void Fs::GiveBack(std::vector<std::shared_ptr<OpenInode>> opens) noexcept {
   for (auto& oi : opens) {
     try {
       if (--oi->nopen == 0) Release(oi);
@@ -264,6 +268,27 @@ void Fs::RunAlone(WriteReq* w) {
 
 void Fs::RunBatch(const std::vector<WriteReq*>& batch) {
   std::vector<WriteReq*> alone;  // run again, each in a transaction of its own
+  // What each change that went through left for after the commit: a failure
+  // there (of its own queued work, or of the durable sync it asked for) is
+  // its own, and gives back the inodes it opened; the other changes of the
+  // batch stand and succeed.
+  struct Member {
+    WriteReq* w = nullptr;
+    bool durable = false;  // it asked for a durable commit
+    std::vector<std::shared_ptr<OpenInode>> opens;
+  };
+  std::vector<Member> members(batch.size());
+  auto fail_member = [this](Member& m, int err) {
+    if (!m.w->err) m.w->err = std::make_exception_ptr(LateFailure{{err}});
+    GiveBack(std::move(m.opens));
+    m.opens.clear();
+  };
+  auto release_all = [&] {
+    for (Member& m : members) {
+      GiveBack(std::move(m.opens));
+      m.opens.clear();
+    }
+  };
   bool attempted = false;
   try {
     Txn([&] {
@@ -271,17 +296,46 @@ void Fs::RunBatch(const std::vector<WriteReq*>& batch) {
       // store): this batch then goes change by change instead.
       if (attempted) throw BatchFailed{ETIMEDOUT};
       attempted = true;
-      for (WriteReq* w : batch) {
+      for (size_t i = 0; i < batch.size(); i++) {
+        WriteReq* w = batch[i];
         size_t posts = post_.size();
         size_t opens = rolled_back_opens_.size();
         size_t leans = lean_orphans_.size();
         uint64_t errors = store_.db().errors();
         int64_t changes = store_.db().total_changes();
+        bool durable = durable_next_;
+        durable_next_ = false;
         try {
           OnBehalf as(w->last);
           w->fn(w->arg);
+          Member& m = members[i];
+          m.w = w;
+          m.durable = durable_next_;
+          durable_next_ = durable || m.durable;
+          m.opens.assign(rolled_back_opens_.begin() + static_cast<ptrdiff_t>(opens),
+                         rolled_back_opens_.end());
+          rolled_back_opens_.resize(opens);
+          if (post_.size() > posts) {
+            std::vector<std::function<void()>> mine(
+                std::make_move_iterator(post_.begin() + static_cast<ptrdiff_t>(posts)),
+                std::make_move_iterator(post_.end()));
+            post_.resize(posts);
+            Post([this, &m, &fail_member, mine = std::move(mine)] {
+              int err = 0;
+              for (auto& p : mine) {
+                try {
+                  p();
+                } catch (...) {
+                  int e = CurrentErrno();
+                  if (err == 0) err = e;
+                }
+              }
+              if (err != 0) fail_member(m, err);
+            });
+          }
           continue;
         } catch (const FsError& e) {
+          durable_next_ = durable;
           w->err = std::current_exception();
           // It wrote before it failed, or the store failed: only a rollback
           // of the whole transaction undoes that.
@@ -307,15 +361,22 @@ void Fs::RunBatch(const std::vector<WriteReq*>& batch) {
         lean_orphans_.resize(leans);
       }
     });
+  } catch (const LateFailure& e) {
+    // Committed, but the durable sync failed: the changes that asked for it
+    // fail (their queued work has run), the others succeed.
+    for (Member& m : members)
+      if (m.w != nullptr && m.durable) fail_member(m, e.err);
   } catch (const BatchFailed&) {
     // Rolled back (Txn undid what the finished changes did outside the
     // store): the changes that had not failed run again, each alone.
+    release_all();
     alone.clear();
     for (WriteReq* w : batch)
       if (!w->err) alone.push_back(w);
   } catch (...) {
     // BEGIN or COMMIT failed: nothing of the batch was committed, as for a
     // lone change whose commit fails.
+    release_all();
     int err = CurrentErrno();
     for (WriteReq* w : batch)
       if (!w->err) w->err = std::make_exception_ptr(FsError{err});
@@ -381,10 +442,17 @@ void Fs::CheckWritable() {
   if (read_only_) Fail(EROFS);
 }
 
-void Fs::AfterCommit() {
+int Fs::AfterCommit(int err) {
   auto post = std::move(post_);
   post_.clear();
-  for (auto& p : post) p();
+  for (auto& p : post) {
+    try {
+      p();
+    } catch (...) {
+      int e = CurrentErrno();
+      if (err == 0) err = e;
+    }
+  }
   // Ask for a background checkpoint each time the WAL has grown by
   // kCheckpointFrames since the last request (it restarts from its beginning
   // once fully copied back and a writer finds no reader in it).
@@ -409,6 +477,7 @@ void Fs::AfterCommit() {
     } catch (const FsError&) {
     }
   }
+  return err;
 }
 
 void Fs::PutInode(const Inode& n) {

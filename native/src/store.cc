@@ -78,10 +78,19 @@ void Store::BeginWrite() {
   RefreshTxn(txn_seq_);
 }
 
-void Store::CommitWrite(bool durable) {
-  db_.Commit(durable);
+int Store::CommitWrite(bool durable) {
+  int late = 0;
+  try {
+    db_.Commit(durable);
+  } catch (const FsError& e) {
+    // MetaDb::Commit leaves the transaction open when COMMIT itself failed;
+    // otherwise it failed afterwards, making the commit durable.
+    if (db_.in_txn()) throw;
+    late = e.err;
+  }
   SeqEnd(txn_seq_, true);
   txn_seq_ = 0;
+  return late;
 }
 
 void Store::AbortWrite() noexcept {

@@ -57,7 +57,12 @@ class Store {
   // Write transaction (BEGIN IMMEDIATE): counted in the change sequence,
   // caches checked against the store unless nobody committed since.
   void BeginWrite();
-  void CommitWrite(bool durable);
+  // Throws when the commit did not go through (the transaction is still to
+  // be rolled back with AbortWrite). Once it went through, returns 0, or the
+  // errno of the sync of a durable commit that failed afterwards: the
+  // transaction is committed either way, and must not be rolled back or run
+  // again.
+  int CommitWrite(bool durable);
   // Rolls back (if a transaction is open) and drops the caches, which may
   // hold changes of the rolled-back transaction.
   void AbortWrite() noexcept;

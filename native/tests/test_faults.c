@@ -42,10 +42,16 @@ static char fi_during[48];
 static const char* cur_op = "";
 static int fi_only_space;  /* count only calls that can report ENOSPC */
 static int fi_only_writes; /* count only calls that change the disk */
+/* Count only calls made after the workload's first write to the store's
+ * journal (the commit of its change): the journal writes themselves never
+ * fail then, so the commit goes through and what follows it fails. */
+static int fi_after_commit;
+static int fi_seen_commit;
 
 /* kind: 1 = can report ENOSPC, 2 = changes the disk. */
 static int fi_hit(const char* name, int kind) {
   if (!fi_armed || fi_target == 0) return 0;
+  if (fi_after_commit && !fi_seen_commit) return 0;
   if (fi_only_space && !(kind & 1)) return 0;
   if (fi_only_writes && !(kind & 2)) return 0;
   long count = __atomic_add_fetch(&fi_count, 1, __ATOMIC_RELAXED);
@@ -62,6 +68,24 @@ static int fi_hit(const char* name, int kind) {
     return 1;
   }
   return 0;
+}
+
+/* 1 when fd is the store's journal (meta.db-wal). */
+static int fd_is_journal(int fd) {
+  char link[64], target[1024];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, target, sizeof target - 1);
+  if (n < 4) return 0;
+  target[n] = '\0';
+  return strcmp(target + n - 4, "-wal") == 0;
+}
+
+/* In the after-commit mode: a write of the workload to the journal, which
+ * goes through and opens the count. */
+static int fi_journal_write(int fd) {
+  if (!fi_after_commit || !fi_armed || !fd_is_journal(fd)) return 0;
+  fi_seen_commit = 1;
+  return 1;
 }
 
 #define REAL(name) \
@@ -127,18 +151,21 @@ ssize_t pread64(int fd, void* buf, size_t n, off_t off) {
 
 ssize_t write(int fd, const void* buf, size_t n) {
   REAL(write);
+  if (fi_journal_write(fd)) return real_fn(fd, buf, n);
   if (fi_hit("write", 3)) return -1;
   return real_fn(fd, buf, n);
 }
 
 ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
   REAL(pwrite);
+  if (fi_journal_write(fd)) return real_fn(fd, buf, n, off);
   if (fi_hit("pwrite", 3)) return -1;
   return real_fn(fd, buf, n, off);
 }
 
 ssize_t pwrite64(int fd, const void* buf, size_t n, off_t off) {
   REAL(pwrite64);
+  if (fi_journal_write(fd)) return real_fn(fd, buf, n, off);
   if (fi_hit("pwrite64", 3)) return -1;
   return real_fn(fd, buf, n, off);
 }
@@ -162,6 +189,7 @@ static int fi_other_hit(int fd) {
  * failure there on purpose (not every filesystem can): named apart. */
 static const char* sync_name(int fd, const char* name, const char* dir_name) {
   struct stat st;
+  if (fi_after_commit && fi_armed && fd_is_journal(fd)) return "sync of the journal";
   return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? dir_name : name;
 }
 
@@ -652,3 +680,189 @@ TEST(faults_grouped_commits_answer_what_the_store_holds) {
   CHECK_EQ_INT(bad, 0);
   CHECK(fired > 0);
 }
+
+/* A change whose commit went through and whose later step failed: a small
+ * file moves between the inline form (its bytes in the store) and a data
+ * file, and the N-th disk-changing call after the commit (the sync of a
+ * durable commit's journal, the unlink of the data file the file no longer
+ * uses, a write to the data file it now uses, ...) fails with ENOSPC, for
+ * N = 1, 2, ... until nothing fails. The change is not made again nor taken
+ * back: its call reports the failure, and the handle that made it, a second
+ * mount of the filesystem and a later mount all see the committed change;
+ * a later growth of the file loses nothing, and fsck is clean. */
+#define AC_BIG 70000   /* past the default inline threshold (64 KiB) */
+#define AC_SMALL 1000  /* within it */
+
+enum ac_kind { AC_TRUNCATE, AC_FTRUNCATE, AC_GROW };
+
+static unsigned char ac_old[2 * AC_BIG + 200];
+static unsigned char ac_big[AC_BIG];
+static unsigned char ac_more[AC_BIG];
+static unsigned char ac_read[2 * AC_BIG + 400];
+
+/* 1 when fd (of h) reads exactly data[0..len), by fstat and pread. */
+static int ac_fd_holds(uintptr_t h, int fd, const unsigned char* data, size_t len,
+                       const char* who) {
+  struct stat st;
+  int rc = dingofs_fstat(h, fd, &st);
+  ssize_t n = dingofs_pread(h, fd, ac_read, sizeof ac_read, 0);
+  if (rc == 0 && st.st_size == (off_t)len && n == (ssize_t)len && memcmp(ac_read, data, len) == 0)
+    return 1;
+  fprintf(stderr, "  %s: fstat %d size %lld, read %zd, expected %zu bytes%s\n", who, rc,
+          (long long)st.st_size, n, len, n == (ssize_t)len ? " (content differs)" : "");
+  return 0;
+}
+
+/* 1 when path (of h) has size len and reads exactly data[0..len). */
+static int ac_path_holds(uintptr_t h, const char* path, const unsigned char* data, size_t len,
+                         const char* who) {
+  long long size = size_of(h, path);
+  if (size != (long long)len) {
+    fprintf(stderr, "  %s: stat says %lld bytes, expected %zu\n", who, size, len);
+    return 0;
+  }
+  if (!file_equals(h, path, data, len)) {
+    fprintf(stderr, "  %s: content differs\n", who);
+    return 0;
+  }
+  return 1;
+}
+
+/* One run with the fault at call n after the commit; returns 1 when it fired. */
+static int ac_run(enum ac_kind kind, long n, int* failures) {
+  static const char* kNames[] = {"truncate", "ftruncate", "grow"};
+  char name[32];
+  snprintf(name, sizeof name, "ac%d_%ld", (int)kind, n);
+  const char* path = kind == AC_GROW ? "/g" : "/f";
+  int bad = 0;
+
+  uintptr_t h = fs_open(name, NULL);
+  uintptr_t h2 = fs_open(name, NULL); /* another mount of the same filesystem */
+  size_t old_len, new_len;
+  int fd = -1;
+  if (kind == AC_GROW) {
+    /* 50 committed and synced bytes, 50 more only in the handle's buffer. */
+    old_len = 100;
+    fill_pattern(ac_old, old_len, 21);
+    fd = dingofs_open(h, path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE_EQ_INT(dingofs_pwrite(h, fd, ac_old, 50, 0), 50);
+    REQUIRE_EQ_INT(dingofs_fsync(h, fd, 0), 0);
+    REQUIRE_EQ_INT(dingofs_pwrite(h, fd, ac_old + 50, 50, 50), 50);
+    fill_pattern(ac_big, AC_BIG, 22);
+    memcpy(ac_old + old_len, ac_big, AC_BIG);
+    new_len = old_len + AC_BIG;
+  } else {
+    old_len = AC_BIG;
+    fill_pattern(ac_old, old_len, 23);
+    REQUIRE_EQ_INT(put_file(h, path, ac_old, old_len), 0);
+    REQUIRE(ac_path_holds(h2, path, ac_old, old_len, "the other mount before"));
+    if (kind == AC_FTRUNCATE) {
+      fd = dingofs_open(h, path, O_RDWR, 0);
+      REQUIRE(fd >= 0);
+    }
+    new_len = AC_SMALL;
+  }
+
+  fi_errno = ENOSPC;
+  fi_persist = 0;
+  fi_only_space = 0;
+  fi_only_writes = 1;
+  fi_after_commit = 1;
+  fi_seen_commit = 0;
+  fi_target = n;
+  fi_count = 0;
+  fi_fired = 0;
+  fi_what[0] = '\0';
+  cur_op = kNames[kind];
+  fi_armed = 1;
+  long rc;
+  if (kind == AC_TRUNCATE)
+    rc = dingofs_truncate(h, path, AC_SMALL);
+  else if (kind == AC_FTRUNCATE)
+    rc = dingofs_ftruncate(h, fd, AC_SMALL);
+  else
+    rc = dingofs_pwrite(h, fd, ac_big, AC_BIG, 100);
+  fi_armed = 0;
+  fi_after_commit = 0;
+  fi_target = 0;
+  int fired = fi_fired > 0;
+  char what[64];
+  snprintf(what, sizeof what, "%s, fault %ld (%s)", kNames[kind], n, fired ? fi_what : "none");
+
+  long ok_rc = kind == AC_GROW ? AC_BIG : 0;
+  if (fired ? rc != -ENOSPC : rc != ok_rc) {
+    fprintf(stderr, "  %s: the call returned %ld, expected %ld\n", what, rc,
+            fired ? (long)-ENOSPC : ok_rc);
+    bad = 1;
+  }
+  /* A truncate committed whatever failed after the commit; a write whose
+   * call failed wrote nothing (the file only moved to a data file). */
+  size_t len = kind == AC_GROW && rc < 0 ? old_len : new_len;
+  const unsigned char* data = ac_old;
+
+  /* The handle that made the change. */
+  if (fd >= 0 && !ac_fd_holds(h, fd, data, len, what)) bad = 1;
+  if (kind == AC_GROW) {
+    int crc = dingofs_close(h, fd);
+    if (crc != 0) {
+      fprintf(stderr, "  %s: close returned %d\n", what, crc);
+      bad = 1;
+    }
+    fd = -1;
+  }
+  if (!ac_path_holds(h, path, data, len, what)) bad = 1;
+  /* Another mount: what the store holds. */
+  if (!ac_path_holds(h2, path, data, len, "the other mount")) bad = 1;
+
+  /* The file grows again (a truncated one out of the inline form once more):
+   * nothing of it may go missing later. */
+  fill_pattern(ac_more, AC_BIG, 24);
+  memcpy(ac_old + len, ac_more, AC_BIG);
+  size_t final_len = len + AC_BIG;
+  int wfd = fd >= 0 ? fd : dingofs_open(h, path, O_RDWR, 0);
+  if (wfd < 0 || dingofs_pwrite(h, wfd, ac_more, AC_BIG, (off_t)len) != AC_BIG) {
+    fprintf(stderr, "  %s: the later write failed\n", what);
+    bad = 1;
+  }
+  if (wfd >= 0 && dingofs_close(h, wfd) != 0) {
+    fprintf(stderr, "  %s: the later close failed\n", what);
+    bad = 1;
+  }
+  if (!ac_path_holds(h2, path, ac_old, final_len, "the other mount, after the growth")) bad = 1;
+  /* A failed sync earlier in the mount makes umount report EIO. */
+  int u1 = dingofs_umount(h), u2 = dingofs_umount(h2);
+  if ((u1 != 0 && u1 != -EIO) || (u2 != 0 && u2 != -EIO)) {
+    fprintf(stderr, "  %s: umount returned %d and %d\n", what, u1, u2);
+    bad = 1;
+  }
+  dingofs_delete(h);
+  dingofs_delete(h2);
+
+  uintptr_t h3 = fs_open(name, NULL);
+  if (!ac_path_holds(h3, path, ac_old, final_len, "a later mount")) bad = 1;
+  if (dingofs_umount(h3) != 0) {
+    fprintf(stderr, "  %s: the clean umount failed\n", what);
+    bad = 1;
+  }
+  dingofs_delete(h3);
+  if (fsck_problems(name) != 0) {
+    fprintf(stderr, "  %s: fsck is not clean\n", what);
+    bad = 1;
+  }
+  if (bad) (*failures)++;
+  return fired;
+}
+
+static void ac_sweep(enum ac_kind kind) {
+  int failures = 0, fired = 0;
+  long n = 1;
+  for (; n < 50 && ac_run(kind, n, &failures); n++) fired++;
+  fprintf(stderr, "  %d faults after the commit, %d runs failed\n", fired, failures);
+  CHECK_EQ_INT(failures, 0);
+  CHECK(fired >= 1);
+}
+
+TEST(faults_truncate_to_inline_enospc) { ac_sweep(AC_TRUNCATE); }
+TEST(faults_ftruncate_to_inline_enospc) { ac_sweep(AC_FTRUNCATE); }
+TEST(faults_grow_out_of_inline_enospc) { ac_sweep(AC_GROW); }
