@@ -693,7 +693,7 @@ TEST(faults_grouped_commits_answer_what_the_store_holds) {
 #define AC_BIG 70000   /* past the default inline threshold (64 KiB) */
 #define AC_SMALL 1000  /* within it */
 
-enum ac_kind { AC_TRUNCATE, AC_FTRUNCATE, AC_GROW };
+enum ac_kind { AC_TRUNCATE, AC_FTRUNCATE, AC_OPEN_TRUNC, AC_GROW };
 
 static unsigned char ac_old[2 * AC_BIG + 200];
 static unsigned char ac_big[AC_BIG];
@@ -730,7 +730,7 @@ static int ac_path_holds(uintptr_t h, const char* path, const unsigned char* dat
 
 /* One run with the fault at call n after the commit; returns 1 when it fired. */
 static int ac_run(enum ac_kind kind, long n, int* failures) {
-  static const char* kNames[] = {"truncate", "ftruncate", "grow"};
+  static const char* kNames[] = {"truncate", "ftruncate", "open O_TRUNC", "grow"};
   char name[32];
   snprintf(name, sizeof name, "ac%d_%ld", (int)kind, n);
   const char* path = kind == AC_GROW ? "/g" : "/f";
@@ -761,7 +761,7 @@ static int ac_run(enum ac_kind kind, long n, int* failures) {
       fd = dingofs_open(h, path, O_RDWR, 0);
       REQUIRE(fd >= 0);
     }
-    new_len = AC_SMALL;
+    new_len = kind == AC_OPEN_TRUNC ? 0 : AC_SMALL;
   }
 
   fi_errno = ENOSPC;
@@ -781,6 +781,8 @@ static int ac_run(enum ac_kind kind, long n, int* failures) {
     rc = dingofs_truncate(h, path, AC_SMALL);
   else if (kind == AC_FTRUNCATE)
     rc = dingofs_ftruncate(h, fd, AC_SMALL);
+  else if (kind == AC_OPEN_TRUNC)
+    rc = dingofs_open(h, path, O_RDWR | O_TRUNC, 0);
   else
     rc = dingofs_pwrite(h, fd, ac_big, AC_BIG, 100);
   fi_armed = 0;
@@ -791,6 +793,10 @@ static int ac_run(enum ac_kind kind, long n, int* failures) {
   snprintf(what, sizeof what, "%s, fault %ld (%s)", kNames[kind], n, fired ? fi_what : "none");
 
   long ok_rc = kind == AC_GROW ? AC_BIG : 0;
+  if (kind == AC_OPEN_TRUNC && rc >= 0) {
+    fd = (int)rc; /* the descriptor it opened */
+    rc = 0;
+  }
   if (fired ? rc != -ENOSPC : rc != ok_rc) {
     fprintf(stderr, "  %s: the call returned %ld, expected %ld\n", what, rc,
             fired ? (long)-ENOSPC : ok_rc);
@@ -866,3 +872,4 @@ static void ac_sweep(enum ac_kind kind) {
 TEST(faults_truncate_to_inline_enospc) { ac_sweep(AC_TRUNCATE); }
 TEST(faults_ftruncate_to_inline_enospc) { ac_sweep(AC_FTRUNCATE); }
 TEST(faults_grow_out_of_inline_enospc) { ac_sweep(AC_GROW); }
+TEST(faults_open_trunc_to_inline_enospc) { ac_sweep(AC_OPEN_TRUNC); }
