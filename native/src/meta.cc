@@ -217,6 +217,7 @@ void MetaDb::Savepoint() {
 }
 
 void MetaDb::RollbackToSavepoint() {
+  ForgetInline();
   {
     Q q(this, "ROLLBACK TO dry_run");
     q.Run();
@@ -525,6 +526,7 @@ void MetaDb::Commit(bool durable) {
 }
 
 void MetaDb::Rollback() noexcept {
+  ForgetInline();  // it may hold what the rolled-back transaction read or wrote
   if (db_ == nullptr) return;
   in_read_ = false;
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -682,20 +684,53 @@ bool MetaDb::DeleteInode(uint64_t ino, bool orphan_row) {
 
 bool MetaDb::GetInline(uint64_t ino, std::string* data) {
   if (format_ < 2) return false;
-  Q q(this, "SELECT data FROM inline_data WHERE ino=?");
-  q.I(1, ino);
-  if (!q.Row()) return false;
-  *data = q.Blob(0);
-  return true;
+  if (inline_cache_on_) {
+    auto it = inline_cache_.find(ino);
+    if (it != inline_cache_.end()) {
+      if (!it->second) return false;
+      *data = *it->second;
+      return true;
+    }
+  }
+  bool row;
+  {
+    Q q(this, "SELECT data FROM inline_data WHERE ino=?");
+    q.I(1, ino);
+    row = q.Row();
+    if (row) *data = q.Blob(0);
+  }
+  if (inline_cache_on_) {
+    size_t add = row ? data->size() : 0;
+    if (inline_cache_.size() >= kInlineCacheEntries ||
+        inline_cache_bytes_ + add > kInlineCacheBytes)
+      ForgetInline();
+    if (add <= kInlineCacheBytes) {
+      if (row)
+        inline_cache_.emplace(ino, *data);
+      else
+        inline_cache_.emplace(ino, std::nullopt);
+      inline_cache_bytes_ += add;
+    }
+  }
+  return row;
 }
 
 void MetaDb::PutInline(uint64_t ino, const std::string& data) {
+  DropInlineEntry(ino);
   Q q(this, "INSERT OR REPLACE INTO inline_data(ino, data) VALUES(?, ?)");
   q.I(1, ino).B(2, data).Run();
 }
 
+void MetaDb::DropInlineEntry(uint64_t ino) noexcept {
+  auto it = inline_cache_.find(ino);
+  if (it == inline_cache_.end()) return;
+  if (it->second) inline_cache_bytes_ -= it->second->size();
+  inline_cache_.erase(it);
+}
+
 bool MetaDb::DelInline(uint64_t ino) {
   if (format_ < 2) return false;
+  DropInlineEntry(ino);
   Q q(this, "DELETE FROM inline_data WHERE ino=?");
   q.I(1, ino).Run();
   return sqlite3_changes(db_) > 0;

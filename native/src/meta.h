@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -188,6 +189,21 @@ class MetaDb {
   bool GetInline(uint64_t ino, std::string* data);
   void PutInline(uint64_t ino, const std::string& data);
   bool DelInline(uint64_t ino);
+  // What GetInline answered, kept for the next ask (a file with a data file:
+  // "none"; a small one: its bytes, up to kInlineCacheBytes in all) so that
+  // opening a file whose inline state is known costs no query. Only a store
+  // that tracks the change sequence turns it on, and it drops the cache
+  // whenever it drops its inode cache; a rollback drops it too.
+  void UseInlineCache(bool on) {
+    inline_cache_on_ = on;
+    ForgetInline();
+  }
+  void ForgetInline() noexcept {
+    inline_cache_.clear();
+    inline_cache_bytes_ = 0;
+  }
+  static constexpr size_t kInlineCacheBytes = 4u << 20;
+  static constexpr size_t kInlineCacheEntries = 65536;
 
   // WAL size in frames after the last commit of this connection (automatic
   // checkpoints are off: the owner checkpoints, normally from another thread).
@@ -227,6 +243,7 @@ class MetaDb {
   static int BusyHandler(void* self, int count);
   static int WalHook(void* self, sqlite3* db, const char* name, int frames);
   void Check(int rc);
+  void DropInlineEntry(uint64_t ino) noexcept;
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> stmts_;
   int64_t deadline_ms_ = 0;
@@ -244,6 +261,10 @@ class MetaDb {
   void* first_arg_ = nullptr;
   bool sync_full_ = false;
   int format_ = 0;
+  // ino -> its inline bytes (has_value) or "not inline" (nullopt); see UseInlineCache.
+  std::unordered_map<uint64_t, std::optional<std::string>> inline_cache_;
+  size_t inline_cache_bytes_ = 0;
+  bool inline_cache_on_ = false;
   Logger* log_ = nullptr;
   std::string file_;
 };

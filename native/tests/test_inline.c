@@ -326,3 +326,52 @@ TEST(format_upgrade_refused_beside_an_older_process) {
   unsetenv("DINGOFS_TEST_FORMAT");
   CHECK_EQ_INT(fsck_problems(FSNAME), 0);
 }
+
+/* Another process replaces the file's bytes (still inline). */
+static void rewrite_child(void* arg) {
+  uintptr_t h = fs_default();
+  CHECK_EQ_INT(put_file(h, (const char*)arg, "child bytes", 11), 0);
+  fs_close(h);
+}
+
+/* The engine remembers what it learnt of a file's inline state (its bytes, or
+ * that it has a data file), so a second open asks the store nothing; every
+ * change by another handle or process must still be seen by the next open. */
+TEST(inline_known_state_follows_other_handles_and_processes) {
+  uintptr_t a = fs_default();
+  uintptr_t b = fs_default();
+  static char big[BIG], got[BIG + 10];
+  memset(big, 'g', sizeof big);
+  for (int round = 0; round < 3; round++) {
+    /* each check opens twice through a: the second open answers from what
+     * the first one learnt, unless the store moved on in between */
+    CHECK_EQ_INT(put_file(b, "/k", "first", 5), 0);
+    CHECK(file_equals(a, "/k", "first", 5));
+    CHECK(file_equals(a, "/k", "first", 5));
+    CHECK_EQ_INT(put_file(b, "/k", "second!", 7), 0); /* new inline bytes */
+    CHECK(file_equals(a, "/k", "second!", 7));
+    CHECK_EQ_INT(put_file(b, "/k", big, sizeof big), 0); /* to a data file */
+    CHECK(file_equals(a, "/k", big, sizeof big));
+    CHECK(file_equals(a, "/k", big, sizeof big));
+    CHECK_EQ_INT(dingofs_truncate(b, "/k", 3), 0); /* back inline */
+    CHECK(file_equals(a, "/k", "ggg", 3));
+    CHECK_EQ_INT(run_in_child(rewrite_child, (void*)"/k"), 0);
+    CHECK(file_equals(a, "/k", "child bytes", 11));
+    CHECK(file_equals(a, "/k", "child bytes", 11));
+    /* removed and made again: maybe the same inode number, other bytes */
+    CHECK_EQ_INT(dingofs_unlink(b, "/k"), 0);
+    CHECK_EQ_INT(get_file(a, "/k", got, sizeof got), -ENOENT);
+    CHECK_EQ_INT(put_file(b, "/k", "third", 5), 0);
+    CHECK(file_equals(a, "/k", "third", 5));
+    /* a's own changes, then b reads them */
+    CHECK_EQ_INT(put_file(a, "/k", big, sizeof big), 0);
+    CHECK(file_equals(b, "/k", big, sizeof big));
+    CHECK_EQ_INT(dingofs_truncate(a, "/k", 4), 0);
+    CHECK(file_equals(a, "/k", "gggg", 4));
+    CHECK(file_equals(b, "/k", "gggg", 4));
+    CHECK_EQ_INT(dingofs_unlink(a, "/k"), 0);
+  }
+  fs_close(b);
+  fs_close(a);
+  CHECK_EQ_INT(fsck_problems(FSNAME), 0);
+}
