@@ -699,26 +699,31 @@ bool MetaDb::GetInline(uint64_t ino, std::string* data) {
     row = q.Row();
     if (row) *data = q.Blob(0);
   }
-  if (inline_cache_on_) {
-    size_t add = row ? data->size() : 0;
-    if (inline_cache_.size() >= kInlineCacheEntries ||
-        inline_cache_bytes_ + add > kInlineCacheBytes)
-      ForgetInline();
-    if (add <= kInlineCacheBytes) {
-      if (row)
-        inline_cache_.emplace(ino, *data);
-      else
-        inline_cache_.emplace(ino, std::nullopt);
-      inline_cache_bytes_ += add;
-    }
-  }
+  RememberInline(ino, row ? data : nullptr);
   return row;
+}
+
+void MetaDb::RememberInline(uint64_t ino, const std::string* data) {
+  if (!inline_cache_on_) return;
+  DropInlineEntry(ino);
+  size_t add = data != nullptr ? data->size() : 0;
+  if (add > kInlineCacheBytes) return;
+  if (inline_cache_.size() >= kInlineCacheEntries || inline_cache_bytes_ + add > kInlineCacheBytes)
+    ForgetInline();
+  if (data != nullptr)
+    inline_cache_.emplace(ino, *data);
+  else
+    inline_cache_.emplace(ino, std::nullopt);
+  inline_cache_bytes_ += add;
 }
 
 void MetaDb::PutInline(uint64_t ino, const std::string& data) {
   DropInlineEntry(ino);
   Q q(this, "INSERT OR REPLACE INTO inline_data(ino, data) VALUES(?, ?)");
   q.I(1, ino).B(2, data).Run();
+  // What this transaction wrote is what the next open reads (a rollback
+  // forgets it).
+  RememberInline(ino, &data);
 }
 
 void MetaDb::DropInlineEntry(uint64_t ino) noexcept {

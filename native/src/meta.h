@@ -244,6 +244,7 @@ class MetaDb {
   static int WalHook(void* self, sqlite3* db, const char* name, int frames);
   void Check(int rc);
   void DropInlineEntry(uint64_t ino) noexcept;
+  void RememberInline(uint64_t ino, const std::string* data);  // nullptr: not inline
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> stmts_;
   int64_t deadline_ms_ = 0;
