@@ -151,13 +151,59 @@ void fill_pattern(void* buf, size_t len, unsigned seed) {
   for (size_t i = 0; i < len; i++) p[i] = pattern_byte(seed, i);
 }
 
-static int child_status_ok(pid_t pid) {
+int wait_child(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
+}
+
+int mounted_child_start(mounted_child_t* c, const char* name) {
+  int ready[2], go[2];
+  if (pipe(ready) != 0) return -1;
+  if (pipe(go) != 0) {
+    close(ready[0]);
+    close(ready[1]);
+    return -1;
+  }
+  fflush(stdout);
+  fflush(stderr);
+  c->pid = fork();
+  if (c->pid == 0) {
+    tt_failures = 0;
+    close(ready[0]);
+    close(go[1]);
+    uintptr_t h = fs_open(name, NULL);
+    char m = 'm';
+    CHECK(write(ready[1], &m, 1) == 1);
+    CHECK(read(go[0], &m, 1) == 1);
+    fs_close(h);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(tt_failures ? 1 : 0);
+  }
+  close(ready[1]);
+  close(go[0]);
+  c->ready = ready[0];
+  c->go = go[1];
+  char m;
+  if (c->pid < 0 || read(c->ready, &m, 1) != 1) {
+    close(c->ready);
+    close(c->go);
+    if (c->pid > 0) wait_child(c->pid);
+    return -1;
+  }
+  return 0;
+}
+
+int mounted_child_end(mounted_child_t* c) {
+  int ok = write(c->go, "x", 1) == 1;
+  close(c->go);
+  close(c->ready);
+  int rc = wait_child(c->pid);
+  return ok ? rc : -1;
 }
 
 int run_in_child(void (*fn)(void*), void* arg) {
@@ -172,7 +218,7 @@ int run_in_child(void (*fn)(void*), void* arg) {
     fflush(stderr);
     _exit(tt_failures ? 1 : 0);
   }
-  return child_status_ok(pid);
+  return wait_child(pid);
 }
 
 int run_in_child_timeout(void (*fn)(void*), void* arg, int seconds) {
@@ -198,7 +244,7 @@ int run_in_child_timeout(void (*fn)(void*), void* arg, int seconds) {
     usleep(10000);
   }
   kill(pid, SIGKILL);
-  child_status_ok(pid);
+  wait_child(pid);
   return 124;
 }
 
@@ -266,7 +312,7 @@ int run_as_user(uid_t uid, gid_t gid, const gid_t* groups, int ng,
     fflush(stderr);
     _exit(tt_failures ? 1 : 0);
   }
-  int st = child_status_ok(pid);
+  int st = wait_child(pid);
   host_chown_tree(tt_base, 0, 0);
   return st;
 }

@@ -72,6 +72,19 @@ int run_in_child(void (*fn)(void*), void* arg);
 /* Like run_in_child, but a child still running after `seconds` is killed
  * and 124 is returned. */
 int run_in_child_timeout(void (*fn)(void*), void* arg, int seconds);
+/* The exit status of child pid, converted as run_in_child does. */
+int wait_child(pid_t pid);
+/* A child process that keeps filesystem NAME mounted meanwhile:
+ * mounted_child_start returns 0 once the child has mounted (-1 when it could
+ * not start), mounted_child_end lets it unmount and returns its status as
+ * run_in_child does. */
+typedef struct {
+  pid_t pid;
+  int ready; /* read end: the child has mounted */
+  int go;    /* write end: the child may unmount */
+} mounted_child_t;
+int mounted_child_start(mounted_child_t* c, const char* name);
+int mounted_child_end(mounted_child_t* c);
 /* Fork; the child drops to uid/gid (supplementary groups: groups[0..ng)),
  * mounts FSNAME on its own handle and runs fn(h, arg). The on-disk files are
  * handed to uid first (the engine keeps them 0700/0600). Returns like

@@ -326,13 +326,6 @@ TEST(x_flock_between_fds) {
   fs_close(h2);
 }
 
-static int wait_status(pid_t pid) {
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
-}
-
 TEST(x_flock_across_processes_and_exit_releases) {
   uintptr_t h = fs_default();
   REQUIRE_EQ_INT(put_file(h, "/lock", "", 0), 0);
@@ -379,7 +372,7 @@ TEST(x_flock_across_processes_and_exit_releases) {
   CHECK(held);
   c = 'g';
   CHECK(write(go[1], &c, 1) == 1);
-  CHECK_EQ_INT(wait_status(pid), 0);
+  CHECK_EQ_INT(wait_child(pid), 0);
   /* the child's exit released its lock */
   CHECK_EQ_INT(dingofs_x_flock(h, b, LOCK_EX | LOCK_NB), 0);
   dingofs_close(h, a);
@@ -527,15 +520,6 @@ TEST(x_lchown_fchmod_fchown) {
   fs_close(h);
 }
 
-static void mount_and_wait(void* arg) {
-  int* fds = arg;
-  uintptr_t h = fs_default();
-  char c = 'm';
-  CHECK(write(fds[1], &c, 1) == 1);
-  CHECK(read(fds[2], &c, 1) == 1);
-  fs_close(h);
-}
-
 TEST(x_fsck_report_repair_and_ebusy) {
   char addr[1024];
   fs_addr(addr, sizeof addr, FSNAME, NULL);
@@ -563,24 +547,11 @@ TEST(x_fsck_report_repair_and_ebusy) {
   CHECK_EQ_INT(dingofs_x_fsck(addr, DINGOFS_X_FSCK_REPAIR, &report), 0);
   dingofs_x_free(report);
   /* mounted in another process: repair refused, check allowed */
-  int p1[2], p2[2];
-  REQUIRE(pipe(p1) == 0 && pipe(p2) == 0);
-  int fds[3] = {p1[0], p1[1], p2[0]};
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    tt_failures = 0;
-    mount_and_wait(fds);
-    _exit(tt_failures ? 1 : 0);
-  }
-  char c;
-  REQUIRE(read(p1[0], &c, 1) == 1);
+  mounted_child_t child;
+  REQUIRE_EQ_INT(mounted_child_start(&child, FSNAME), 0);
   CHECK_EQ_INT(dingofs_x_fsck(addr, DINGOFS_X_FSCK_REPAIR, NULL), -EBUSY);
   CHECK_EQ_INT(dingofs_x_fsck(addr, 0, NULL), 0);
-  CHECK(write(p2[1], "x", 1) == 1);
-  CHECK_EQ_INT(wait_status(pid), 0);
+  CHECK_EQ_INT(mounted_child_end(&child), 0);
   CHECK_EQ_INT(dingofs_x_fsck(addr, DINGOFS_X_FSCK_REPAIR, NULL), 0);
   /* errors */
   char missing[1024];

@@ -37,13 +37,6 @@ static void put_data_file(uintptr_t h, const char* path) {
   REQUIRE_EQ_INT(put_file(h, path, big, sizeof big), 0);
 }
 
-static int wait_child(pid_t pid) {
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
-}
-
 TEST(local_info_parses_like_mount) {
   dingofs_x_local_t* info = NULL;
   REQUIRE_EQ_INT(dingofs_x_local_info("local://abc?base=/srv/x//", DINGOFS_X_LOCAL_PARSE, &info),
@@ -225,15 +218,6 @@ TEST(local_list_names_sizes_and_bases) {
   CHECK_EQ_INT(dingofs_x_local_list(path, 0, &list), -ENOTDIR);
 }
 
-static void mount_and_wait(void* arg) {
-  int* fds = arg;
-  uintptr_t h = fs_open("busy", NULL);
-  char c = 'm';
-  CHECK(write(fds[1], &c, 1) == 1);
-  CHECK(read(fds[2], &c, 1) == 1);
-  fs_close(h);
-}
-
 TEST(local_remove_refused_while_mounted_anywhere) {
   char addr[1024], path[1100], why[512];
   fs_addr(addr, sizeof addr, "busy", NULL);
@@ -246,28 +230,15 @@ TEST(local_remove_refused_while_mounted_anywhere) {
   CHECK_EQ_INT(size_of(h, "/big"), 200000);
   fs_close(h);
   /* mounted in another process */
-  int p1[2], p2[2];
-  REQUIRE(pipe(p1) == 0 && pipe(p2) == 0);
-  int fds[3] = {p1[0], p1[1], p2[0]};
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    tt_failures = 0;
-    mount_and_wait(fds);
-    _exit(tt_failures ? 1 : 0);
-  }
-  char c;
-  REQUIRE(read(p1[0], &c, 1) == 1);
+  mounted_child_t child;
+  REQUIRE_EQ_INT(mounted_child_start(&child, "busy"), 0);
   CHECK_EQ_INT(dingofs_x_local_remove(addr), -EBUSY);
   dingofs_x_local_t* info = NULL;
   REQUIRE_EQ_INT(dingofs_x_local_info(addr, 0, &info), 0);
   CHECK_EQ_INT(info->mounted, 1);
   dingofs_x_free(info);
   /* the refused removal did not disturb the mount */
-  CHECK(write(p2[1], "x", 1) == 1);
-  CHECK_EQ_INT(wait_child(pid), 0);
+  CHECK_EQ_INT(mounted_child_end(&child), 0);
   CHECK_EQ_INT(fsck_problems("busy"), 0);
   /* not mounted any more: removed, metadata and data */
   CHECK_EQ_INT(dingofs_x_local_remove(addr), 0);
