@@ -48,6 +48,23 @@ static int fi_only_writes; /* count only calls that change the disk */
 static int fi_after_commit;
 static int fi_seen_commit;
 
+/* Arms one run: fail call number `target` (counted as the flags say) with
+ * err; every count and record of the previous run is reset first. */
+static void fi_arm(int err, int persist, int only_space, int only_writes, int after_commit,
+                   long target) {
+  fi_errno = err;
+  fi_persist = persist;
+  fi_only_space = only_space;
+  fi_only_writes = only_writes;
+  fi_after_commit = after_commit;
+  fi_seen_commit = 0;
+  fi_count = 0;
+  fi_fired = 0;
+  fi_what[0] = '\0';
+  fi_during[0] = '\0';
+  __atomic_store_n(&fi_target, target, __ATOMIC_SEQ_CST);
+}
+
 /* kind: 1 = can report ENOSPC, 2 = changes the disk. */
 static int fi_hit(const char* name, int kind) {
   if (!fi_armed || fi_target == 0) return 0;
@@ -432,15 +449,7 @@ static int one_run(const struct mode* m, long n, int* failures) {
 
   struct run r;
   memset(&r, 0, sizeof r);
-  fi_errno = m->err;
-  fi_persist = m->persist;
-  fi_only_space = m->only_space;
-  fi_only_writes = m->only_writes;
-  fi_target = n;
-  fi_count = 0;
-  fi_fired = 0;
-  fi_what[0] = '\0';
-  fi_during[0] = '\0';
+  fi_arm(m->err, m->persist, m->only_space, m->only_writes, 0, n);
 
   uintptr_t h = dingofs_new();
   fi_armed = 1;
@@ -630,13 +639,7 @@ TEST(faults_grouped_commits_answer_what_the_store_holds) {
     uintptr_t h = dingofs_new();
     REQUIRE_EQ_INT(fs_try_mount(h, name, NULL), 0);
     REQUIRE_EQ_INT(dingofs_mkdir(h, "/g", 0755), 0);
-    fi_errno = ENOSPC;
-    fi_persist = 0;
-    fi_only_space = 0;
-    fi_only_writes = 1;
-    fi_count = 0;
-    fi_fired = 0;
-    __atomic_store_n(&fi_target, n, __ATOMIC_SEQ_CST);
+    fi_arm(ENOSPC, 0, 0, 1, 0, n);
     struct gf_arg a[2];
     memset(a, 0, sizeof a);
     pthread_t t[2];
@@ -764,15 +767,7 @@ static int ac_run(enum ac_kind kind, long n, int* failures) {
     new_len = kind == AC_OPEN_TRUNC ? 0 : AC_SMALL;
   }
 
-  fi_errno = ENOSPC;
-  fi_persist = 0;
-  fi_only_space = 0;
-  fi_only_writes = 1;
-  fi_after_commit = 1;
-  fi_seen_commit = 0;
-  fi_target = n;
-  fi_count = 0;
-  fi_fired = 0;
+  fi_arm(ENOSPC, 0, 0, 1, 1, n);
   fi_what[0] = '\0';
   cur_op = kNames[kind];
   fi_armed = 1;
