@@ -639,8 +639,10 @@ class Session:
         self.check(self.lib.dingofs_umount(self.h), "dingofs_umount")
 
     # -- file I/O --------------------------------------------------------------------------
-    def open(self, g: Gate, path: bytes, flags: int, mode: int, shown: _Path = None) -> int:
-        fd = self._open(g.c, self.h, path, flags, mode)
+    def open(self, g: Gate, path: bytes, flags: int, mode: int, shown: _Path = None,
+             refuse_dir: bool = False) -> int:
+        """``dingofs_open``; ``refuse_dir``: a directory is ``EISDIR`` (closed again in C)."""
+        fd = self._open(g.c, self.h, path, flags, mode, refuse_dir)
         if fd < 0:
             if fd != self.refused_rc:
                 self.ops["dingofs_open"] += 1

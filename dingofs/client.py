@@ -47,7 +47,6 @@ from .errors import ClientStoppedError, DingofsError, error_from_errno, same_fil
 from .file import (
     DingoFile,
     check_open_args,
-    isdir_error,
     open_wrapped,
     parse_mode,
 )
@@ -1181,13 +1180,11 @@ class Client:
         gate = self._gate
         gate.enter("dingofs_open", path)
         try:
-            fd = s.open(gate, p, flags, cmode, path)
+            # Opening a directory for reading succeeds in C: the session refuses it
+            # like FileIO (EISDIR).
+            fd = s.open(gate, p, flags, cmode, path, m.read_only)
             try:
-                if m.read_only:
-                    # Opening a directory for reading succeeds in C; refuse it like FileIO.
-                    if _stat.S_ISDIR(s.fstat_mode_size(fd, path)[0]):
-                        raise isdir_error(path)
-                elif m.appending:
+                if m.appending:
                     s.lseek(gate, fd, 0, k.SEEK_END, path)
                 raw = DingoFile(self, self._mount, fd, path, m.normalised,
                                 m.reading or m.updating, not m.reading or m.updating)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ._calls import CHUNK, SCRATCH
 from ._util import int_arg
-from .errors import error_from_errno
 from .types import Attr
 
 if TYPE_CHECKING:
@@ -815,7 +814,3 @@ def check_open_args(m: _Mode, buffering: Any, encoding: Any, errors: Any,
     # any negative value is the default, as io.open takes it
     return -1 if buffering < -1 else int(buffering)
 
-
-def isdir_error(path: Any) -> BaseException:
-    """The error ``open`` raises for a directory (as :class:`io.FileIO` does)."""
-    return error_from_errno(_errno.EISDIR, "dingofs_open", path)

@@ -490,3 +490,29 @@ def test_random_operations_match_builtins_open(factory, tmp_path, mode, bufferin
         close_quietly(d, l_)
     dc, lc = pair.contents()
     assert dc == lc
+
+
+def test_open_directory_for_reading_leaves_nothing_open(client):
+    # The directory check runs in C right after the open: the descriptor it
+    # opened is released again, so refused opens do not pile up.
+    client.mkdir("/d")
+    client.write_bytes("/f", b"x")
+    with client.open("/f", "rb") as f:
+        first = f._fd
+    for mode in ("rb", "r", "rb+"[:2]):
+        for _ in range(50):
+            with pytest.raises(IsADirectoryError) as info:
+                client.open("/d", mode)
+            assert info.value.filename == "/d"
+    with client.open("/f", "rb") as f:
+        last = f._fd
+    # The engine numbers descriptors upwards: each refused open had one of
+    # these, and none of them is still open.
+    assert last > first + 150
+    import errno
+
+    for fd in range(first + 1, last):
+        with pytest.raises(OSError) as err:
+            client._s.stat_values("dingofs_fstat", fd)
+        assert err.value.errno == errno.EBADF
+    assert client.stats()["open_files"] == 0

@@ -195,8 +195,21 @@ int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint3
   DFX_GATED_COUNTED(int, dfx_fstat(h, fd, st, iflags), 0);
 }
 
-int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode) {
-  DFX_GATED(int, dingofs_open(h, path, flags, mode));
+int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode,
+                   int refuse_dir) {
+  int fd;
+  if (dfx_gate_enter(g) != 0) return DFX_REFUSED;
+  fd = dingofs_open(h, path, flags, mode);
+  if (fd >= 0 && refuse_dir) {
+    struct stat st;
+    int rc = dingofs_fstat(h, fd, &st);
+    if (rc < 0 || S_ISDIR(st.st_mode)) {
+      dingofs_close(h, fd);
+      fd = rc < 0 ? rc : -EISDIR;
+    }
+  }
+  dfx_gate_leave(g);
+  return fd;
 }
 
 int dfx_close_gated(dfx_gate_t* g, uintptr_t h, int fd) {

@@ -169,8 +169,12 @@ int dfx_stat_counted(dfx_gate_t* g, uintptr_t h, const char* path, int flags, st
 int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
                       int64_t* counts);
 
-/* More hot calls, gated; the library's call counts them in Python. */
-int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode);
+/* More hot calls, gated; the library's call counts them in Python.
+ * dfx_open_gated with refuse_dir: a directory that opened (for reading) is
+ * closed again and -EISDIR returned, as io.FileIO refuses it; the check is
+ * one fstat in C instead of a second call from Python. */
+int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode,
+                   int refuse_dir);
 int dfx_close_gated(dfx_gate_t* g, uintptr_t h, int fd);
 ssize_t dfx_write_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count);
 ssize_t dfx_pwrite_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count,
