@@ -74,10 +74,6 @@ class Mount:
         return Use(self.gate, op, path)
 
     # -- open files and iterators ----------------------------------------------------------
-    def forget_file(self, f: Any) -> None:
-        """Unregister a file that closes."""
-        self.files.pop(id(f), None)
-
     def add_iter(self, it: Any, gate: Gate) -> None:
         """Register an open directory iterator (closed by :meth:`close_all`)."""
         self._iters[id(it)] = (weakref.ref(it), gate)

@@ -10,7 +10,7 @@ import warnings
 import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
-from ._calls import CHUNK, SCRATCH
+from ._calls import CHUNK, SCRATCH, Gate
 from ._util import int_arg
 from .types import Attr
 
@@ -136,7 +136,7 @@ class DingoFile(io.RawIOBase):
         self._mode = mode
         self._readable = readable
         self._writable = writable
-        self._gate = session.gate("file", _closed_value_error)
+        self._gate = Gate(session, "file", _closed_value_error)
         self._child_closed = False
         mount.files[id(self)] = (weakref.ref(self), self._gate)
 
@@ -725,7 +725,7 @@ class DingoFile(io.RawIOBase):
             return
         if not self._gate.shut():
             return
-        self._mount.forget_file(self)
+        self._mount.files.pop(id(self), None)  # unregistered: stop() no longer closes it
         try:
             # Under the client's gate: a client stopping meanwhile either waits for
             # this close or refuses it (its unmount then releases the descriptor).
