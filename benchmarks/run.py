@@ -109,9 +109,11 @@ class Config:
         self.parent = os.environ.get("BENCH_DIR") or os.path.join(BUILD, "tmp")
         self.keep = os.environ.get("BENCH_KEEP") == "1"
         #: the documented table is only refreshed by a full run with the issue's sizes
-        self.default_sizes = not any(os.environ.get("BENCH_PY_" + k) for k in (
-            "REPEAT", "CALLS", "N", "STATS", "ENTRIES", "SEQ_MB", "RAND", "THREAD_MB",
-            "META_FILES", "SECTIONS"))
+        #: (and at least the default number of repetitions)
+        self.default_sizes = self.repeat >= 3 and not any(
+            os.environ.get("BENCH_PY_" + k) for k in (
+                "CALLS", "N", "STATS", "ENTRIES", "SEQ_MB", "RAND", "THREAD_MB", "META_FILES",
+                "SECTIONS"))
 
 
 def log(msg: str) -> None:
