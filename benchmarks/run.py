@@ -1314,6 +1314,8 @@ def main() -> int:
     print(f"JSON written to {cfg.json_path}, Markdown to {md}")
     if cfg.docs_path and not failed and cfg.default_sizes:
         update_docs(cfg.docs_path, md)
+        # The README's copy of the table (between the same markers), when it has one.
+        update_docs(os.path.join(ROOT, "README.md"), md)
     if cfg.png_path and res.rows and ensure_matplotlib():
         try:
             chart(res, cfg.png_path, f"dingofs {info['sdk_version']} Python SDK — "
