@@ -292,11 +292,15 @@ def per_call_ns(call: Callable[..., Any], args: tuple[Any, ...], calls: int,
 
 
 # ----------------------------------------------------------------------------- C baseline
-def build_c_program(name: str, out_dir: str = BUILD) -> str:
+def build_c_program(name: str, out_dir: str = BUILD, lib: str | None = None,
+                    include: str | None = None) -> str:
     """Compile ``benchmarks/NAME.c`` against the static engine into ``out_dir``
-    (again only when the source or the engine is newer); returns its path."""
+    (again only when the source or the engine is newer); returns its path.
+    ``lib`` and ``include``: another engine's ``libdingofs.a`` and include
+    directory (default: this tree's)."""
     src = os.path.join(HERE, name + ".c")
-    lib = os.path.join(NATIVE_BUILD, "libdingofs.a")
+    lib = lib or os.path.join(NATIVE_BUILD, "libdingofs.a")
+    include = include or os.path.join(ROOT, "native", "include")
     out = os.path.join(out_dir, name)
     if not os.path.exists(lib):
         raise RuntimeError(f"{lib} is missing: build the engine first (make -C native)")
@@ -306,7 +310,7 @@ def build_c_program(name: str, out_dir: str = BUILD) -> str:
     os.makedirs(out_dir, exist_ok=True)
     cc = os.environ.get("CC", "cc")
     cmd = [cc, "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread",
-           "-I" + os.path.join(ROOT, "native", "include"), src, lib,
+           "-I" + include, src, lib,
            "-lsqlite3", "-lstdc++", "-lm", "-o", out]
     log("bench: " + " ".join(cmd))
     subprocess.run(cmd, check=True)

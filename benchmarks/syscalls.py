@@ -32,6 +32,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+import run as bench_run  # noqa: E402  (build_c_program)
+
 OPS = ["create", "create4k", "unlink", "setxattr"]
 
 
@@ -39,14 +42,13 @@ def sh(cmd, **kw):
     subprocess.run(cmd, check=True, **kw)
 
 
-def build(tree, builddir, out):
+def build(tree, builddir, out_dir):
     """Builds the engine of `tree` into `builddir` and csyscalls against it."""
     sh(["make", "-s", "-C", os.path.join(tree, "native"), "-j2", "BUILDDIR=" + builddir],
        stdout=subprocess.DEVNULL)
-    sh(["cc", "-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-Werror",
-        "-I" + os.path.join(tree, "native", "include"),
-        os.path.join(ROOT, "benchmarks", "csyscalls.c"), "-o", out,
-        os.path.join(builddir, "libdingofs.a"), "-lsqlite3", "-lpthread", "-lstdc++", "-lm"])
+    return bench_run.build_c_program("csyscalls", out_dir=out_dir,
+                                     lib=os.path.join(builddir, "libdingofs.a"),
+                                     include=os.path.join(tree, "native", "include"))
 
 
 def run(binary, scratch, op, count, threads, prefix=()):
@@ -121,10 +123,10 @@ def main():
         if args.before:
             tree = os.path.join(work, "before-tree")
             sh(["git", "-C", ROOT, "worktree", "add", "-q", "--detach", tree, args.before])
-            build(tree, os.path.join(work, "before-build"), os.path.join(work, "cs-before"))
-            builds.append(("before", os.path.join(work, "cs-before")))
-        build(ROOT, os.path.join(work, "after-build"), os.path.join(work, "cs-after"))
-        builds.append(("after", os.path.join(work, "cs-after")))
+            builds.append(("before", build(tree, os.path.join(work, "before-build"),
+                                           os.path.join(work, "cs-before"))))
+        builds.append(("after", build(ROOT, os.path.join(work, "after-build"),
+                                      os.path.join(work, "cs-after"))))
         scratch = os.path.join(work, "fs")
         result = {"count": args.count, "rounds": args.rounds, "before": args.before,
                   "syscalls": {}, "timed": {}}

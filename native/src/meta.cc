@@ -704,8 +704,8 @@ bool MetaDb::GetInline(uint64_t ino, std::string* data) {
 }
 
 void MetaDb::RememberInline(uint64_t ino, const std::string* data) {
+  // Callers hold no entry for ino: GetInline missed it, PutInline dropped it.
   if (!inline_cache_on_) return;
-  DropInlineEntry(ino);
   size_t add = data != nullptr ? data->size() : 0;
   if (add > kInlineCacheBytes) return;
   if (inline_cache_.size() >= kInlineCacheEntries || inline_cache_bytes_ + add > kInlineCacheBytes)

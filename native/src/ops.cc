@@ -116,6 +116,20 @@ struct OnBehalf {
 struct BatchFailed {
   int err;
 };
+
+// Runs every action, also those after one that failed; returns err, or the
+// errno of the first failure when err is 0.
+int RunEach(std::vector<std::function<void()>>& actions, int err) {
+  for (auto& a : actions) {
+    try {
+      a();
+    } catch (...) {
+      int e = CurrentErrno();
+      if (err == 0) err = e;
+    }
+  }
+  return err;
+}
 }  // namespace
 
 uint64_t Fs::NextSerial() { return g_serial.fetch_add(1); }
@@ -320,16 +334,8 @@ void Fs::RunBatch(const std::vector<WriteReq*>& batch) {
                 std::make_move_iterator(post_.begin() + static_cast<ptrdiff_t>(posts)),
                 std::make_move_iterator(post_.end()));
             post_.resize(posts);
-            Post([this, &m, &fail_member, mine = std::move(mine)] {
-              int err = 0;
-              for (auto& p : mine) {
-                try {
-                  p();
-                } catch (...) {
-                  int e = CurrentErrno();
-                  if (err == 0) err = e;
-                }
-              }
+            Post([&m, &fail_member, mine = std::move(mine)]() mutable {
+              int err = RunEach(mine, 0);
               if (err != 0) fail_member(m, err);
             });
           }
@@ -445,14 +451,7 @@ void Fs::CheckWritable() {
 int Fs::AfterCommit(int err) {
   auto post = std::move(post_);
   post_.clear();
-  for (auto& p : post) {
-    try {
-      p();
-    } catch (...) {
-      int e = CurrentErrno();
-      if (err == 0) err = e;
-    }
-  }
+  err = RunEach(post, err);
   // Ask for a background checkpoint each time the WAL has grown by
   // kCheckpointFrames since the last request (it restarts from its beginning
   // once fully copied back and a writer finds no reader in it).
