@@ -15,24 +15,10 @@ cluster through an installed upstream ``libdingofs.so.1``.
 
 from typing import TYPE_CHECKING, Any
 
+from . import types as _types
 from ._version import __version__
 from .errors import ClientStoppedError, DingofsError, SameFileError
-from .types import (
-    SET_ATTR_ATIME,
-    SET_ATTR_ATIME_NOW,
-    SET_ATTR_CTIME,
-    SET_ATTR_FLAGS,
-    SET_ATTR_GID,
-    SET_ATTR_MODE,
-    SET_ATTR_MTIME,
-    SET_ATTR_MTIME_NOW,
-    SET_ATTR_SIZE,
-    SET_ATTR_UID,
-    Attr,
-    FileType,
-    FsStat,
-    OptionInfo,
-)
+from .types import *  # noqa: F403  (the value types and the SET_ATTR_* bits, as types.__all__)
 
 if TYPE_CHECKING:
     from ._ffi import library_info
@@ -84,26 +70,13 @@ __all__ = [
     "DingoFile",
     "DirEntry",
     "ScandirIterator",
-    "Attr",
-    "FileType",
-    "FsStat",
-    "OptionInfo",
     "DingofsError",
     "ClientStoppedError",
     "SameFileError",
-    "SET_ATTR_MODE",
-    "SET_ATTR_UID",
-    "SET_ATTR_GID",
-    "SET_ATTR_SIZE",
-    "SET_ATTR_ATIME",
-    "SET_ATTR_MTIME",
-    "SET_ATTR_ATIME_NOW",
-    "SET_ATTR_MTIME_NOW",
-    "SET_ATTR_CTIME",
-    "SET_ATTR_FLAGS",
     "FS_IOC_GETFLAGS",
     "FS_IOC_SETFLAGS",
     "FS_IOC32_GETFLAGS",
     "FS_IOC32_SETFLAGS",
     "FS_IOC_FSGETXATTR",
 ]
+__all__ += _types.__all__

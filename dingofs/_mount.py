@@ -47,11 +47,14 @@ class Mount:
     :ivar dev: the ``st_dev`` given to every attribute record.
     :ivar files: the open files by ``id()``: ``(weak reference, the file's gate)``.
     :ivar read, pread_bytes, lseek, x_fstat_attr: the session's calls of the hot
-        file methods, bound once per mount (not once per open file).
+        file methods, bound once per mount (not once per open file);
+        ``x_fstat_attr`` is ``None`` when the library lacks the extension.
+    :ivar stat_attr: ``(gate, path, flags, shown) -> Attr``: the session's
+        ``x_stat_attr``, or :meth:`stat_plain` when the library lacks it.
     """
 
     __slots__ = ("session", "gate", "dev", "files", "_iters", "read", "pread_bytes", "lseek",
-                 "x_fstat_attr")
+                 "x_fstat_attr", "stat_attr")
 
     def __init__(self, session: Session, dev: int) -> None:
         self.session = session
@@ -66,7 +69,8 @@ class Mount:
         self.read = session.read
         self.pread_bytes = session.pread_bytes
         self.lseek = session.lseek
-        self.x_fstat_attr = session.x_fstat_attr
+        self.x_fstat_attr = session.x_fstat_attr if session.has_xfstat else None
+        self.stat_attr = session.x_stat_attr if session.has_xstat else self.stat_plain
 
     # -- calls in flight -------------------------------------------------------------------
     def use(self, op: str, path: Any = None) -> Use:
@@ -113,6 +117,14 @@ class Mount:
             gate.kill_after_fork()
 
     # -- attributes without the extensions -------------------------------------------------
+    def stat_plain(self, g: Gate, p: bytes, flags: int, shown: Any = None) -> Attr:
+        """``x_stat_attr`` through ``dingofs_stat``/``dingofs_lstat`` (``flags``: 0 or
+        the session's ``nofollow``); the inode flags are read on first use."""
+        op = "dingofs_lstat" if flags else "dingofs_stat"
+        with Use(g, op, shown):
+            values = self.session.stat_values(op, p, shown)
+        return self.attr_values(values, path=p)
+
     def attr_values(self, values: tuple[int, ...], *, path: bytes | None = None,
                     loader: Callable[[], int] | None = None) -> Attr:
         """An :class:`Attr` from decoded ``struct stat`` items without the inode flags:

@@ -24,12 +24,7 @@ def fspath(path: Any, what: str = "path") -> bytes:
     :raises ValueError: for an embedded NUL.
     """
     raw: bytes
-    if type(path) is str:
-        raw = path.encode(_FSENC, _FSERR)
-    elif type(path) is bytes:
-        raw = path
-    else:
-        raw = _fspath_slow(path, what)
+    raw = path.encode(_FSENC, _FSERR) if type(path) is str else _fspath_slow(path, what)
     if 0 in raw:
         raise ValueError("embedded null byte")
     return raw

@@ -279,11 +279,10 @@ class Client:
         self._gate = self._mount.gate
         self._lock = threading.Lock()
         self._nofollow = session.nofollow
-        self._has_xstat = session.has_xstat
         self._has_last_attr = session.has("last_attr")
         self._has_setattr = session.has("setattr")
         # The session calls of the hot paths, bound once.
-        self._x_stat_attr = session.x_stat_attr
+        self._stat_attr = self._mount.stat_attr
         self._x_access = session.x_access
         self._built_at = time.time()
         self._pid = os.getpid()
@@ -386,13 +385,7 @@ class Client:
 
     # -- attribute conversion --------------------------------------------------------------
     def _stat_raw(self, p: bytes, path: Any, follow: bool) -> Attr:
-        s = self._s
-        if self._has_xstat:
-            return s.x_stat_attr(self._gate, p, 0 if follow else self._nofollow, path)
-        op = "dingofs_stat" if follow else "dingofs_lstat"
-        with self._use(op, path):
-            values = s.stat_values(op, p, path)
-            return self._mount.attr_values(values, path=p)
+        return self._stat_attr(self._gate, p, 0 if follow else self._nofollow, path)
 
     def _partial_attr(self, **known: int) -> Attr:
         """An :class:`Attr` marked :attr:`~Attr.partial` holding only ``known`` (and ``dev``)."""
@@ -438,42 +431,28 @@ class Client:
 
         :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
         :returns: the attributes of the file (symlinks followed).
-        :raises FileNotFoundError: if ``path`` does not exist (and the other
-            :class:`OSError` subclasses of the matching :mod:`os` call).
+        :raises FileNotFoundError: if ``path`` does not exist (other errors as
+            :func:`os.stat` raises them).
         """
         # The hot path: the argument checks and one session call (gated in C).
-        if type(path) is str:
-            p = path.encode(_FSENC, _FSERR)
-        elif type(path) is bytes:
-            p = path
-        else:
-            p = _fspath_slow(path, "path")
+        p = path.encode(_FSENC, _FSERR) if type(path) is str else _fspath_slow(path, "path")
         if 0 in p:
             raise ValueError("embedded null byte")
-        if self._has_xstat:
-            return self._x_stat_attr(self._gate, p, 0, path)
-        return self._stat_raw(p, path, True)
+        return self._stat_attr(self._gate, p, 0, path)
 
     def lstat(self, path: Path) -> Attr:
         """Attributes of ``path`` itself (a final symlink is not followed).
 
         :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
         :returns: the attributes of ``path`` itself (a final symlink is not followed).
-        :raises FileNotFoundError: if ``path`` does not exist (and the other
-            :class:`OSError` subclasses of the matching :mod:`os` call).
+        :raises FileNotFoundError: if ``path`` does not exist (other errors as
+            :func:`os.lstat` raises them).
         """
-        # The hot path: the argument checks and one session call (gated in C).
-        if type(path) is str:
-            p = path.encode(_FSENC, _FSERR)
-        elif type(path) is bytes:
-            p = path
-        else:
-            p = _fspath_slow(path, "path")
+        # As stat, with the no-follow flag.
+        p = path.encode(_FSENC, _FSERR) if type(path) is str else _fspath_slow(path, "path")
         if 0 in p:
             raise ValueError("embedded null byte")
-        if self._has_xstat:
-            return self._x_stat_attr(self._gate, p, self._nofollow, path)
-        return self._stat_raw(p, path, False)
+        return self._stat_attr(self._gate, p, self._nofollow, path)
 
     def chmod(self, path: Path, mode: int) -> Attr:
         """Set the permission bits (``07777``); the type bits are kept.
@@ -528,30 +507,31 @@ class Client:
         :raises FileNotFoundError: if ``path`` does not exist (and the other
             :class:`OSError` subclasses of the matching :mod:`os` call).
         """
-        p = fspath(path)
-        u = self._id(uid, "uid")
-        g = self._id(gid, "gid")
-        with self._use("dingofs_chown", path):
-            self._s.chown(p, u, g, path)
-            return self._changed(p, path, True, lambda: self._owner_known(u, g))
+        return self._chown(path, uid, gid, True)
 
     def lchown(self, path: Path, uid: int, gid: int) -> Attr:
         """:meth:`chown` that does not follow a final symlink (needs the extension).
 
         :returns: the new attributes of ``path`` itself, as :meth:`chown` returns them.
-        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
-        :param uid: the new owner, ``-1`` to keep it.
-        :param gid: the new group, ``-1`` to keep it.
-        :raises OverflowError: for an id outside ``[-1, 0xFFFFFFFF]``, as :func:`os.lchown`.
-        :raises FileNotFoundError: if ``path`` does not exist (and the other
-            :class:`OSError` subclasses of the matching :mod:`os` call).
+        :param path: the path whose own owner changes, even if it is a symlink.
+        :param uid: as for :meth:`chown`.
+        :param gid: as for :meth:`chown`.
+        :raises OverflowError: as :func:`os.lchown` does.
+        :raises FileNotFoundError: if ``path`` does not exist.
         """
+        return self._chown(path, uid, gid, False)
+
+    def _chown(self, path: Path, uid: int, gid: int, follow: bool) -> Attr:
         p = fspath(path)
         u = self._id(uid, "uid")
         g = self._id(gid, "gid")
-        with self._use("dingofs_x_lchown", path):
-            self._s.x_lchown(p, u, g, path)
-            return self._changed(p, path, False, lambda: self._owner_known(u, g))
+        op = "dingofs_chown" if follow else "dingofs_x_lchown"
+        with self._use(op, path):
+            if follow:
+                self._s.chown(p, u, g, path)
+            else:
+                self._s.x_lchown(p, u, g, path)
+            return self._changed(p, path, follow, lambda: self._owner_known(u, g))
 
     def truncate(self, path: Path, length: int) -> None:
         """Set the size of a file, like :func:`os.truncate`.
@@ -817,12 +797,7 @@ class Client:
         :returns: whether the access is allowed (False if ``path`` does not exist).
         :raises ValueError: for an invalid ``mode``.
         """
-        if type(path) is str:
-            p = path.encode(_FSENC, _FSERR)
-        elif type(path) is bytes:
-            p = path
-        else:
-            p = _fspath_slow(path, "path")
+        p = path.encode(_FSENC, _FSERR) if type(path) is str else _fspath_slow(path, "path")
         if 0 in p:
             raise ValueError("embedded null byte")
         if type(mode) is not int or not 0 <= mode <= 7:
@@ -858,35 +833,34 @@ class Client:
         """
         return self._probe(path, True) is not None
 
+    # isdir, isfile and islink answer as os.path does: False where exists() is False.
     def isdir(self, path: Path) -> bool:
-        """Whether ``path`` is a directory (following symlinks).
+        """Whether ``path`` is a directory, or a symlink to one.
 
-        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
-        :returns: True if ``path`` is a directory (False when it does not exist).
-        :raises ClientStoppedError: if the client was stopped.
+        :param path: the path to test.
+        :returns: the answer (False when nothing is there).
         """
-        a = self._probe(path, True)
-        return a is not None and a.is_dir()
+        return self._is(path, True, _stat.S_IFDIR)
 
     def isfile(self, path: Path) -> bool:
-        """Whether ``path`` is a regular file (following symlinks).
+        """Whether ``path`` is a regular file, or a symlink to one.
 
-        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
-        :returns: True if ``path`` is a regular file (False when it does not exist).
-        :raises ClientStoppedError: if the client was stopped.
+        :param path: the path to test.
+        :returns: the answer (False when nothing is there).
         """
-        a = self._probe(path, True)
-        return a is not None and a.is_file()
+        return self._is(path, True, _stat.S_IFREG)
 
     def islink(self, path: Path) -> bool:
-        """Whether ``path`` is a symbolic link.
+        """Whether ``path`` itself is a symbolic link.
 
-        :param path: a path of this filesystem (``str``, ``bytes`` or ``os.PathLike``).
-        :returns: True if ``path`` is a symbolic link (False when it does not exist).
-        :raises ClientStoppedError: if the client was stopped.
+        :param path: the path to test.
+        :returns: the answer (False when nothing is there).
         """
-        a = self._probe(path, False)
-        return a is not None and a.is_symlink()
+        return self._is(path, False, _stat.S_IFLNK)
+
+    def _is(self, path: Path, follow: bool, fmt: int) -> bool:
+        a = self._probe(path, follow)
+        return a is not None and _stat.S_IFMT(a.mode) == fmt
 
     def _probe(self, path: Path, follow: bool) -> Attr | None:
         try:
@@ -1681,12 +1655,7 @@ class Client:
         :raises OSError: ``ENODATA`` if the attribute does not exist.
         :raises ValueError: for a NUL byte in ``path`` or ``name``.
         """
-        if type(path) is str:
-            p = path.encode(_FSENC, _FSERR)
-        elif type(path) is bytes:
-            p = path
-        else:
-            p = _fspath_slow(path, "path")
+        p = path.encode(_FSENC, _FSERR) if type(path) is str else _fspath_slow(path, "path")
         if 0 in p:
             raise ValueError("embedded null byte")
         if type(name) is str:

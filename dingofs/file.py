@@ -665,8 +665,9 @@ class DingoFile(io.RawIOBase):
         gate = self._gate
         if gate.closed:
             self._check_open()
-        if self._s.has_xfstat:
-            return self._mount.x_fstat_attr(gate, self._fd, self._name)
+        fstat = self._mount.x_fstat_attr
+        if fstat is not None:
+            return fstat(gate, self._fd, self._name)
         gate.enter("dingofs_fstat", self._name)
         try:
             values = self._s.stat_values("dingofs_fstat", self._fd, self._name)

@@ -731,37 +731,30 @@ class DingoPath:
         return self._client.open(self.path, mode, buffering, encoding, errors, newline)
 
     def read_bytes(self) -> bytes:
-        """The whole file as bytes.
+        """The whole file as bytes: :meth:`dingofs.Client.read_bytes` on this path.
 
         :returns: the file's contents.
         :raises FileNotFoundError: if the path does not exist.
         """
-        with self._client.open(self.path, "rb") as f:
-            data: bytes = f.read()
-        return data
+        return self._client.read_bytes(self.path)
 
     def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
-        """The whole file decoded as text.
+        """The whole file decoded: :meth:`dingofs.Client.read_text` on this path.
 
-        :param encoding: text encoding (default: the locale's).
-        :param errors: text error handler.
-        :returns: the decoded contents.
+        :param encoding: as for :func:`open`.
+        :param errors: as for :func:`open`.
+        :returns: the text.
         :raises FileNotFoundError: if the path does not exist.
         """
-        with self.open("r", encoding=encoding, errors=errors) as f:
-            text: str = f.read()
-        return text
+        return self._client.read_text(self.path, encoding, errors)
 
     def write_bytes(self, data: bytes | bytearray | memoryview) -> int:
-        """Replace the file's contents with ``data``; returns the byte count.
+        """Replace the file's contents: :meth:`dingofs.Client.write_bytes` on this path.
 
         :param data: a bytes-like object.
         :returns: the number of bytes written.
         """
-        view = memoryview(data)
-        with self._client.open(self.path, "wb") as f:
-            f.write(view)
-        return view.nbytes
+        return self._client.write_bytes(self.path, data)
 
     def write_text(
         self,
@@ -770,19 +763,16 @@ class DingoPath:
         errors: str | None = None,
         newline: str | None = None,
     ) -> int:
-        """Replace the file's contents with ``data`` encoded; returns the character count.
+        """Replace the file's contents with ``data`` encoded:
+        :meth:`dingofs.Client.write_text` on this path.
 
-        :param data: the text.
-        :param encoding: text encoding (default: the locale's).
-        :param errors: text error handler.
-        :param newline: newline translation.
-        :returns: the number of characters written.
-        :raises TypeError: if ``data`` is not a ``str``.
+        :param data: a ``str`` (anything else is a :class:`TypeError`).
+        :param encoding: as for :func:`open`.
+        :param errors: as for :func:`open`.
+        :param newline: as for :func:`open`.
+        :returns: the character count.
         """
-        if not isinstance(data, str):
-            raise TypeError(f"data must be str, not {type(data).__name__}")
-        with self.open("w", encoding=encoding, errors=errors, newline=newline) as f:
-            return int(f.write(data))
+        return self._client.write_text(self.path, data, encoding, errors, newline)
 
     def touch(self, mode: int = 0o666, exist_ok: bool = True) -> None:
         """Create the file, or update its modification time if it exists.

@@ -4,6 +4,7 @@ writes into a ``bytes`` object makes that object fresh and unshared."""
 from __future__ import annotations
 
 import re
+import struct
 import sys
 from pathlib import Path
 
@@ -114,3 +115,25 @@ def test_read_results_are_unshared(client: dingofs.Client) -> None:
     assert sys.getrefcount(big) == 2
     assert sys.getrefcount(rest) == 2
     assert sys.getrefcount(part) == 2
+
+
+def test_stat_without_the_extension_matches_x_stat(client: dingofs.Client) -> None:
+    """The plain ``dingofs_stat``/``dingofs_lstat`` path that a library without
+    ``dingofs_x_stat`` takes gives the same attributes (the flags read on first use)."""
+    client.write_bytes("/plain.bin", b"abc")
+    client.symlink("plain.bin", "/plain.lnk")
+    nodump = 0x40  # FS_NODUMP_FL
+    client.ioctl("/plain.bin", dingofs.FS_IOC_SETFLAGS, struct.pack("<Q", nodump))
+    mount = client._mount
+    nofollow = client._s.nofollow
+    for path, flags in (("/plain.bin", 0), ("/plain.lnk", 0), ("/plain.lnk", nofollow)):
+        plain = mount.stat_plain(mount.gate, path.encode(), flags, path)
+        fast = mount.session.x_stat_attr(mount.gate, path.encode(), flags, path)
+        assert plain == fast, path
+        assert plain.flags == fast.flags
+    assert mount.stat_plain(mount.gate, b"/plain.bin", 0).flags == nodump
+    with pytest.raises(FileNotFoundError):
+        mount.stat_plain(mount.gate, b"/missing", 0, "/missing")
+    client.stop()
+    with pytest.raises(dingofs.ClientStoppedError):
+        mount.stat_plain(mount.gate, b"/plain.bin", 0, "/plain.bin")
