@@ -21,7 +21,7 @@ help:
 	@echo "make fault-sweep  the whole I/O-error injection sweep of the engine (make test runs a bounded one)"
 	@echo "make bench        benchmarks (native and Python), ratios against the host filesystem"
 	@echo "make bench-scale  cost per operation as the tree grows to 1M files, memory per inode"
-	@echo "make bench-compare BASE=REV  hot calls of this tree against commit REV, alternating"
+	@echo "make bench-compare BASE=REV [SCRATCH=DIR]  hot calls of this tree against commit REV, alternating"
 	@echo "make fuzz-long    long differential run against the host filesystem (FUZZ_SECONDS)"
 	@echo "make lint         ruff and mypy --strict on the package"
 	@echo "make docs         API reference from the docstrings (Sphinx, offline, warnings are errors) into build/docs"
@@ -106,7 +106,7 @@ bench-scale: dev
 # (default: the last commit before the bridge moved into C files).
 BASE ?= b5355af
 bench-compare: dev
-	$(VPY) benchmarks/compare_commits.py --base $(BASE)
+	$(VPY) benchmarks/compare_commits.py --base $(BASE) $(if $(SCRATCH),--scratch $(SCRATCH))
 
 upstream:
 	bash scripts/fetch_upstream.sh

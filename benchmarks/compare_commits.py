@@ -2,8 +2,9 @@
 """The hot calls of this tree against those of an earlier commit, in one run.
 
     .venv/bin/python benchmarks/compare_commits.py --base REV [--rounds 5] [--calls N]
+        [--scratch DIR]
 
-(``make bench-compare BASE=REV``.) The commit ``REV`` is cloned from this
+(``make bench-compare BASE=REV [SCRATCH=DIR]``.) The commit ``REV`` is cloned from this
 repository and installed with pip into a virtual environment of its own under
 ``benchmarks/build/compare/REV`` (kept, so a second run starts at once); this
 tree is measured through the interpreter that runs this script (``make dev``
@@ -12,7 +13,10 @@ in a child process each, alternating which side goes first, ``--rounds`` times.
 The table gives the median of the rounds for each side, the ratio this tree /
 ``REV`` (for times: below 1 is faster; for rates: above 1 is faster) and the
 spread (min–max) of the ratio across rounds, which shows how much of a
-difference is noise on a shared machine.
+difference is noise on a shared machine; the last column says "faster" or
+"slower" only when the median moved by 2 % or more and every round agrees.
+``--scratch`` puts the filesystems elsewhere: on a tmpfs the I/O rows measure the
+two builds rather than the host disk's writeback of earlier rounds.
 """
 
 from __future__ import annotations
@@ -81,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calls", type=int, default=20000, help="calls per timed loop")
     ap.add_argument("--seq-mb", type=int, default=128, help="size of the sequential file")
     ap.add_argument("--json", help="also write the rounds and medians to this file")
+    ap.add_argument("--scratch", default=BUILD,
+                    help="where the filesystems are made (e.g. a tmpfs such as /dev/shm, "
+                    "which takes the host disk's writeback out of the I/O rows)")
     args = ap.parse_args(argv)
     if args.base_python:
         base_python, full = args.base_python, "--base-python"
@@ -89,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     sides = {"base": base_python, "head": sys.executable}
     rounds: dict[str, list[dict[str, float]]] = {"base": [], "head": []}
     versions: dict[str, str] = {}
-    os.makedirs(BUILD, exist_ok=True)
-    scratch = tempfile.mkdtemp(prefix="scratch-", dir=BUILD)
+    os.makedirs(args.scratch, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix="scratch-", dir=args.scratch)
     try:
         for r in range(args.rounds):
             order = ("base", "head") if r % 2 == 0 else ("head", "base")
@@ -118,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         ratio = mh / mb
         rate = case.endswith("(MiB/s)")
         faster = ratio > 1 if rate else ratio < 1
-        word = "same" if abs(ratio - 1) < 0.02 else "faster" if faster else "slower"
+        # A difference counts when the median moved by 2 % or more and every round
+        # moved the same way; otherwise it is inside the rounds' spread.
+        steady = min(ratios) > 1 or max(ratios) < 1
+        word = ("faster" if faster else "slower") if abs(ratio - 1) >= 0.02 and steady \
+            else "same"
         print(f"| {case} | {mb:,.0f} | {mh:,.0f} | {ratio:.2f} | "
               f"{min(ratios):.2f}–{max(ratios):.2f} | {word} |")
         summary[case] = {"base": mb, "head": mh, "ratio": ratio,

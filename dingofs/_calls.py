@@ -118,7 +118,7 @@ class StatLayout:
 #: Operations whose calls (and bytes read) the bridge helpers ``dfx_*_counted`` count
 #: in C, in the order of their (calls, bytes) pairs in :attr:`Session.io_counts`.
 IO_COUNTS = ("dingofs_pread", "dingofs_read", "dingofs_lseek", "dingofs_x_stat",
-             "dingofs_x_fstat")
+             "dingofs_x_fstat", "dingofs_x_access")
 
 
 _T = TypeVar("_T")
@@ -315,7 +315,6 @@ class Session:
         #: ``ffi.unpack``: the first ``n`` bytes of a ``char`` buffer as ``bytes``.
         self.unpack: _Unpack = ffi.unpack
         # The gated calls of the bridge (their first argument is a gate's ``c``).
-        self._access_gated: _IntCall = lib.dfx_access_gated
         self._write: _IntCall = lib.dfx_write_gated
         self._pwrite: _IntCall = lib.dfx_pwrite_gated
         self._close: _IntCall = lib.dfx_close_gated
@@ -334,12 +333,14 @@ class Session:
         self._lseek_counted: _IntCall = lib.dfx_lseek_counted
         self._x_stat_counted: _IntCall = lib.dfx_stat_counted
         self._x_fstat_counted: _IntCall = lib.dfx_fstat_counted
+        self._access_counted: _IntCall = lib.dfx_access_counted
         # The (calls, bytes) pair of each IO_COUNTS operation.
         self._pread_counts = self.io_counts + 0
         self._read_counts = self.io_counts + 2
         self._lseek_counts = self.io_counts + 4
         self._x_stat_counts = self.io_counts + 6
         self._x_fstat_counts = self.io_counts + 8
+        self._x_access_counts = self.io_counts + 10
 
     # -- the checker -----------------------------------------------------------------------
     def check(self, rc: int, op: str, p1: _Path = None, p2: _Path = None) -> int:
@@ -656,6 +657,47 @@ class Session:
             raise self.failg(g, got, "dingofs_read", shown)
         return got
 
+    def fill(self, g: Gate, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
+        """``dingofs_read`` in :data:`CHUNK` pieces until ``n`` bytes are in ``cbuf`` or
+        the file ends; the caller holds ``g`` (:meth:`Gate.enter`) around the loop."""
+        total = 0
+        while total < n:
+            got = self.read(g, fd, cbuf + total, min(n - total, CHUNK), shown)
+            if got == 0:
+                break
+            total += got
+        return total
+
+    def readinto(self, g: Gate, fd: int, buffer: Any, shown: _Path = None) -> int:
+        """``readinto``: fill a writable bytes-like object from the file position (one
+        ``dingofs_read`` up to :data:`CHUNK` bytes; larger, :meth:`fill` under the gate).
+
+        :raises TypeError: when ``buffer`` is not a writable bytes-like object.
+        """
+        ffi = self.ffi
+        try:
+            cbuf = ffi.from_buffer("char[]", buffer, True)
+        except (TypeError, BufferError):
+            raise TypeError(f"readinto() argument must be a writable bytes-like object, "
+                            f"not {type(buffer).__name__}") from None
+        try:
+            n = len(cbuf)
+            if n <= CHUNK:
+                if n == 0:
+                    return 0
+                got = self._read_counted(g.c, self.h, fd, cbuf, n, self._read_counts)
+                if got < 0:
+                    raise self.failg(g, got, "dingofs_read", shown)
+                return got
+            g.enter("dingofs_read", shown)
+            try:
+                return self.fill(g, fd, cbuf, n, shown)
+            finally:
+                g.leave()
+        finally:
+            # At once: a view left to the garbage collector could outlive its exporter.
+            ffi.release(cbuf)
+
     def read_bytes(self, g: Gate, fd: int, n: int, shown: _Path = None) -> bytes:
         """One ``dingofs_read`` of at most :data:`SCRATCH` bytes, returned as ``bytes``."""
         pool = self._scratch_pool
@@ -951,12 +993,11 @@ class Session:
                    "dingofs_x_fallocate", shown)
 
     def x_access(self, g: Gate, path: bytes, mode: int, shown: _Path = None) -> int:
-        """Raw result of the access extension (0 or -errno), counted but not raised
-        (raised when the gate refused the call)."""
-        rc = self._access_gated(g.c, self.h, path, mode)
+        """Raw result of the access extension (0 or -errno), counted in C but not
+        raised (raised when the gate refused the call)."""
+        rc = self._access_counted(g.c, self.h, path, mode, self._x_access_counts)
         if rc == self.refused_rc:
             raise self.failg(g, rc, "dingofs_x_access", shown)
-        self.ops["dingofs_x_access"] += 1
         return rc
 
     def x_lchown(self, path: bytes, uid: int, gid: int, shown: _Path = None) -> None:

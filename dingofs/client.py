@@ -283,7 +283,7 @@ class Client:
         self._has_setattr = session.has("setattr")
         # The session calls of the hot paths, bound once.
         self._stat_attr = self._mount.stat_attr
-        self._x_access = session.x_access
+        self._x_access = session.x_access if session.has_access else None
         self._built_at = time.time()
         self._pid = os.getpid()
         self._finalizer = weakref.finalize(self, _finalize_client, session, self._pid, mds)
@@ -802,8 +802,9 @@ class Client:
             raise ValueError("embedded null byte")
         if type(mode) is not int or not 0 <= mode <= 7:
             mode = int_arg(mode, "mode", 0, 7)
-        if self._s.has_access:
-            return self._x_access(self._gate, p, mode, path) == 0
+        x_access = self._x_access
+        if x_access is not None:
+            return x_access(self._gate, p, mode, path) == 0
         try:
             a = self._stat_raw(p, path, True)
         except DingofsError as exc:

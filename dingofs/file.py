@@ -230,14 +230,7 @@ class DingoFile(io.RawIOBase):
 
     def _fill(self, cbuf: Any, nbytes: int) -> int:
         """Read until ``nbytes`` are in ``cbuf`` or end of file (the caller holds the gate)."""
-        s, g, fd, name = self._s, self._gate, self._fd, self._name
-        total = 0
-        while total < nbytes:
-            n = s.read(g, fd, cbuf + total, min(nbytes - total, CHUNK), name)
-            if n == 0:
-                break
-            total += n
-        return total
+        return self._s.fill(self._gate, self._fd, cbuf, nbytes, self._name)
 
     def _read_into_c(self, cbuf: Any, nbytes: int, *, fill: bool) -> int:
         """Read up to ``nbytes`` into ``cbuf``; with ``fill`` loop until full or EOF."""
@@ -268,17 +261,7 @@ class DingoFile(io.RawIOBase):
         gate = self._gate
         if gate.closed or not self._readable:
             self._need_read()
-        s = self._s
-        cbuf = s.view_out(buffer)
-        try:
-            n = len(cbuf)
-            if n == 0:
-                return 0
-            if n > CHUNK:
-                return self._read_into_c(cbuf, n, fill=True)
-            return self._mount.read(gate, self._fd, cbuf, n, self._name)
-        finally:
-            s.release(cbuf)
+        return self._mount.readinto(gate, self._fd, buffer, self._name)
 
     def read_into(self, buffer: Any, size: int = -1) -> int:
         """Upstream's name of :meth:`readinto`; ``size >= 0`` limits the bytes read.

@@ -36,7 +36,8 @@ def test_compare_alternates_and_tabulates(tmp_path: Path) -> None:
     report = tmp_path / "cmp.json"
     proc = subprocess.run([sys.executable, str(BENCH / "compare_commits.py"),
                            "--base-python", sys.executable, "--rounds", "2", "--calls", "40",
-                           "--seq-mb", "2", "--json", str(report)],
+                           "--seq-mb", "2", "--json", str(report),
+                           "--scratch", str(tmp_path / "fs")],
                           check=True, capture_output=True, text=True, cwd=tmp_path)
     # The two sides alternate which one goes first.
     order = [ln.rsplit(" ", 1)[1] for ln in proc.stderr.splitlines() if ": round " in ln]
@@ -44,6 +45,8 @@ def test_compare_alternates_and_tabulates(tmp_path: Path) -> None:
     rows = [ln for ln in proc.stdout.splitlines() if ln.startswith("| ") and "---" not in ln]
     assert len(rows) == len(CASES) + 1  # the header and one row per case
     data = json.loads(report.read_text())
+    # The filesystems were made under --scratch, and nothing of them is left.
+    assert (tmp_path / "fs").is_dir() and not list((tmp_path / "fs").iterdir())
     assert set(data["summary"]) == CASES
     for case, s in data["summary"].items():
         assert len(data["rounds"]["base"]) == len(data["rounds"]["head"]) == 2

@@ -137,3 +137,23 @@ def test_stat_without_the_extension_matches_x_stat(client: dingofs.Client) -> No
     client.stop()
     with pytest.raises(dingofs.ClientStoppedError):
         mount.stat_plain(mount.gate, b"/plain.bin", 0, "/plain.bin")
+
+
+def test_readinto_past_one_chunk_fills_in_pieces(client: dingofs.Client,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A buffer larger than one C read (``CHUNK``) is filled by a loop of reads, up to
+    the end of the file."""
+    from dingofs import _calls
+
+    monkeypatch.setattr(_calls, "CHUNK", 1000)
+    data = bytes(range(256)) * 20  # 5,120 bytes
+    client.write_bytes("/chunks.bin", data)
+    reads_before = client.stats()["ops"].get("dingofs_read", 0)
+    with client.open("/chunks.bin", "rb") as f:
+        buf = bytearray(4500)
+        assert f.readinto(buf) == 4500
+        assert bytes(buf) == data[:4500]
+        assert f.readinto(buf) == 620  # the rest, then the end of the file
+        assert bytes(buf[:620]) == data[4500:]
+        assert f.readinto(buf) == 0
+    assert client.stats()["ops"]["dingofs_read"] - reads_before >= 5 + 2

@@ -11,9 +11,9 @@ ssize_t dfx_read_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t c
 off_t dfx_lseek_counted(dfx_gate_t* g, uintptr_t h, int fd, off_t offset, int whence, int64_t* counts);
 int dfx_stat_counted(dfx_gate_t* g, uintptr_t h, const char* path, int flags, struct stat* st, uint32_t* iflags, int64_t* counts);
 int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint32_t* iflags, int64_t* counts);
+int dfx_access_counted(dfx_gate_t* g, uintptr_t h, const char* path, int mode, int64_t* counts);
 int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode, int refuse_dir);
 int dfx_close_gated(dfx_gate_t* g, uintptr_t h, int fd);
 ssize_t dfx_write_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count);
 ssize_t dfx_pwrite_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count, off_t offset);
 ssize_t dfx_getxattr_gated(dfx_gate_t* g, uintptr_t h, const char* path, const char* name, void* value, size_t size);
-int dfx_access_gated(dfx_gate_t* g, uintptr_t h, const char* path, int mode);

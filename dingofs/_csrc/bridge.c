@@ -195,6 +195,11 @@ int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint3
   DFX_GATED_COUNTED(int, dfx_fstat(h, fd, st, iflags), 0);
 }
 
+int dfx_access_counted(dfx_gate_t* g, uintptr_t h, const char* path, int mode,
+                       int64_t* counts) {
+  DFX_GATED_COUNTED(int, dfx_access(h, path, mode), 0);
+}
+
 int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode,
                    int refuse_dir) {
   int fd;
@@ -230,6 +235,3 @@ ssize_t dfx_getxattr_gated(dfx_gate_t* g, uintptr_t h, const char* path, const c
   DFX_GATED(ssize_t, dingofs_getxattr(h, path, name, value, size));
 }
 
-int dfx_access_gated(dfx_gate_t* g, uintptr_t h, const char* path, int mode) {
-  DFX_GATED(int, dfx_access(h, path, mode));
-}

@@ -168,6 +168,8 @@ int dfx_stat_counted(dfx_gate_t* g, uintptr_t h, const char* path, int flags, st
                      uint32_t* iflags, int64_t* counts);
 int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
                       int64_t* counts);
+int dfx_access_counted(dfx_gate_t* g, uintptr_t h, const char* path, int mode,
+                       int64_t* counts);
 
 /* More hot calls, gated; the library's call counts them in Python.
  * dfx_open_gated with refuse_dir: a directory that opened (for reading) is
@@ -181,7 +183,6 @@ ssize_t dfx_pwrite_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, si
                          off_t offset);
 ssize_t dfx_getxattr_gated(dfx_gate_t* g, uintptr_t h, const char* path, const char* name,
                            void* value, size_t size);
-int dfx_access_gated(dfx_gate_t* g, uintptr_t h, const char* path, int mode);
 
 #pragma GCC visibility pop
 
