@@ -116,9 +116,11 @@ class StatLayout:
 
 
 #: Operations whose calls (and bytes read) the bridge helpers ``dfx_*_counted`` count
-#: in C, in the order of their (calls, bytes) pairs in :attr:`Session.io_counts`.
-IO_COUNTS = ("dingofs_pread", "dingofs_read", "dingofs_lseek", "dingofs_x_stat",
-             "dingofs_x_fstat", "dingofs_x_access")
+#: in C, with the bridge constant that places their (calls, bytes) pair in
+#: :attr:`Session.io_counts` (``dingofs/_csrc/bridge.h``).
+IO_COUNTS = (("dingofs_pread", "DFX_COUNT_PREAD"), ("dingofs_read", "DFX_COUNT_READ"),
+             ("dingofs_lseek", "DFX_COUNT_LSEEK"), ("dingofs_x_stat", "DFX_COUNT_STAT"),
+             ("dingofs_x_fstat", "DFX_COUNT_FSTAT"), ("dingofs_x_access", "DFX_COUNT_ACCESS"))
 
 
 _T = TypeVar("_T")
@@ -230,12 +232,15 @@ class Gate:
     for quick checks; the C flag decides.
     """
 
-    __slots__ = ("c", "closed", "forked", "what", "on_closed", "_lib")
+    __slots__ = ("c", "closed", "forked", "what", "on_closed", "_lib", "_counts")
 
     def __init__(self, session: Session, what: str,
                  on_closed: Callable[[], BaseException] | None = None) -> None:
-        #: The ``dfx_gate_t*`` (zeroed: open, no call in flight).
-        self.c = session.ffi.new("dfx_gate_t*")
+        #: The ``dfx_gate_t*``: open, no call in flight, the session's handle and the
+        #: statistics its counted calls add to.
+        c = self.c = session.ffi.new("dfx_gate_t*")
+        c.h = session.h
+        c.counts = self._counts = session.io_counts  # kept alive with the gate
         self._lib = session.lib
         self.closed = False
         self.forked = False
@@ -325,22 +330,16 @@ class Session:
         self._fstat: _IntCall = lib.dingofs_fstat
         #: Statistics of the hot I/O calls, counted in C by the bridge helpers
         #: (see :data:`IO_COUNTS`); merged into :meth:`snapshot`.
-        self.io_counts = ffi.new("int64_t[]", 2 * len(IO_COUNTS))
-        # The bridge's C helpers that also count themselves: the last argument points
-        # at the (calls, bytes) pair of the operation in io_counts.
+        self.io_counts = ffi.new("int64_t[]", int(lib.DFX_COUNTS))
+        self._io_slots = [(op, int(getattr(lib, slot))) for op, slot in IO_COUNTS]
+        # The bridge's C helpers that also count themselves, in the pair of io_counts
+        # that their gate (a Gate's ``c``) points at.
         self._pread_counted: _IntCall = lib.dfx_pread_counted
         self._read_counted: _IntCall = lib.dfx_read_counted
         self._lseek_counted: _IntCall = lib.dfx_lseek_counted
         self._x_stat_counted: _IntCall = lib.dfx_stat_counted
         self._x_fstat_counted: _IntCall = lib.dfx_fstat_counted
         self._access_counted: _IntCall = lib.dfx_access_counted
-        # The (calls, bytes) pair of each IO_COUNTS operation.
-        self._pread_counts = self.io_counts + 0
-        self._read_counts = self.io_counts + 2
-        self._lseek_counts = self.io_counts + 4
-        self._x_stat_counts = self.io_counts + 6
-        self._x_fstat_counts = self.io_counts + 8
-        self._x_access_counts = self.io_counts + 10
 
     # -- the checker -----------------------------------------------------------------------
     def check(self, rc: int, op: str, p1: _Path = None, p2: _Path = None) -> int:
@@ -380,11 +379,11 @@ class Session:
         errors = dict(self.errors)
         counts = self.io_counts
         nread = self.bytes_read
-        for i, op in enumerate(IO_COUNTS):
-            calls = int(counts[2 * i])
+        for op, i in self._io_slots:
+            calls = int(counts[i])
             if calls:
                 ops[op] = ops.get(op, 0) + calls
-            nread += int(counts[2 * i + 1])
+            nread += int(counts[i + 1])
         return {
             "ops": ops,
             "errors": errors,
@@ -422,8 +421,7 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._x_stat_counted(g.c, self.h, path, flags, buf[1], buf[2],
-                                  self._x_stat_counts)
+        rc = self._x_stat_counted(g.c, path, flags, buf[1], buf[2])
         if rc < 0:
             pool.append(buf)
             raise self.failg(g, rc, "dingofs_x_stat", shown)
@@ -438,7 +436,7 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._x_fstat_counted(g.c, self.h, fd, buf[1], buf[2], self._x_fstat_counts)
+        rc = self._x_fstat_counted(g.c, fd, buf[1], buf[2])
         if rc < 0:
             pool.append(buf)
             raise self.failg(g, rc, "dingofs_x_fstat", shown)
@@ -643,7 +641,7 @@ class Session:
     def open(self, g: Gate, path: bytes, flags: int, mode: int, shown: _Path = None,
              refuse_dir: bool = False) -> int:
         """``dingofs_open``; ``refuse_dir``: a directory is ``EISDIR`` (closed again in C)."""
-        fd = self._open(g.c, self.h, path, flags, mode, refuse_dir)
+        fd = self._open(g.c, path, flags, mode, refuse_dir)
         if fd < 0:
             if fd != self.refused_rc:
                 self.ops["dingofs_open"] += 1
@@ -652,7 +650,7 @@ class Session:
         return fd
 
     def read(self, g: Gate, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
-        got = self._read_counted(g.c, self.h, fd, cbuf, n, self._read_counts)
+        got = self._read_counted(g.c, fd, cbuf, n)
         if got < 0:
             raise self.failg(g, got, "dingofs_read", shown)
         return got
@@ -685,7 +683,7 @@ class Session:
             if n <= CHUNK:
                 if n == 0:
                     return 0
-                got = self._read_counted(g.c, self.h, fd, cbuf, n, self._read_counts)
+                got = self._read_counted(g.c, fd, cbuf, n)
                 if got < 0:
                     raise self.failg(g, got, "dingofs_read", shown)
                 return got
@@ -705,7 +703,7 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self.ffi.new("char[]", SCRATCH)
-        got = self._read_counted(g.c, self.h, fd, buf, n, self._read_counts)
+        got = self._read_counted(g.c, fd, buf, n)
         if got < 0:
             pool.append(buf)
             raise self.failg(g, got, "dingofs_read", shown)
@@ -714,7 +712,7 @@ class Session:
         return data
 
     def write(self, g: Gate, fd: int, cbuf: Any, n: int, shown: _Path = None) -> int:
-        put = self._write(g.c, self.h, fd, cbuf, n)
+        put = self._write(g.c, fd, cbuf, n)
         if put < 0:
             if put != self.refused_rc:
                 self.ops["dingofs_write"] += 1
@@ -725,7 +723,7 @@ class Session:
 
     def pread(self, g: Gate, fd: int, cbuf: Any, n: int, offset: int,
               shown: _Path = None) -> int:
-        got = self._pread_counted(g.c, self.h, fd, cbuf, n, offset, self._pread_counts)
+        got = self._pread_counted(g.c, fd, cbuf, n, offset)
         if got < 0:
             raise self.failg(g, got, "dingofs_pread", shown)
         return got
@@ -737,7 +735,7 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self.ffi.new("char[]", SCRATCH)
-        got = self._pread_counted(g.c, self.h, fd, buf, n, offset, self._pread_counts)
+        got = self._pread_counted(g.c, fd, buf, n, offset)
         if got < 0:
             pool.append(buf)
             raise self.failg(g, got, "dingofs_pread", shown)
@@ -747,7 +745,7 @@ class Session:
 
     def pwrite(self, g: Gate, fd: int, cbuf: Any, n: int, offset: int,
                shown: _Path = None) -> int:
-        put = self._pwrite(g.c, self.h, fd, cbuf, n, offset)
+        put = self._pwrite(g.c, fd, cbuf, n, offset)
         if put < 0:
             if put != self.refused_rc:
                 self.ops["dingofs_pwrite"] += 1
@@ -757,7 +755,7 @@ class Session:
         return put
 
     def lseek(self, g: Gate, fd: int, offset: int, whence: int, shown: _Path = None) -> int:
-        pos = self._lseek_counted(g.c, self.h, fd, offset, whence, self._lseek_counts)
+        pos = self._lseek_counted(g.c, fd, offset, whence)
         if pos < 0:
             raise self.failg(g, pos, "dingofs_lseek", shown)
         return pos
@@ -770,7 +768,7 @@ class Session:
                    shown)
 
     def close(self, g: Gate, fd: int, shown: _Path = None) -> None:
-        rc = self._close(g.c, self.h, fd)
+        rc = self._close(g.c, fd)
         if rc < 0:
             if rc != self.refused_rc:
                 self.ops["dingofs_close"] += 1
@@ -877,7 +875,7 @@ class Session:
         except IndexError:
             buf = self.ffi.new("char[]", SCRATCH)
         try:
-            n = self._getxattr_gated(g.c, self.h, path, name, buf, SCRATCH)
+            n = self._getxattr_gated(g.c, path, name, buf, SCRATCH)
             if n >= 0:
                 self.ops["dingofs_getxattr"] += 1
                 return self.unpack(buf, n)
@@ -995,7 +993,7 @@ class Session:
     def x_access(self, g: Gate, path: bytes, mode: int, shown: _Path = None) -> int:
         """Raw result of the access extension (0 or -errno), counted in C but not
         raised (raised when the gate refused the call)."""
-        rc = self._access_counted(g.c, self.h, path, mode, self._x_access_counts)
+        rc = self._access_counted(g.c, path, mode)
         if rc == self.refused_rc:
             raise self.failg(g, rc, "dingofs_x_access", shown)
         return rc

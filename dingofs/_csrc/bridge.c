@@ -158,51 +158,51 @@ void dfx_gate_kill(dfx_gate_t* g) {
     return r_;                                        \
   } while (0)
 
-/* The same, counting the call (and the bytes moved when it succeeded). */
-#define DFX_GATED_COUNTED(type, call, bytes)                               \
-  do {                                                                     \
-    type r_;                                                               \
-    if (dfx_gate_enter(g) != 0) return DFX_REFUSED;                        \
-    r_ = (call);                                                           \
-    dfx_gate_leave(g);                                                     \
-    __atomic_fetch_add(&counts[0], 1, __ATOMIC_RELAXED);                   \
-    if ((bytes) && r_ > 0) __atomic_fetch_add(&counts[1], (int64_t)r_, __ATOMIC_RELAXED); \
-    return r_;                                                             \
+/* The same, counting the call in the pair at `slot` of g->counts (and the bytes
+ * moved when `bytes` and the call succeeded). */
+#define DFX_GATED_COUNTED(type, call, slot, bytes)                          \
+  do {                                                                      \
+    type r_;                                                                \
+    int64_t* c_ = g->counts;                                                \
+    if (dfx_gate_enter(g) != 0) return DFX_REFUSED;                         \
+    r_ = (call);                                                            \
+    dfx_gate_leave(g);                                                      \
+    if (c_ != NULL) {                                                       \
+      __atomic_fetch_add(&c_[(slot)], 1, __ATOMIC_RELAXED);                 \
+      if ((bytes) && r_ > 0)                                                \
+        __atomic_fetch_add(&c_[(slot) + 1], (int64_t)r_, __ATOMIC_RELAXED); \
+    }                                                                       \
+    return r_;                                                              \
   } while (0)
 
-ssize_t dfx_pread_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
-                          off_t offset, int64_t* counts) {
-  DFX_GATED_COUNTED(ssize_t, dingofs_pread(h, fd, buf, count, offset), 1);
+ssize_t dfx_pread_counted(dfx_gate_t* g, int fd, char* buf, size_t count, off_t offset) {
+  DFX_GATED_COUNTED(ssize_t, dingofs_pread(g->h, fd, buf, count, offset), DFX_COUNT_PREAD, 1);
 }
 
-ssize_t dfx_read_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
-                         int64_t* counts) {
-  DFX_GATED_COUNTED(ssize_t, dingofs_read(h, fd, buf, count), 1);
+ssize_t dfx_read_counted(dfx_gate_t* g, int fd, char* buf, size_t count) {
+  DFX_GATED_COUNTED(ssize_t, dingofs_read(g->h, fd, buf, count), DFX_COUNT_READ, 1);
 }
 
-off_t dfx_lseek_counted(dfx_gate_t* g, uintptr_t h, int fd, off_t offset, int whence,
-                        int64_t* counts) {
-  DFX_GATED_COUNTED(off_t, dingofs_lseek(h, fd, offset, whence), 0);
+off_t dfx_lseek_counted(dfx_gate_t* g, int fd, off_t offset, int whence) {
+  DFX_GATED_COUNTED(off_t, dingofs_lseek(g->h, fd, offset, whence), DFX_COUNT_LSEEK, 0);
 }
 
-int dfx_stat_counted(dfx_gate_t* g, uintptr_t h, const char* path, int flags, struct stat* st,
-                     uint32_t* iflags, int64_t* counts) {
-  DFX_GATED_COUNTED(int, dfx_stat(h, path, flags, st, iflags), 0);
+int dfx_stat_counted(dfx_gate_t* g, const char* path, int flags, struct stat* st,
+                     uint32_t* iflags) {
+  DFX_GATED_COUNTED(int, dfx_stat(g->h, path, flags, st, iflags), DFX_COUNT_STAT, 0);
 }
 
-int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
-                      int64_t* counts) {
-  DFX_GATED_COUNTED(int, dfx_fstat(h, fd, st, iflags), 0);
+int dfx_fstat_counted(dfx_gate_t* g, int fd, struct stat* st, uint32_t* iflags) {
+  DFX_GATED_COUNTED(int, dfx_fstat(g->h, fd, st, iflags), DFX_COUNT_FSTAT, 0);
 }
 
-int dfx_access_counted(dfx_gate_t* g, uintptr_t h, const char* path, int mode,
-                       int64_t* counts) {
-  DFX_GATED_COUNTED(int, dfx_access(h, path, mode), 0);
+int dfx_access_counted(dfx_gate_t* g, const char* path, int mode) {
+  DFX_GATED_COUNTED(int, dfx_access(g->h, path, mode), DFX_COUNT_ACCESS, 0);
 }
 
-int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode,
-                   int refuse_dir) {
+int dfx_open_gated(dfx_gate_t* g, const char* path, int flags, mode_t mode, int refuse_dir) {
   int fd;
+  uintptr_t h = g->h;
   if (dfx_gate_enter(g) != 0) return DFX_REFUSED;
   fd = dingofs_open(h, path, flags, mode);
   if (fd >= 0 && refuse_dir) {
@@ -217,21 +217,18 @@ int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode
   return fd;
 }
 
-int dfx_close_gated(dfx_gate_t* g, uintptr_t h, int fd) {
-  DFX_GATED(int, dingofs_close(h, fd));
+int dfx_close_gated(dfx_gate_t* g, int fd) { DFX_GATED(int, dingofs_close(g->h, fd)); }
+
+ssize_t dfx_write_gated(dfx_gate_t* g, int fd, const void* buf, size_t count) {
+  DFX_GATED(ssize_t, dingofs_write(g->h, fd, buf, count));
 }
 
-ssize_t dfx_write_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count) {
-  DFX_GATED(ssize_t, dingofs_write(h, fd, buf, count));
+ssize_t dfx_pwrite_gated(dfx_gate_t* g, int fd, const void* buf, size_t count, off_t offset) {
+  DFX_GATED(ssize_t, dingofs_pwrite(g->h, fd, buf, count, offset));
 }
 
-ssize_t dfx_pwrite_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count,
-                         off_t offset) {
-  DFX_GATED(ssize_t, dingofs_pwrite(h, fd, buf, count, offset));
-}
-
-ssize_t dfx_getxattr_gated(dfx_gate_t* g, uintptr_t h, const char* path, const char* name,
-                           void* value, size_t size) {
-  DFX_GATED(ssize_t, dingofs_getxattr(h, path, name, value, size));
+ssize_t dfx_getxattr_gated(dfx_gate_t* g, const char* path, const char* name, void* value,
+                           size_t size) {
+  DFX_GATED(ssize_t, dingofs_getxattr(g->h, path, name, value, size));
 }
 

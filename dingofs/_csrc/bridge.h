@@ -134,10 +134,21 @@ int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, c
  * and leaves it after, and returns DFX_REFUSED, without calling the library,
  * when the gate is closed. */
 typedef struct {
-  int64_t calls;  /* calls in flight */
-  int32_t closed; /* 1 once dfx_gate_shut or dfx_gate_kill ran */
+  int64_t calls;   /* calls in flight */
+  int32_t closed;  /* 1 once dfx_gate_shut or dfx_gate_kill ran */
   int32_t spare;
+  uintptr_t h;     /* the library handle of the gated calls */
+  int64_t* counts; /* the session's statistics of the counted calls, or NULL */
 } dfx_gate_t;
+
+/* Where each counted call keeps its (calls, bytes) pair in dfx_gate_t.counts. */
+#define DFX_COUNT_PREAD 0
+#define DFX_COUNT_READ 2
+#define DFX_COUNT_LSEEK 4
+#define DFX_COUNT_STAT 6
+#define DFX_COUNT_FSTAT 8
+#define DFX_COUNT_ACCESS 10
+#define DFX_COUNTS 12
 
 /* What a gated call returns when its gate is closed: never a -errno (those are
  * above -4096). */
@@ -155,34 +166,28 @@ int dfx_gate_shut(dfx_gate_t* g);
  * (they never leave in the child). */
 void dfx_gate_kill(dfx_gate_t* g);
 
-/* The hot calls, gated (see dfx_gate_t), with statistics kept in C: counts[0] is incremented per call
- * and, for the reads, counts[1] by the bytes moved (relaxed atomics: the GIL is
- * released during the call). */
-ssize_t dfx_pread_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
-                          off_t offset, int64_t* counts);
-ssize_t dfx_read_counted(dfx_gate_t* g, uintptr_t h, int fd, char* buf, size_t count,
-                         int64_t* counts);
-off_t dfx_lseek_counted(dfx_gate_t* g, uintptr_t h, int fd, off_t offset, int whence,
-                        int64_t* counts);
-int dfx_stat_counted(dfx_gate_t* g, uintptr_t h, const char* path, int flags, struct stat* st,
-                     uint32_t* iflags, int64_t* counts);
-int dfx_fstat_counted(dfx_gate_t* g, uintptr_t h, int fd, struct stat* st, uint32_t* iflags,
-                      int64_t* counts);
-int dfx_access_counted(dfx_gate_t* g, uintptr_t h, const char* path, int mode,
-                       int64_t* counts);
+/* The hot calls, gated (see dfx_gate_t) on the gate's handle, with statistics
+ * kept in C: the call's pair in g->counts (DFX_COUNT_*) gets one more call and,
+ * for the reads, the bytes moved (relaxed atomics: the GIL is released during
+ * the call). Each argument less is a conversion less for cffi on every call. */
+ssize_t dfx_pread_counted(dfx_gate_t* g, int fd, char* buf, size_t count, off_t offset);
+ssize_t dfx_read_counted(dfx_gate_t* g, int fd, char* buf, size_t count);
+off_t dfx_lseek_counted(dfx_gate_t* g, int fd, off_t offset, int whence);
+int dfx_stat_counted(dfx_gate_t* g, const char* path, int flags, struct stat* st,
+                     uint32_t* iflags);
+int dfx_fstat_counted(dfx_gate_t* g, int fd, struct stat* st, uint32_t* iflags);
+int dfx_access_counted(dfx_gate_t* g, const char* path, int mode);
 
 /* More hot calls, gated; the library's call counts them in Python.
  * dfx_open_gated with refuse_dir: a directory that opened (for reading) is
  * closed again and -EISDIR returned, as io.FileIO refuses it; the check is
  * one fstat in C instead of a second call from Python. */
-int dfx_open_gated(dfx_gate_t* g, uintptr_t h, const char* path, int flags, mode_t mode,
-                   int refuse_dir);
-int dfx_close_gated(dfx_gate_t* g, uintptr_t h, int fd);
-ssize_t dfx_write_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count);
-ssize_t dfx_pwrite_gated(dfx_gate_t* g, uintptr_t h, int fd, const void* buf, size_t count,
-                         off_t offset);
-ssize_t dfx_getxattr_gated(dfx_gate_t* g, uintptr_t h, const char* path, const char* name,
-                           void* value, size_t size);
+int dfx_open_gated(dfx_gate_t* g, const char* path, int flags, mode_t mode, int refuse_dir);
+int dfx_close_gated(dfx_gate_t* g, int fd);
+ssize_t dfx_write_gated(dfx_gate_t* g, int fd, const void* buf, size_t count);
+ssize_t dfx_pwrite_gated(dfx_gate_t* g, int fd, const void* buf, size_t count, off_t offset);
+ssize_t dfx_getxattr_gated(dfx_gate_t* g, const char* path, const char* name, void* value,
+                           size_t size);
 
 #pragma GCC visibility pop
 
