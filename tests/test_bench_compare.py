@@ -52,3 +52,13 @@ def test_compare_alternates_and_tabulates(tmp_path: Path) -> None:
         assert len(data["rounds"]["base"]) == len(data["rounds"]["head"]) == 2
         assert 0 < s["ratio_min"] <= s["ratio_max"], case
         assert s["head"] / s["base"] == s["ratio"]
+
+
+def test_stat_parts_times_every_part() -> None:
+    """``benchmarks/stat_parts.py`` (the profile of ``stat`` in docs/benchmarks.md)
+    runs and prints one row per part."""
+    out = subprocess.run([sys.executable, str(BENCH / "stat_parts.py"), "--calls", "50",
+                          "--runs", "1"], check=True, capture_output=True, text=True).stdout
+    rows = [ln for ln in out.splitlines() if ln.startswith("| ") and "---" not in ln]
+    assert len(rows) == 1 + 6
+    assert all(float(r.rsplit("|", 2)[1].replace(",", "")) > 0 for r in rows[1:])
