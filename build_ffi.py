@@ -41,14 +41,14 @@ BRIDGE_HEADER = os.path.join(CSRC_DIR, "bridge.h")
 #: C files compiled into every bridge besides the code cffi generates.
 C_SOURCES: list[str] = [os.path.join(CSRC_DIR, "bridge.c")]
 
-#: Declaration files in ``cdef`` order: types, the header's groups, the wrappers (for
-#: ``extensions.def``, the declarations :func:`extension_cdef` makes from it).
+#: Declaration files in ``cdef`` order: types, the header's groups, the wrappers (made by
+#: :func:`extension_cdef` from ``extensions.def``), the helpers (marked in ``bridge.h``).
 CDEF_FILES: list[str] = [
     *(os.path.join(CDEF_DIR, name) for name in (
         "00_platform.h", "10_types.h", "20_lifecycle.h", "30_fileio.h", "40_metadata.h",
         "50_directories.h", "60_links.h", "70_xattr_ioctl.h", "80_extensions.h")),
     EXTENSIONS_DEF,
-    os.path.join(CDEF_DIR, "90_helpers.h"),
+    BRIDGE_HEADER,
 ]
 
 #: Module name of each target.
@@ -85,9 +85,11 @@ def read_preamble() -> str:
 
 
 def read_cdef() -> str:
-    """Concatenate the declarations of :data:`CDEF_FILES` in order."""
-    return "\n".join(extension_cdef() if path == EXTENSIONS_DEF else _read(path)
-                     for path in CDEF_FILES)
+    """The declarations of :data:`CDEF_FILES` in order (of ``bridge.h``, its marked part)."""
+    helpers = _read(BRIDGE_HEADER).split("/* cdef: begin")[1].split("/* cdef: end */")[0]
+    helpers = re.sub(r"(?m)^#define (\w+) .*$", r"#define \1 ...", helpers.split("*/", 1)[1])
+    return "\n".join(extension_cdef() if path == EXTENSIONS_DEF else
+                     helpers if path == BRIDGE_HEADER else _read(path) for path in CDEF_FILES)
 
 
 def bundled_archive() -> str:
@@ -198,10 +200,9 @@ def selected_targets() -> list[str]:
     if flag in ("0", "false", "no", "off"):
         return ["bundled"]
     if flag:
-        raise SystemExit(
-            f"build_ffi: DINGOFS_USE_SYSTEM={flag!r} is not understood; use 1 (system library "
-            "only), both (bundled engine and system library) or 0 (bundled engine only)."
-        )
+        raise SystemExit(f"build_ffi: DINGOFS_USE_SYSTEM={flag!r} is not understood; use 1 "
+                         "(system library only), both (bundled engine and system library) "
+                         "or 0 (bundled engine only).")
     return ["bundled", "system"] if find_lib.system_configured() else ["bundled"]
 
 

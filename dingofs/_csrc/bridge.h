@@ -111,6 +111,7 @@ const char* dfx_built_version(void);
  * NULL when it cannot be told. */
 const char* dfx_library_path(void);
 
+/* cdef: begin (build_ffi.py hands what stands up to "cdef: end" to cffi) */
 /* One batch of directory entries, packed for a cheap decode in Python.
  *   plus:   0 reads dingofs_readdir() records into tmp (dingofs_dirent_t[count]),
  *           1 reads dfx_readdirplus() records (dingofs_x_direntplus_t[count]).
@@ -188,6 +189,8 @@ ssize_t dfx_write_gated(dfx_gate_t* g, int fd, const void* buf, size_t count);
 ssize_t dfx_pwrite_gated(dfx_gate_t* g, int fd, const void* buf, size_t count, off_t offset);
 ssize_t dfx_getxattr_gated(dfx_gate_t* g, const char* path, const char* name, void* value,
                            size_t size);
+
+/* cdef: end */
 
 #pragma GCC visibility pop
 
