@@ -27,17 +27,17 @@ def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
     """The parts of ``c.stat("/a/b/f")``, each a callable for timeit."""
     s = c._s
     g = c._gate
-    buf = s._new_stat_buffer()
-    call, gc, st, fl, rec = s._x_stat_counted, g.c, buf[1], buf[2], buf[3]
-    unpack, build, dev = s._unpack_statfl, s.attr_fl, s.dev
-    call(gc, b"/a/b/f", 0, st, fl)
+    out, rec = s._new_stat_buffer()
+    call, gc = s._x_stat_counted, g.c
+    unpack, build, dev = s._unpack_attr, s.attr, s.dev
+    call(gc, b"/a/b/f", 0, out)
     values = unpack(rec)
     return {
         "empty loop body (the loop's own floor)": lambda: None,
         "bare cffi call `dfx_stat_counted` (engine stat inside)":
-            lambda: call(gc, b"/a/b/f", 0, st, fl),
+            lambda: call(gc, b"/a/b/f", 0, out),
         "`struct` unpack of the fixed record": lambda: unpack(rec),
-        "building the `Attr` (one generated function, slot stores)":
+        "building the `Attr` (one function, slot stores)":
             lambda: build(values, dev),
         "`Session.x_stat_attr` (call, pooled buffer, unpack, build)":
             lambda: s.x_stat_attr(g, b"/a/b/f", 0, "/a/b/f"),

@@ -14,8 +14,8 @@ are gated in C by the bridge; every other method must be called between
 The methods on the hot paths (stat, read, pread, write, access, close) are
 written for a low per-call cost: the C functions are looked up once, result
 buffers come from small per-session pools instead of an ``ffi.new`` per call,
-a ``struct stat`` is decoded with one :meth:`struct.Struct.unpack_from` whose
-format is derived from the compiler's layout (``ffi.offsetof``) at first use,
+attributes come back from C as one fixed record (the bridge's ``dfx_attr_t``)
+decoded with one precompiled :class:`struct.Struct` (:data:`ATTR_RECORD`),
 and statistics are plain counters (an increment lost to a thread race is
 acceptable for statistics; nothing else depends on them).
 """
@@ -26,15 +26,16 @@ import errno as _errno
 import hashlib
 import os
 import platform
+import stat as _stat
 import struct
 from collections import defaultdict
 from typing import Any, Callable, TypeVar
 
 from ._ffi import Backend
 from .errors import DingofsError, error_from_errno, stopped_error
-from .types import Attr, attr_builder
+from .types import Attr, attr_from_record, flags_on_first_use
 
-__all__ = ["Session", "Gate", "Constants", "CHUNK", "SCRATCH", "StatLayout"]
+__all__ = ["Session", "Gate", "Constants", "CHUNK", "SCRATCH", "ATTR_RECORD"]
 
 #: Largest byte count given to one C read/write call (Ctrl-C is honoured between calls).
 CHUNK = 64 * 1024 * 1024
@@ -48,71 +49,9 @@ _IntCall = Callable[..., int]
 _Unpack = Callable[[Any, int], bytes]
 _EOPNOTSUPP = _errno.EOPNOTSUPP
 
-#: ``struct stat`` members read into an :class:`~dingofs.types.Attr`, by raw name.
-_STAT_MEMBERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ino", ("st_ino",)), ("mode", ("st_mode",)), ("nlink", ("st_nlink",)),
-    ("uid", ("st_uid",)), ("gid", ("st_gid",)), ("length", ("st_size",)),
-    ("rdev", ("st_rdev",)), ("blksize", ("st_blksize",)), ("blocks", ("st_blocks",)),
-    ("atime_s", ("st_atim", "tv_sec")), ("atime_ns", ("st_atim", "tv_nsec")),
-    ("mtime_s", ("st_mtim", "tv_sec")), ("mtime_ns", ("st_mtim", "tv_nsec")),
-    ("ctime_s", ("st_ctim", "tv_sec")), ("ctime_ns", ("st_ctim", "tv_nsec")),
-)
-_INT_CODES = {1: "b", 2: "h", 4: "i", 8: "q"}
-
-
-def _member(ffi: Any, ctype: str, path: tuple[str, ...]) -> tuple[int, Any]:
-    """Offset and C type of the (possibly nested) member ``path`` of ``ctype``."""
-    offset = ffi.offsetof(ctype, *path)
-    t = ffi.typeof(ctype)
-    for name in path:
-        t = dict(t.fields)[name].type
-    return offset, t
-
-
-def _code(ffi: Any, ctype: Any) -> str:
-    """The :mod:`struct` code of an integer C type (size and signedness from the compiler)."""
-    code = _INT_CODES[ffi.sizeof(ctype)]
-    return code if int(ffi.cast(ctype, -1)) < 0 else code.upper()
-
-
-def _struct(items: list[tuple[int, str, str]]) -> tuple[struct.Struct, tuple[str, ...]]:
-    """A native-byte-order, unpadded :class:`struct.Struct` over ``(offset, code, name)``
-    items, and the names in the order it returns them."""
-    items = sorted(items)
-    fmt, pos, names = "=", 0, []
-    for off, code, name in items:
-        if off < pos:
-            raise ValueError(f"overlapping members at offset {off}")
-        if off > pos:
-            fmt += f"{off - pos}x"
-        fmt += code
-        pos = off + struct.calcsize("=" + code)
-        names.append(name)
-    return struct.Struct(fmt), tuple(names)
-
-
-class StatLayout:
-    """How to decode the C result records of one bridge, computed from its ``ffi``.
-
-    :ivar stat: decodes a ``struct stat`` (no flags).
-    :ivar stat_names: item names of :attr:`stat`'s results.
-    :ivar statfl: decodes the pooled stat buffer: a ``struct stat`` followed by
-        the ``uint32_t`` inode flags at :attr:`flags_offset`.
-    """
-
-    def __init__(self, ffi: Any) -> None:
-        items = []
-        for name, path in _STAT_MEMBERS:
-            off, t = _member(ffi, "struct stat", path)
-            items.append((off, _code(ffi, t), name))
-        self.stat, self.stat_names = _struct(items)
-        size = ffi.sizeof("struct stat")
-        self.flags_offset = (size + 3) & ~3
-        self.statfl, self.statfl_names = _struct(items + [(self.flags_offset, "I", "flags")])
-        self.statfl_size = self.flags_offset + 4
-
-        #: Longest name a ``dingofs_dirent_t`` holds (its ``d_name`` field).
-        self.name_max = ffi.sizeof(dict(ffi.typeof("dingofs_dirent_t").fields)["d_name"].type)
+#: The bridge's ``dfx_attr_t`` (``dingofs/_csrc/bridge.h``): ino, mode, nlink, uid, gid,
+#: size, rdev, atime/mtime/ctime in nanoseconds, blksize, blocks, flags, 8 bytes each.
+ATTR_RECORD = struct.Struct("=Q12q")
 
 
 #: Operations whose calls (and bytes read) the bridge helpers ``dfx_*_counted`` count
@@ -135,12 +74,13 @@ def _once_per_bridge(cache: dict[int, _T], obj: Any, make: Callable[[Any], _T]) 
     return made
 
 
-_LAYOUTS: dict[int, StatLayout] = {}
+_NAME_MAX: dict[int, int] = {}
 
 
-def layout_of(ffi: Any) -> StatLayout:
-    """The (cached) :class:`StatLayout` of a bridge's ``ffi``."""
-    return _once_per_bridge(_LAYOUTS, ffi, StatLayout)
+def _name_max(ffi: Any) -> int:
+    """Longest name a ``dingofs_dirent_t`` of a bridge's ``ffi`` holds (its ``d_name``)."""
+    return _once_per_bridge(_NAME_MAX, ffi, lambda f: int(
+        f.sizeof(dict(f.typeof("dingofs_dirent_t").fields)["d_name"].type)))
 
 
 def _make_new_bytes() -> Callable[[int], bytes] | None:
@@ -294,29 +234,23 @@ class Session:
         self.errors: defaultdict[str, int] = defaultdict(int)
         self.bytes_read = 0
         self.bytes_written = 0
-        self.layout = layout_of(ffi)
+        if ffi.sizeof("dfx_attr_t") != ATTR_RECORD.size:
+            raise RuntimeError("the bridge's dfx_attr_t does not match ATTR_RECORD")
         self.has_xstat = backend.has("stat")
         self.has_xfstat = backend.has("fstat")
         self.has_access = backend.has("access")
         #: ``st_dev`` of every :class:`~dingofs.types.Attr` this session builds (set by
         #: the mount: a stable id of the filesystem).
         self.dev = 0
-        lay = self.layout
-        #: :class:`~dingofs.types.Attr` from decoded ``struct stat`` + flags items
-        #: (``attr_fl(values, dev)``), and from ``struct stat`` items alone
-        #: (``attr_nofl(values, dev, flags, loader)``).
-        self.attr_fl: Callable[..., Attr] = attr_builder(lay.statfl_names)
-        self.attr_nofl: Callable[..., Attr] = attr_builder(lay.stat_names)
-        #: Index of ``st_mode`` in the items of :meth:`stat_values`.
-        self.mode_index = lay.stat_names.index("mode")
+        #: :class:`~dingofs.types.Attr` from a decoded record (``attr(values, dev)``).
+        self.attr: Callable[..., Attr] = attr_from_record
         #: ``DINGOFS_X_NOFOLLOW``: the flag of :meth:`x_stat_attr` for lstat.
         self.nofollow = int(lib.DINGOFS_X_NOFOLLOW)
         # Pools of reusable output buffers: pop one (or make one), use it, put it back.
         # list.pop/append are atomic, so threads (and signal handlers) never share one.
-        self._stat_pool: list[tuple[Any, Any, Any, Any]] = []
+        self._stat_pool: list[tuple[Any, Any]] = []
         self._scratch_pool: list[Any] = []
-        self._unpack_statfl: Callable[..., tuple[int, ...]] = self.layout.statfl.unpack_from
-        self._unpack_stat: Callable[..., tuple[int, ...]] = self.layout.stat.unpack_from
+        self._unpack_attr: Callable[..., tuple[int, ...]] = ATTR_RECORD.unpack_from
         #: ``ffi.unpack``: the first ``n`` bytes of a ``char`` buffer as ``bytes``.
         self.unpack: _Unpack = ffi.unpack
         # The gated calls of the bridge (their first argument is a gate's ``c``).
@@ -325,9 +259,6 @@ class Session:
         self._close: _IntCall = lib.dfx_close_gated
         self._open: _IntCall = lib.dfx_open_gated
         self._getxattr_gated: _IntCall = lib.dfx_getxattr_gated
-        self._stat: _IntCall = lib.dingofs_stat
-        self._lstat: _IntCall = lib.dingofs_lstat
-        self._fstat: _IntCall = lib.dingofs_fstat
         #: Statistics of the hot I/O calls, counted in C by the bridge helpers
         #: (see :data:`IO_COUNTS`); merged into :meth:`snapshot`.
         self.io_counts = ffi.new("int64_t[]", int(lib.DFX_COUNTS))
@@ -394,12 +325,10 @@ class Session:
         }
 
     # -- pooled buffers --------------------------------------------------------------------
-    def _new_stat_buffer(self) -> tuple[Any, Any, Any, Any]:
-        ffi = self.ffi
-        raw = ffi.new("char[]", self.layout.statfl_size)
-        st = ffi.cast("struct stat*", raw)
-        fl = ffi.cast("uint32_t*", raw + self.layout.flags_offset)
-        return raw, st, fl, ffi.buffer(raw, self.layout.statfl_size)
+    def _new_stat_buffer(self) -> tuple[Any, Any]:
+        """A ``dfx_attr_t*`` and a buffer over it (for :data:`ATTR_RECORD`)."""
+        rec = self.ffi.new("dfx_attr_t*")
+        return rec, self.ffi.buffer(rec)
 
     def scratch(self) -> Any:
         """A pooled ``char[SCRATCH]`` buffer; give it back with :meth:`unscratch`."""
@@ -421,11 +350,11 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._x_stat_counted(g.c, path, flags, buf[1], buf[2])
+        rc = self._x_stat_counted(g.c, path, flags, buf[0])
         if rc < 0:
             pool.append(buf)
             raise self.failg(g, rc, "dingofs_x_stat", shown)
-        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
+        a = attr_from_record(self._unpack_attr(buf[1]), self.dev)
         pool.append(buf)
         return a
 
@@ -436,36 +365,39 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self._x_fstat_counted(g.c, fd, buf[1], buf[2])
+        rc = self._x_fstat_counted(g.c, fd, buf[0])
         if rc < 0:
             pool.append(buf)
             raise self.failg(g, rc, "dingofs_x_fstat", shown)
-        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
+        a = attr_from_record(self._unpack_attr(buf[1]), self.dev)
         pool.append(buf)
         return a
 
-    def stat_values(self, op: str, arg: Any, shown: _Path = None) -> tuple[int, ...]:
+    def plain_attr(self, op: str, arg: Any, shown: _Path = None,
+                   loader: Callable[[], int] | None = None) -> Attr:
         """``dingofs_stat``/``dingofs_lstat`` (``arg`` a path) or ``dingofs_fstat``
-        (``arg`` an fd) decoded: the items of :attr:`StatLayout.stat_names` (no flags)."""
-        if op == "dingofs_stat":
-            fn = self._stat
-        elif op == "dingofs_lstat":
-            fn = self._lstat
-        else:
-            fn = self._fstat
+        (``arg`` an fd), the core calls that return no inode flags: for a regular
+        file or a directory, ``loader()`` reads them on first use (no ``loader``: 0)."""
+        lib = self.lib
         pool = self._stat_pool
         try:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = fn(self.h, arg, buf[1])
+        if op == "dingofs_fstat":
+            rc = lib.dfx_fstat_plain(self.h, arg, buf[0])
+        else:
+            rc = lib.dfx_stat_plain(self.h, arg, op == "dingofs_stat", buf[0])
         self.ops[op] += 1
         if rc < 0:
             pool.append(buf)
             raise self.fail(rc, op, shown)
-        values = self._unpack_stat(buf[3])
+        a = attr_from_record(self._unpack_attr(buf[1]), self.dev)
         pool.append(buf)
-        return values
+        fmt = _stat.S_IFMT(a.mode)
+        if loader is not None and (fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR):
+            flags_on_first_use(a, loader)
+        return a
 
     def fstat_mode_size(self, fd: int, shown: _Path = None) -> tuple[int, int]:
         """``(st_mode, st_size)`` of an open file through ``dingofs_fstat``."""
@@ -474,13 +406,13 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        st = buf[1]
-        rc = self._fstat(self.h, fd, st)
+        rec = buf[0]
+        rc = self.lib.dfx_fstat_plain(self.h, fd, rec)
         self.ops["dingofs_fstat"] += 1
         if rc < 0:
             pool.append(buf)
             raise self.fail(rc, "dingofs_fstat", shown)
-        result = (st.st_mode, st.st_size)
+        result = (rec.mode, rec.size)
         pool.append(buf)
         return result
 
@@ -1013,13 +945,13 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self.lib.dfx_setattr(self.h, path, flags, mask, mode, uid, gid, size, cts,
-                                  buf[1], buf[2])
+        rc = self.lib.dfx_setattr_rec(self.h, path, flags, mask, mode, uid, gid, size, cts,
+                                      buf[0])
         self.ops["dingofs_x_setattr"] += 1
         if rc < 0:
             pool.append(buf)
             raise self.fail(rc, "dingofs_x_setattr", shown)
-        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
+        a = attr_from_record(self._unpack_attr(buf[1]), self.dev)
         pool.append(buf)
         return a
 
@@ -1033,13 +965,13 @@ class Session:
             buf = pool.pop()
         except IndexError:
             buf = self._new_stat_buffer()
-        rc = self.lib.dfx_last_attr(self.h, buf[1], buf[2])
+        rc = self.lib.dfx_last_attr_rec(self.h, buf[0])
         self.ops["dingofs_x_last_attr"] += 1
         if rc < 0:
             pool.append(buf)
             self.errors["dingofs_x_last_attr"] += 1
             return None
-        a = self.attr_fl(self._unpack_statfl(buf[3]), self.dev)
+        a = attr_from_record(self._unpack_attr(buf[1]), self.dev)
         pool.append(buf)
         return a
 
@@ -1061,15 +993,14 @@ class Listing:
 
     :ivar stride: size of one entry's attribute record in :meth:`fetch`'s ``raw``.
     :ivar decode: decodes the attribute record at a byte offset of ``raw``
-        (``None`` when attributes are never fetched).
+        (:data:`ATTR_RECORD`; items for :func:`~dingofs.types.attr_from_record`).
     """
 
     __slots__ = ("_s", "_dh", "_batch", "_pack", "_tmp", "_names", "_inos", "_types",
-                 "_types_b", "_attrs", "_out", "_flags_offset", "stride", "decode")
+                 "_types_b", "_attrs", "_out", "stride", "decode")
 
     def __init__(self, session: Session, dh: int, batch: int, can_plus: bool) -> None:
         ffi = session.ffi
-        lay = session.layout
         self._s = session
         self._dh = dh
         self._batch = batch
@@ -1079,16 +1010,14 @@ class Listing:
         new = _allocator(ffi)
         rec = "dingofs_x_direntplus_t[]" if can_plus else "dingofs_dirent_t[]"
         self._tmp = new(rec, batch)
-        self._names = new("char[]", batch * lay.name_max)
+        self._names = new("char[]", batch * _name_max(ffi))
         self._inos = new("uint64_t[]", batch)
         self._types = new("unsigned char[]", batch)
         self._types_b = ffi.cast("char*", self._types)
-        self.stride = lay.statfl_size
-        self._attrs = new("char[]", batch * self.stride) if can_plus else ffi.NULL
+        self.stride = ATTR_RECORD.size
+        self._attrs = new("dfx_attr_t[]", batch) if can_plus else ffi.NULL
         self._out = ffi.new("int64_t[3]")
-        self._flags_offset = lay.flags_offset
-        self.decode: Callable[..., tuple[int, ...]] | None = (
-            lay.statfl.unpack_from if can_plus else None)
+        self.decode: Callable[..., tuple[int, ...]] = ATTR_RECORD.unpack_from
 
     def fetch(self, plus: bool, shown: _Path = None
               ) -> tuple[int, bytes, list[int], bytes, bytes | None, bool]:
@@ -1101,7 +1030,7 @@ class Listing:
         out = self._out
         op = "dingofs_x_readdirplus" if plus else "dingofs_readdir"
         n = self._pack(s.h, self._dh, plus, self._tmp, self._batch, self._names, self._inos,
-                       self._types, self._attrs, self.stride, self._flags_offset, out)
+                       self._types, self._attrs, out)
         s.ops[op] += 1
         if n < 0:
             raise s.fail(n, op, shown)

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import errno as _errno
-import stat as _stat
 import weakref
-from typing import Any, Callable
+from typing import Any
 
 from ._calls import Gate, Session
 from .errors import DingofsError
@@ -122,23 +121,7 @@ class Mount:
         the session's ``nofollow``); the inode flags are read on first use."""
         op = "dingofs_lstat" if flags else "dingofs_stat"
         with Use(g, op, shown):
-            values = self.session.stat_values(op, p, shown)
-        return self.attr_values(values, path=p)
-
-    def attr_values(self, values: tuple[int, ...], *, path: bytes | None = None,
-                    loader: Callable[[], int] | None = None) -> Attr:
-        """An :class:`Attr` from decoded ``struct stat`` items without the inode flags:
-        they are read on first use (regular files and directories: ``loader``, else
-        through ``path``) or are 0."""
-        s = self.session
-        fmt = _stat.S_IFMT(values[s.mode_index])
-        if fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR:
-            if loader is None and path is not None:
-                p = path
-                loader = lambda: self.read_flags(p)  # noqa: E731
-        else:
-            loader = None
-        return s.attr_nofl(values, self.dev, 0 if loader is None else None, loader)
+            return self.session.plain_attr(op, p, shown, lambda: self.read_flags(p))
 
     def read_flags(self, p: bytes) -> int:
         """Inode flags via ``O_RDONLY|O_NONBLOCK`` open + ``FS_IOC_GETFLAGS`` (no extension)."""

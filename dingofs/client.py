@@ -782,12 +782,9 @@ class Client:
         s = self._s
         if s.has_xfstat:
             return s.x_fstat_attr(self._gate, fd, path)
-        values = s.stat_values("dingofs_fstat", fd, path)
-        flags = 0
-        fmt = _stat.S_IFMT(values[s.mode_index])
-        if fmt == _stat.S_IFREG or fmt == _stat.S_IFDIR:
-            flags = s.get_flags(fd, path)
-        return s.attr_nofl(values, self._dev, flags)
+        a = s.plain_attr("dingofs_fstat", fd, path, lambda: s.get_flags(fd, path))
+        a.flags  # noqa: B018 - read now, while fd is open
+        return a
 
     def access(self, path: Path, mode: int) -> bool:
         """Whether the caller may access ``path`` with ``mode`` (``os.F_OK``, ``R_OK`` …).

@@ -307,7 +307,7 @@ class ScandirIterator(Generic[AnyPathStr]):
         self._done = False
         self._listing = session.listing(dh, batch, self._can_plus)
         self._ctx = _DirContext(client, _prefix(dirpath), self._listing.stride,
-                                self._listing.decode, session.attr_fl, mount.dev)
+                                self._listing.decode, session.attr, mount.dev)
         mount.add_iter(self, self._gate)
 
     def __iter__(self) -> ScandirIterator[AnyPathStr]:

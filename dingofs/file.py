@@ -653,8 +653,7 @@ class DingoFile(io.RawIOBase):
             return fstat(gate, self._fd, self._name)
         gate.enter("dingofs_fstat", self._name)
         try:
-            values = self._s.stat_values("dingofs_fstat", self._fd, self._name)
-            return self._mount.attr_values(values, loader=self._get_flags)
+            return self._s.plain_attr("dingofs_fstat", self._fd, self._name, self._get_flags)
         finally:
             gate.leave()
 

@@ -383,58 +383,29 @@ class Attr:
         self.__init__(**state, type=typ, flags=flags)  # type: ignore[misc]
 
 
-#: Names :func:`attr_builder` understands, besides ``flags`` (anything else is skipped).
-RAW_INT_FIELDS = ("ino", "mode", "nlink", "uid", "gid", "length", "rdev", "blksize", "blocks")
-#: Seconds and nanoseconds parts of the three times, as :func:`attr_builder` names them.
-RAW_TIME_FIELDS = ("atime_s", "atime_ns", "mtime_s", "mtime_ns", "ctime_s", "ctime_ns")
+_new = object.__new__
 
 
-def attr_builder(order: Sequence[str]) -> Callable[..., Attr]:
-    """A fast constructor of :class:`Attr` from a tuple of raw values.
+def attr_from_record(v: Sequence[int], dev: int) -> Attr:
+    """An :class:`Attr` from the items of one attribute record of the bridge
+    (``dingofs._calls.ATTR_RECORD``: ino, mode, nlink, uid, gid, size, rdev,
+    atime/mtime/ctime in nanoseconds, blksize, blocks, flags) and the
+    filesystem's ``dev``: one tuple unpack into the slots, no keyword arguments."""
+    a = _new(Attr)
+    (a.ino, a.mode, a.nlink, a.uid, a.gid, a.length, a.rdev, a.atime, a.mtime, a.ctime,
+     a.blksize, a.blocks, a._flags) = v
+    a.dev = dev
+    a._type = None
+    a._flags_loader = None
+    a._partial = False
+    return a
 
-    ``order`` names the items of the tuple (e.g. the fields of ``struct stat``
-    in memory order, as one :meth:`struct.Struct.unpack_from` returns them):
-    :data:`RAW_INT_FIELDS`, :data:`RAW_TIME_FIELDS`, ``"flags"``; other names
-    are ignored. The result is ``build(values, dev, flags=0, loader=None)``;
-    ``flags``/``loader`` are used only when ``order`` has no ``"flags"``.
 
-    The function is generated once per layout so that a call is one tuple
-    unpack into the slots, without keyword arguments or per-field lookups.
-    """
-    known = set(RAW_INT_FIELDS) | set(RAW_TIME_FIELDS)
-    missing = known - set(order)
-    if missing:
-        raise ValueError(f"attr_builder: layout lacks {sorted(missing)}")
-    targets = []
-    for i, name in enumerate(order):
-        if name in RAW_INT_FIELDS:
-            targets.append(f"a.{name}")
-        elif name in RAW_TIME_FIELDS:
-            targets.append(name)
-        elif name == "flags":
-            targets.append("a._flags")
-        else:
-            targets.append(f"_skip{i}")
-    lines = [
-        "def build(v, dev, flags=0, loader=None):",
-        "    a = new(Attr)",
-        f"    {', '.join(targets)}, = v",
-        f"    a.atime = atime_s * {_NS} + atime_ns",
-        f"    a.mtime = mtime_s * {_NS} + mtime_ns",
-        f"    a.ctime = ctime_s * {_NS} + ctime_ns",
-        "    a.dev = dev",
-        "    a._type = None",
-        "    a._flags_loader = loader",
-        "    a._partial = False",
-    ]
-    if "flags" not in order:
-        lines.append("    a._flags = flags")
-    lines.append("    return a")
-    namespace: dict[str, Any] = {"new": object.__new__, "Attr": Attr}
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built from fixed names only
-    build: Callable[..., Attr] = namespace["build"]
-    build.__qualname__ = "attr_builder.<locals>.build"
-    return build
+def flags_on_first_use(a: Attr, loader: Callable[[], int]) -> Attr:
+    """``a`` with its inode flags unread: ``loader()`` reads them when first asked for."""
+    a._flags = None
+    a._flags_loader = loader
+    return a
 
 
 @dataclass(frozen=True)

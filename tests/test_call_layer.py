@@ -4,6 +4,7 @@ writes into a ``bytes`` object makes that object fresh and unshared."""
 from __future__ import annotations
 
 import re
+import stat
 import struct
 import sys
 from pathlib import Path
@@ -157,3 +158,33 @@ def test_readinto_past_one_chunk_fills_in_pieces(client: dingofs.Client,
         assert bytes(buf[:620]) == data[4500:]
         assert f.readinto(buf) == 0
     assert client.stats()["ops"]["dingofs_read"] - reads_before >= 5 + 2
+
+
+def test_every_attribute_call_decodes_the_same_record(client: dingofs.Client) -> None:
+    """stat, lstat, fstat, a scandir entry, set_attr's result and the plain calls all
+    come through the bridge's one attribute record: each field arrives whole (times
+    before the epoch, nanoseconds, sizes past 4 GiB, the inode flags)."""
+    atime = -1_500_000_000_123_456_789  # 1922, with nanoseconds
+    mtime = 4_102_444_800_987_654_321  # 2100
+    client.write_bytes("/rec.bin", b"abc")
+    client.truncate("/rec.bin", 5 << 30)
+    client.ioctl("/rec.bin", dingofs.FS_IOC_SETFLAGS, struct.pack("<Q", 0x40))
+    client.utime("/rec.bin", ns=(atime, mtime))
+    a = client.stat("/rec.bin")
+    assert (a.atime, a.mtime, a.length, a.flags) == (atime, mtime, 5 << 30, 0x40)
+    assert a.st_atime_ns == atime and a.st_mtime_ns == mtime
+    assert a.ino > 1 and stat.S_ISREG(a.mode) and a.nlink == 1 and a.dev == client.stat("/").dev
+    assert client.lstat("/rec.bin") == a
+    with client.open("/rec.bin", "rb") as f:
+        assert f.stat() == a and f.stat().flags == 0x40
+        plain_f = client._s.plain_attr("dingofs_fstat", f._fd, "/rec.bin")
+    (entry,) = [e for e in client.scandir("/", attrs=True) if e.name == "rec.bin"]
+    assert entry.stat() == a and entry.stat().flags == 0x40
+    mount = client._mount
+    plain = mount.stat_plain(mount.gate, b"/rec.bin", 0, "/rec.bin")
+    assert plain == a and plain.flags == 0x40
+    assert plain_f[:10] == a[:10] and plain_f.flags == 0  # no loader: flags not read
+    changed = client.set_attr("/rec.bin", dingofs.SET_ATTR_MODE, dingofs.Attr(mode=0o600))
+    assert stat.S_IMODE(changed.mode) == 0o600
+    assert (changed.atime, changed.mtime, changed.length, changed.flags) == (
+        atime, mtime, 5 << 30, 0x40)

@@ -81,15 +81,59 @@ const char* dfx_library_path(void) {
   return NULL;
 }
 
+/* The record of a struct stat and inode flags. */
+static void dfx_attr_set(dfx_attr_t* a, const struct stat* st, uint32_t flags) {
+  a->ino = (uint64_t)st->st_ino;
+  a->mode = (int64_t)st->st_mode;
+  a->nlink = (int64_t)st->st_nlink;
+  a->uid = (int64_t)st->st_uid;
+  a->gid = (int64_t)st->st_gid;
+  a->size = (int64_t)st->st_size;
+  a->rdev = (int64_t)st->st_rdev;
+  a->atime_ns = (int64_t)st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec;
+  a->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+  a->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+  a->blksize = (int64_t)st->st_blksize;
+  a->blocks = (int64_t)st->st_blocks;
+  a->flags = (int64_t)flags;
+}
+
+_Static_assert(sizeof(dfx_attr_t) == 13 * 8, "dfx_attr_t must match the struct format \"=Q12q\"");
+
+/* Run `call` (which fills `st` and `fl`) and turn its result into *out. */
+#define DFX_ATTR_CALL(call)                    \
+  do {                                         \
+    struct stat st;                            \
+    uint32_t fl = 0;                           \
+    int rc_ = (call);                          \
+    if (rc_ >= 0) dfx_attr_set(out, &st, fl);  \
+    return rc_;                                \
+  } while (0)
+
+int dfx_stat_plain(uintptr_t h, const char* path, int follow, dfx_attr_t* out) {
+  DFX_ATTR_CALL(follow ? dingofs_stat(h, path, &st) : dingofs_lstat(h, path, &st));
+}
+
+int dfx_fstat_plain(uintptr_t h, int fd, dfx_attr_t* out) {
+  DFX_ATTR_CALL(dingofs_fstat(h, fd, &st));
+}
+
+int dfx_setattr_rec(uintptr_t h, const char* path, int flags, uint32_t mask, mode_t mode,
+                    uid_t uid, gid_t gid, off_t size, const struct timespec ts[2],
+                    dfx_attr_t* out) {
+  DFX_ATTR_CALL(dfx_setattr(h, path, flags, mask, mode, uid, gid, size, ts, &st, &fl));
+}
+
+int dfx_last_attr_rec(uintptr_t h, dfx_attr_t* out) { DFX_ATTR_CALL(dfx_last_attr(h, &st, &fl)); }
+
 int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, char* names,
-                     uint64_t* inos, unsigned char* types, char* attrs, size_t stride,
-                     size_t flags_off, int64_t* out) {
+                     uint64_t* inos, unsigned char* types, dfx_attr_t* attrs, int64_t* out) {
   const dingofs_x_direntplus_t* plus_recs = (const dingofs_x_direntplus_t*)tmp;
   const dingofs_dirent_t* recs = (const dingofs_dirent_t*)tmp;
   int n, i;
   int64_t k = 0;
   size_t used = 0;
-  if (count <= 0) return -EINVAL;
+  if (count <= 0 || (plus && attrs == NULL)) return -EINVAL;
   n = plus ? dfx_readdirplus(h, dh, (dingofs_x_direntplus_t*)tmp, count)
            : dingofs_readdir(h, dh, (dingofs_dirent_t*)tmp, count);
   if (n < 0) return n;
@@ -107,11 +151,7 @@ int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, c
     names[used++] = '\0';
     inos[k] = d->d_ino;
     types[k] = d->d_type;
-    if (plus) {
-      memcpy(attrs + (size_t)k * stride, &plus_recs[i].st, sizeof plus_recs[i].st);
-      memcpy(attrs + (size_t)k * stride + flags_off, &plus_recs[i].flags,
-             sizeof plus_recs[i].flags);
-    }
+    if (plus) dfx_attr_set(&attrs[k], &plus_recs[i].st, plus_recs[i].flags);
     k++;
   }
   out[0] = k;
@@ -187,13 +227,21 @@ off_t dfx_lseek_counted(dfx_gate_t* g, int fd, off_t offset, int whence) {
   DFX_GATED_COUNTED(off_t, dingofs_lseek(g->h, fd, offset, whence), DFX_COUNT_LSEEK, 0);
 }
 
-int dfx_stat_counted(dfx_gate_t* g, const char* path, int flags, struct stat* st,
-                     uint32_t* iflags) {
-  DFX_GATED_COUNTED(int, dfx_stat(g->h, path, flags, st, iflags), DFX_COUNT_STAT, 0);
+/* dfx_stat/dfx_fstat into a record (the gate and counters are around them). */
+static int dfx_stat_rec(uintptr_t h, const char* path, int flags, dfx_attr_t* out) {
+  DFX_ATTR_CALL(dfx_stat(h, path, flags, &st, &fl));
 }
 
-int dfx_fstat_counted(dfx_gate_t* g, int fd, struct stat* st, uint32_t* iflags) {
-  DFX_GATED_COUNTED(int, dfx_fstat(g->h, fd, st, iflags), DFX_COUNT_FSTAT, 0);
+static int dfx_fstat_rec(uintptr_t h, int fd, dfx_attr_t* out) {
+  DFX_ATTR_CALL(dfx_fstat(h, fd, &st, &fl));
+}
+
+int dfx_stat_counted(dfx_gate_t* g, const char* path, int flags, dfx_attr_t* out) {
+  DFX_GATED_COUNTED(int, dfx_stat_rec(g->h, path, flags, out), DFX_COUNT_STAT, 0);
+}
+
+int dfx_fstat_counted(dfx_gate_t* g, int fd, dfx_attr_t* out) {
+  DFX_GATED_COUNTED(int, dfx_fstat_rec(g->h, fd, out), DFX_COUNT_FSTAT, 0);
 }
 
 int dfx_access_counted(dfx_gate_t* g, const char* path, int mode) {

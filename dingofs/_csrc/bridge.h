@@ -112,20 +112,50 @@ const char* dfx_built_version(void);
 const char* dfx_library_path(void);
 
 /* cdef: begin (build_ffi.py hands what stands up to "cdef: end" to cffi) */
+/* The attributes of one inode, in the one layout the Python layer decodes
+ * (struct format "=Q12q": every member 8 bytes, no padding): struct stat's
+ * fields widened to 64 bits, the three times in nanoseconds since the epoch,
+ * and the inode flags (FS_*_FL bits; 0 where the call does not read them). */
+typedef struct {
+  uint64_t ino;
+  int64_t mode;
+  int64_t nlink;
+  int64_t uid;
+  int64_t gid;
+  int64_t size;
+  int64_t rdev;
+  int64_t atime_ns;
+  int64_t mtime_ns;
+  int64_t ctime_ns;
+  int64_t blksize;
+  int64_t blocks;
+  int64_t flags;
+} dfx_attr_t;
+
+/* The calls that return attributes, as dfx_attr_t records. The extension
+ * forms (x_stat, x_fstat, x_setattr, x_last_attr) return -EOPNOTSUPP when the
+ * library lacks them; the plain forms use the core calls (flags 0).
+ *   dfx_stat_plain: dingofs_stat, or dingofs_lstat when follow is 0. */
+int dfx_stat_plain(uintptr_t h, const char* path, int follow, dfx_attr_t* out);
+int dfx_fstat_plain(uintptr_t h, int fd, dfx_attr_t* out);
+int dfx_setattr_rec(uintptr_t h, const char* path, int flags, uint32_t mask, mode_t mode,
+                    uid_t uid, gid_t gid, off_t size, const struct timespec ts[2],
+                    dfx_attr_t* out);
+int dfx_last_attr_rec(uintptr_t h, dfx_attr_t* out);
+
 /* One batch of directory entries, packed for a cheap decode in Python.
  *   plus:   0 reads dingofs_readdir() records into tmp (dingofs_dirent_t[count]),
  *           1 reads dfx_readdirplus() records (dingofs_x_direntplus_t[count]).
  *   names:  receives the names (without "." and ".."), each followed by a NUL
  *           (capacity: count * sizeof(d_name)).
  *   inos, types: the inode number and d_type of each packed entry.
- *   attrs:  with plus, the struct stat of each packed entry at k * stride and its
- *           inode flags at k * stride + flags_off (capacity: count * stride); else unused.
+ *   attrs:  with plus, the attributes of each packed entry (capacity: count);
+ *           else unused (may be NULL).
  *   out[0]: entries packed; out[1]: bytes used in names; out[2]: set to 1 when the
  *           batch held "." with inode 1 (the root directory), else left alone.
  * Returns the number of records the library returned (0 at the end) or -errno. */
 int dfx_readdir_pack(uintptr_t h, uint64_t dh, int plus, void* tmp, int count, char* names,
-                     uint64_t* inos, unsigned char* types, char* attrs, size_t stride,
-                     size_t flags_off, int64_t* out);
+                     uint64_t* inos, unsigned char* types, dfx_attr_t* attrs, int64_t* out);
 
 /* A call gate: counts the calls in flight on one object of the Python layer (a
  * client's handle, an open file, a directory iterator) and refuses new ones once
@@ -174,9 +204,8 @@ void dfx_gate_kill(dfx_gate_t* g);
 ssize_t dfx_pread_counted(dfx_gate_t* g, int fd, char* buf, size_t count, off_t offset);
 ssize_t dfx_read_counted(dfx_gate_t* g, int fd, char* buf, size_t count);
 off_t dfx_lseek_counted(dfx_gate_t* g, int fd, off_t offset, int whence);
-int dfx_stat_counted(dfx_gate_t* g, const char* path, int flags, struct stat* st,
-                     uint32_t* iflags);
-int dfx_fstat_counted(dfx_gate_t* g, int fd, struct stat* st, uint32_t* iflags);
+int dfx_stat_counted(dfx_gate_t* g, const char* path, int flags, dfx_attr_t* out);
+int dfx_fstat_counted(dfx_gate_t* g, int fd, dfx_attr_t* out);
 int dfx_access_counted(dfx_gate_t* g, const char* path, int mode);
 
 /* More hot calls, gated; the library's call counts them in Python.
