@@ -178,9 +178,8 @@ class Gate:
                  on_closed: Callable[[], BaseException] | None = None) -> None:
         #: The ``dfx_gate_t*``: open, no call in flight, the session's handle and the
         #: statistics its counted calls add to.
-        c = self.c = session.ffi.new("dfx_gate_t*")
-        c.h = session.h
-        c.counts = self._counts = session.io_counts  # kept alive with the gate
+        self.c = session.ffi.new("dfx_gate_t*", session.gate_template)
+        self._counts = session.io_counts  # kept alive with the gate
         self._lib = session.lib
         self.closed = False
         self.forked = False
@@ -262,6 +261,12 @@ class Session:
         #: Statistics of the hot I/O calls, counted in C by the bridge helpers
         #: (see :data:`IO_COUNTS`); merged into :meth:`snapshot`.
         self.io_counts = ffi.new("int64_t[]", int(lib.DFX_COUNTS))
+        # What a new gate starts as: open, no call in flight, this handle and these
+        # statistics (one struct copy per Gate instead of two member stores).
+        self._gate_init = ffi.new("dfx_gate_t*")
+        self._gate_init.h = h
+        self._gate_init.counts = self.io_counts
+        self.gate_template = self._gate_init[0]
         self._io_slots = [(op, int(getattr(lib, slot))) for op, slot in IO_COUNTS]
         # The bridge's C helpers that also count themselves, in the pair of io_counts
         # that their gate (a Gate's ``c``) points at.

@@ -1147,25 +1147,24 @@ class Client:
         if flags < 0:
             flags = m.oflags = _open_flags(m, k)
         cmode = 0o666 & ~self._umask if flags & k.O_CREAT else 0
-        # The whole open, up to the file's registration, is one call in flight: a
-        # stop() waits for it, then closes the new file with the others.
+        # The open is gated in C. A stop() that begins after it either finds the new
+        # file registered (and closes it with the others) or has closed the gate
+        # before the registration, which the check below sees: then the file is
+        # given up (its descriptor goes with the handle) and the call refused.
         gate = self._gate
-        gate.enter("dingofs_open", path)
+        fd = s.open(gate, p, flags, cmode, path, m.read_only)
         try:
-            # Opening a directory for reading succeeds in C: the session refuses it
-            # like FileIO (EISDIR).
-            fd = s.open(gate, p, flags, cmode, path, m.read_only)
-            try:
-                if m.appending:
-                    s.lseek(gate, fd, 0, k.SEEK_END, path)
-                raw = DingoFile(self, self._mount, fd, path, m.normalised,
-                                m.reading or m.updating, not m.reading or m.updating)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    s.close(gate, fd, path)
-                raise
-        finally:
-            gate.leave()
+            if m.appending:
+                s.lseek(gate, fd, 0, k.SEEK_END, path)
+            raw = DingoFile(self, self._mount, fd, path, m.normalised,
+                            m.reading or m.updating, not m.reading or m.updating)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                s.close(gate, fd, path)
+            raise
+        if gate.closed:
+            raw.abandon()
+            raise gate.refused("dingofs_open", path)
         if plain:
             return raw
         return open_wrapped(raw, m, mode, buffering, encoding, errors, newline)

@@ -137,7 +137,6 @@ class DingoFile(io.RawIOBase):
         self._readable = readable
         self._writable = writable
         self._gate = Gate(session, "file", _closed_value_error)
-        self._child_closed = False
         mount.files[id(self)] = (weakref.ref(self), self._gate)
 
     # -- state -----------------------------------------------------------------------------
@@ -718,6 +717,15 @@ class DingoFile(io.RawIOBase):
                 return  # the handle already released it (umount)
             raise
 
+    def abandon(self) -> None:
+        """Mark the file closed without releasing its descriptor: for a file whose
+        client stopped before the file was registered (the unmount releases it)."""
+        self._gate.shut()
+        self._mount.files.pop(id(self), None)
+
+    #: In a fork child: whether the child closed its copy (the gate is closed there).
+    _child_closed = False
+
     #: Whether a file dropped while still open warns (:class:`ResourceWarning`),
     #: as builtin files do. Files handed out by the fsspec layer close quietly,
     #: as fsspec's own files do, since readers such as pyarrow leave them to
@@ -725,8 +733,11 @@ class DingoFile(io.RawIOBase):
     _warn_unclosed = True
 
     def __del__(self) -> None:
-        gate = getattr(self, "_gate", None)
-        if gate is None or gate.closed:
+        try:
+            gate = self._gate
+        except AttributeError:  # __init__ did not get that far
+            return
+        if gate.closed:
             return
         if not self._warn_unclosed:
             with contextlib.suppress(Exception):  # never raise from here

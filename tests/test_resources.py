@@ -248,3 +248,33 @@ def test_large_io_split_into_64mib_calls(client):
         assert f.readinto(buf) == size
     ops2 = client.stats()["ops"]
     assert ops2.get("dingofs_read", 0) - ops1.get("dingofs_read", 0) == 3
+
+
+def test_stop_between_the_open_and_the_registration(client, monkeypatch):
+    """A stop() that runs after the C open returned but before the new file is
+    registered (where stop() would find and close it) refuses the open: the file
+    is given up without a call on the stopped handle and without a warning."""
+    import dingofs.client as client_module
+
+    client.write_bytes("/racy", b"x")
+    real = client_module.DingoFile
+    made = []
+
+    def stop_first(*args, **kwargs):
+        client.stop()
+        f = real(*args, **kwargs)
+        made.append(f)
+        return f
+
+    monkeypatch.setattr(client_module, "DingoFile", stop_first)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        with pytest.raises(dingofs.ClientStoppedError):
+            client.open("/racy", "rb")
+        (f,) = made
+        assert f.closed
+        with pytest.raises(ValueError, match="closed file"):
+            f.read()
+        del f, made[:]
+        gc.collect()
+    assert client._mount.counts() == (0, 0)
