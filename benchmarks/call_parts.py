@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Where the time of ``Client.stat`` and of ``open().close()`` goes: each part
+of the call alone in a loop.
+
+    .venv/bin/python benchmarks/call_parts.py [--calls N] [--runs R]
+
+Times, on a fresh ``local://`` filesystem:
+
+- for ``stat``: the bare cffi call of the bridge's ``dfx_stat_counted``, the
+  ``struct`` unpack of its record, the ``Attr`` build, the session call that
+  does all three, and ``Client.stat`` itself;
+- for ``open(path, "rb").close()``: the two bare gated cffi calls, the session
+  calls, a file's call gate, the smallest possible :class:`io.RawIOBase` file
+  object (the floor of any file object), a ``DingoFile`` made on a descriptor
+  and closed, and ``Client.open`` itself.
+
+Prints a Markdown table per call, the median of ``--runs`` (each the best of
+three loops). It reaches into the call layer's private members on purpose: the
+parts are what the public calls are made of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import tempfile
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+import dingofs
+
+
+def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
+    """The parts of ``c.stat("/a/b/f")``, each a callable for timeit."""
+    s = c._s
+    g = c._gate
+    out, rec = s._new_stat_buffer()
+    call, gc = s._x_stat_counted, g.c
+    unpack, build, dev = s._unpack_attr, s.attr, s.dev
+    call(gc, b"/a/b/f", 0, out)
+    values = unpack(rec)
+    return {
+        "empty loop body (the loop's own floor)": lambda: None,
+        "bare cffi call `dfx_stat_counted` (engine stat inside)":
+            lambda: call(gc, b"/a/b/f", 0, out),
+        "`struct` unpack of the fixed record": lambda: unpack(rec),
+        "building the `Attr` (one function, slot stores)":
+            lambda: build(values, dev),
+        "`Session.x_stat_attr` (call, pooled buffer, unpack, build)":
+            lambda: s.x_stat_attr(g, b"/a/b/f", 0, "/a/b/f"),
+        "`Client.stat` (path encode, NUL check, the session call)":
+            lambda: c.stat("/a/b/f"),
+    }
+
+
+class _Smallest(io.RawIOBase):
+    """The least a file object of the io hierarchy does: keep a descriptor, close."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        self.fd = -1
+
+    def __del__(self) -> None:  # replaces io's finalizer, which looks up .closed
+        pass
+
+
+def open_parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
+    """The parts of ``c.open("/a/b/f", "rb").close()``, each a callable for timeit."""
+    from dingofs._calls import Gate
+    from dingofs.file import DingoFile
+
+    s = c._s
+    g = c._gate
+    mount = c._mount
+    gc, lib = g.c, s.lib
+    op, cl = lib.dfx_open_gated, lib.dfx_close_gated
+
+    def session_calls() -> None:
+        s.close(g, s.open(g, b"/a/b/f", 0, 0, "/a/b/f", True))
+
+    def file_object() -> None:
+        fd = s.open(g, b"/a/b/f", 0, 0, "/a/b/f", True)
+        DingoFile(c, mount, fd, "/a/b/f", "rb", True, False).close()
+
+    return {
+        "empty loop body (the loop's own floor)": lambda: None,
+        "bare cffi calls `dfx_open_gated` + `dfx_close_gated` (engine inside)":
+            lambda: cl(gc, op(gc, b"/a/b/f", 0, 0, 1)),
+        "`Session.open` + `Session.close`": session_calls,
+        "a file's call gate (`Gate`: C struct + Python object)":
+            lambda: Gate(s, "file", None),
+        "the smallest `io.RawIOBase` file object, made, closed, dropped":
+            lambda: _Smallest(3).close(),
+        "`Session.open` + `DingoFile(...)` + `close()`": file_object,
+        "`Client.open(path, 'rb').close()`": lambda: c.open("/a/b/f", "rb").close(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=50000, help="calls per timed loop")
+    ap.add_argument("--runs", type=int, default=7, help="runs per part (median)")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as base, \
+            dingofs.Client.build(f"local://parts?base={base}", "parts", "/mnt/parts") as c:
+        c.makedirs("/a/b")
+        c.write_bytes("/a/b/f", b"x")
+        for title, table in (("stat", parts(c)), ("open+close", open_parts(c))):
+            print(f"\n{title}\n\n| part | ns |\n|---|---:|")
+            for name, fn in table.items():
+                runs = [min(timeit.repeat(fn, number=args.calls, repeat=3)) / args.calls * 1e9
+                        for _ in range(args.runs)]
+                print(f"| {name} | {statistics.median(runs):,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
