@@ -13,16 +13,27 @@ namespace dingofs {
 
 class Cred {
  public:
-  // The calling thread's effective uid/gid; groups are loaded on demand.
-  static Cred Current();
-  uid_t uid() const { return uid_; }
-  gid_t gid() const { return gid_; }
-  bool root() const { return uid_ == 0; }
+  // The calling thread's effective uid/gid, read from the kernel when first
+  // needed (two system calls that a lookup through directories every class
+  // may search never makes); groups are loaded on demand too.
+  static Cred Current() { return Cred(); }
+  uid_t uid() const {
+    Load();
+    return uid_;
+  }
+  gid_t gid() const {
+    Load();
+    return gid_;
+  }
+  bool root() const { return uid() == 0; }
   bool InGroup(gid_t g);
 
  private:
-  uid_t uid_ = 0;
-  gid_t gid_ = 0;
+  void Load() const;
+
+  mutable uid_t uid_ = 0;
+  mutable gid_t gid_ = 0;
+  mutable bool ids_ = false;
   bool loaded_ = false;
   std::vector<gid_t> groups_;
 };

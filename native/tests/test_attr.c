@@ -440,6 +440,60 @@ TEST(permissions_depend_on_supplementary_groups) {
   CHECK_EQ_INT(run_as_user(NOBODY, NOBODY, groups, 1, group_perm_checks, NULL), 0);
 }
 
+/* The caller's class alone decides: bits that the other classes have do not
+ * help the owner or a group member (the engine answers without asking who
+ * the caller is only when all three classes grant the access). */
+static void class_checks(uintptr_t h, void* arg) {
+  struct stat st;
+  (void)arg;
+  /* owner: 0077 grants the group and everyone else, not the owner */
+  CHECK_EQ_INT(dingofs_stat(h, "/cls_owner/f", &st), -EACCES);
+  CHECK_EQ_INT(dingofs_open(h, "/cls_owner_file", O_RDONLY, 0), -EACCES);
+  CHECK_EQ_INT(dingofs_x_access(h, "/cls_owner_file", R_OK), -EACCES);
+  /* group member: 0707 grants the owner and everyone else, not the group */
+  CHECK_EQ_INT(dingofs_stat(h, "/cls_group/f", &st), -EACCES);
+  CHECK_EQ_INT(dingofs_open(h, "/cls_group_file", O_RDONLY, 0), -EACCES);
+  /* all three classes: granted */
+  CHECK_EQ_INT(dingofs_stat(h, "/cls_all/f", &st), 0);
+  int fd = dingofs_open(h, "/cls_all/f", O_RDONLY, 0);
+  CHECK(fd >= 3);
+  if (fd >= 3) dingofs_close(h, fd);
+}
+
+TEST(permission_classes_are_not_combined) {
+  if (geteuid() != 0) SKIP("not root: cannot switch to another user");
+  uintptr_t h = fs_default();
+  REQUIRE_EQ_INT(dingofs_chmod(h, "/", 0755), 0);
+  const char* dirs[] = {"/cls_owner", "/cls_group", "/cls_all"};
+  const mode_t modes[] = {0077, 0707, 0555};
+  for (int i = 0; i < 3; i++) {
+    char path[64];
+    REQUIRE_EQ_INT(dingofs_mkdir(h, dirs[i], 0700), 0);
+    snprintf(path, sizeof path, "%s/f", dirs[i]);
+    REQUIRE_EQ_INT(put_file(h, path, "x", 1), 0);
+    REQUIRE_EQ_INT(dingofs_chmod(h, path, 0444), 0);
+    REQUIRE_EQ_INT(dingofs_chown(h, dirs[i], i == 0 ? NOBODY : 0, i == 1 ? EXTRA_GID : 0), 0);
+    REQUIRE_EQ_INT(dingofs_chmod(h, dirs[i], modes[i]), 0);
+  }
+  REQUIRE_EQ_INT(put_file(h, "/cls_owner_file", "o", 1), 0);
+  REQUIRE_EQ_INT(dingofs_chown(h, "/cls_owner_file", NOBODY, NOBODY), 0);
+  REQUIRE_EQ_INT(dingofs_chmod(h, "/cls_owner_file", 0044), 0);
+  REQUIRE_EQ_INT(put_file(h, "/cls_group_file", "g", 1), 0);
+  REQUIRE_EQ_INT(dingofs_chown(h, "/cls_group_file", 0, EXTRA_GID), 0);
+  REQUIRE_EQ_INT(dingofs_chmod(h, "/cls_group_file", 0404), 0);
+  /* root: any execute bit lets it search, read needs no bit at all */
+  struct stat st;
+  CHECK_EQ_INT(dingofs_stat(h, "/cls_owner/f", &st), 0);
+  CHECK_EQ_INT(dingofs_chmod(h, "/cls_group_file", 0), 0);
+  int fd = dingofs_open(h, "/cls_group_file", O_RDONLY, 0);
+  CHECK(fd >= 3);
+  if (fd >= 3) dingofs_close(h, fd);
+  CHECK_EQ_INT(dingofs_chmod(h, "/cls_group_file", 0404), 0);
+  fs_close(h);
+  gid_t groups[2] = {NOBODY, EXTRA_GID};
+  CHECK_EQ_INT(run_as_user(NOBODY, NOBODY, groups, 2, class_checks, NULL), 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Extended attributes                                                     */
 /* ---------------------------------------------------------------------- */
