@@ -217,7 +217,7 @@ void MetaDb::Savepoint() {
 }
 
 void MetaDb::RollbackToSavepoint() {
-  ForgetInline();
+  ForgetRowCaches();
   {
     Q q(this, "ROLLBACK TO dry_run");
     q.Run();
@@ -526,7 +526,7 @@ void MetaDb::Commit(bool durable) {
 }
 
 void MetaDb::Rollback() noexcept {
-  ForgetInline();  // it may hold what the rolled-back transaction read or wrote
+  ForgetRowCaches();  // they may hold what the rolled-back transaction read or wrote
   if (db_ == nullptr) return;
   in_read_ = false;
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -684,7 +684,7 @@ bool MetaDb::DeleteInode(uint64_t ino, bool orphan_row) {
 
 bool MetaDb::GetInline(uint64_t ino, std::string* data) {
   if (format_ < 2) return false;
-  if (inline_cache_on_) {
+  if (row_caches_on_) {
     auto it = inline_cache_.find(ino);
     if (it != inline_cache_.end()) {
       if (!it->second) return false;
@@ -705,7 +705,7 @@ bool MetaDb::GetInline(uint64_t ino, std::string* data) {
 
 void MetaDb::RememberInline(uint64_t ino, const std::string* data) {
   // Callers hold no entry for ino: GetInline missed it, PutInline dropped it.
-  if (!inline_cache_on_) return;
+  if (!row_caches_on_) return;
   size_t add = data != nullptr ? data->size() : 0;
   if (add > kInlineCacheBytes) return;
   if (inline_cache_.size() >= kInlineCacheEntries || inline_cache_bytes_ + add > kInlineCacheBytes)
@@ -881,17 +881,73 @@ std::vector<uint64_t> MetaDb::Orphans() {
 }
 
 bool MetaDb::GetXattr(uint64_t ino, const std::string& name, std::string* value) {
-  Q q(this, "SELECT value FROM xattrs WHERE ino=? AND name=?");
-  q.I(1, ino).B(2, name);
-  if (!q.Row()) return false;
-  *value = q.Blob(0);
-  return true;
+  if (row_caches_on_) {
+    auto it = xattr_cache_.find(ino);
+    if (it != xattr_cache_.end()) {
+      auto jt = it->second.find(name);
+      if (jt != it->second.end()) {
+        if (!jt->second) return false;
+        *value = *jt->second;
+        return true;
+      }
+    }
+  }
+  bool row;
+  {
+    Q q(this, "SELECT value FROM xattrs WHERE ino=? AND name=?");
+    q.I(1, ino).B(2, name);
+    row = q.Row();
+    if (row) *value = q.Blob(0);
+  }
+  RememberXattr(ino, name, row ? value : nullptr);
+  return row;
 }
 
 bool MetaDb::HasXattr(uint64_t ino, const std::string& name) {
+  if (row_caches_on_) {
+    auto it = xattr_cache_.find(ino);
+    if (it != xattr_cache_.end()) {
+      auto jt = it->second.find(name);
+      if (jt != it->second.end()) return jt->second.has_value();
+    }
+  }
   Q q(this, "SELECT 1 FROM xattrs WHERE ino=? AND name=?");
   q.I(1, ino).B(2, name);
   return q.Row();
+}
+
+void MetaDb::RememberXattr(uint64_t ino, const std::string& name, const std::string* value) {
+  if (!row_caches_on_) return;
+  size_t add = name.size() + (value != nullptr ? value->size() : 0);
+  if (add > kXattrCacheBytes) return;
+  auto& names = xattr_cache_[ino];
+  auto it = names.find(name);
+  if (it != names.end()) {  // replaced: take the old one out of the totals
+    xattr_cache_bytes_ -= name.size() + (it->second ? it->second->size() : 0);
+    xattr_cache_entries_--;
+    names.erase(it);
+  }
+  if (xattr_cache_entries_ >= kXattrCacheEntries || xattr_cache_bytes_ + add > kXattrCacheBytes) {
+    ForgetXattrs();
+    RememberXattr(ino, name, value);
+    return;
+  }
+  if (value != nullptr)
+    names.emplace(name, *value);
+  else
+    names.emplace(name, std::nullopt);
+  xattr_cache_entries_++;
+  xattr_cache_bytes_ += add;
+}
+
+void MetaDb::DropXattrEntries(uint64_t ino) noexcept {
+  auto it = xattr_cache_.find(ino);
+  if (it == xattr_cache_.end()) return;
+  for (auto& [name, value] : it->second) {
+    xattr_cache_bytes_ -= name.size() + (value ? value->size() : 0);
+    xattr_cache_entries_--;
+  }
+  xattr_cache_.erase(it);
 }
 
 // exists: the caller knows whether the name is set (in this transaction).
@@ -906,20 +962,26 @@ void MetaDb::SetXattr(uint64_t ino, const std::string& name, const std::string& 
     Q q(this, "INSERT OR ROLLBACK INTO xattrs VALUES(?,?,?)");
     q.I(1, ino).B(2, name).B(3, value).Run();
   }
+  // What this transaction wrote is what the next read gets (a rollback
+  // forgets it).
+  RememberXattr(ino, name, &value);
 }
 
 bool MetaDb::DelXattr(uint64_t ino, const std::string& name) {
   Q q(this, "DELETE FROM xattrs WHERE ino=? AND name=?");
   q.I(1, ino).B(2, name).Run();
+  RememberXattr(ino, name, nullptr);
   return sqlite3_changes(db_) > 0;
 }
 
 void MetaDb::DelXattrs(uint64_t ino) {
+  DropXattrEntries(ino);
   Q q(this, "DELETE FROM xattrs WHERE ino=?");
   q.I(1, ino).Run();
 }
 
 bool MetaDb::DelSomeXattrs(uint64_t ino, int count) {
+  DropXattrEntries(ino);
   Q q(this,
       "DELETE FROM xattrs WHERE ino=?1 AND name IN"
       " (SELECT name FROM xattrs WHERE ino=?1 ORDER BY name LIMIT ?2)");

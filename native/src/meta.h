@@ -191,19 +191,32 @@ class MetaDb {
   bool DelInline(uint64_t ino);
   // What GetInline answered, kept for the next ask (a file with a data file:
   // "none"; a small one: its bytes, up to kInlineCacheBytes in all) so that
-  // opening a file whose inline state is known costs no query. Only a store
-  // that tracks the change sequence turns it on, and it drops the cache
-  // whenever it drops its inode cache; a rollback drops it too.
-  void UseInlineCache(bool on) {
-    inline_cache_on_ = on;
+  // opening a file whose inline state is known costs no query; and likewise
+  // what GetXattr answered (a value or "not set", up to kXattrCacheBytes), so
+  // that reading an attribute costs no query. Only a store that tracks the
+  // change sequence turns them on, and it drops them whenever it drops its
+  // inode cache; a rollback drops them too.
+  void UseRowCaches(bool on) {
+    row_caches_on_ = on;
+    ForgetRowCaches();
+  }
+  void ForgetRowCaches() noexcept {
     ForgetInline();
+    ForgetXattrs();
   }
   void ForgetInline() noexcept {
     inline_cache_.clear();
     inline_cache_bytes_ = 0;
   }
+  void ForgetXattrs() noexcept {
+    xattr_cache_.clear();
+    xattr_cache_entries_ = 0;
+    xattr_cache_bytes_ = 0;
+  }
   static constexpr size_t kInlineCacheBytes = 4u << 20;
   static constexpr size_t kInlineCacheEntries = 65536;
+  static constexpr size_t kXattrCacheBytes = 4u << 20;
+  static constexpr size_t kXattrCacheEntries = 65536;
 
   // WAL size in frames after the last commit of this connection (automatic
   // checkpoints are off: the owner checkpoints, normally from another thread).
@@ -245,6 +258,8 @@ class MetaDb {
   void Check(int rc);
   void DropInlineEntry(uint64_t ino) noexcept;
   void RememberInline(uint64_t ino, const std::string* data);  // nullptr: not inline
+  void RememberXattr(uint64_t ino, const std::string& name, const std::string* value);
+  void DropXattrEntries(uint64_t ino) noexcept;  // every cached name of ino
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> stmts_;
   int64_t deadline_ms_ = 0;
@@ -262,10 +277,15 @@ class MetaDb {
   void* first_arg_ = nullptr;
   bool sync_full_ = false;
   int format_ = 0;
-  // ino -> its inline bytes (has_value) or "not inline" (nullopt); see UseInlineCache.
+  // ino -> its inline bytes (has_value) or "not inline" (nullopt); see UseRowCaches.
   std::unordered_map<uint64_t, std::optional<std::string>> inline_cache_;
   size_t inline_cache_bytes_ = 0;
-  bool inline_cache_on_ = false;
+  // ino -> name -> its value (has_value) or "not set" (nullopt); see UseRowCaches.
+  std::unordered_map<uint64_t, std::unordered_map<std::string, std::optional<std::string>>>
+      xattr_cache_;
+  size_t xattr_cache_entries_ = 0;
+  size_t xattr_cache_bytes_ = 0;
+  bool row_caches_on_ = false;
   Logger* log_ = nullptr;
   std::string file_;
 };

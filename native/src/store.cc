@@ -17,15 +17,15 @@ std::string DKey(uint64_t parent, const std::string& name) {
 void Store::AttachSequence(uint64_t* seq) {
   seq_ = seq;
   seq_valid_ = false;
-  // The inline-state cache lives and dies with the inode cache, which only
-  // the change sequence can prove current.
-  db_.UseInlineCache(seq != nullptr);
+  // The store's row caches (inline state, xattrs) live and die with the
+  // inode cache, which only the change sequence can prove current.
+  db_.UseRowCaches(seq != nullptr);
 }
 
 void Store::ClearCache() {
   icache_.clear();
   dcache_.clear();
-  db_.ForgetInline();
+  db_.ForgetRowCaches();
   data_version_ = -1;
 }
 
@@ -47,7 +47,7 @@ void Store::Refresh(bool force) {
   if (v != data_version_) {
     icache_.clear();
     dcache_.clear();
-    db_.ForgetInline();
+    db_.ForgetRowCaches();
     data_version_ = v;
   }
   seq_valid_ = seq_ != nullptr && begun == ended;

@@ -498,6 +498,57 @@ TEST(permission_classes_are_not_combined) {
 /* Extended attributes                                                     */
 /* ---------------------------------------------------------------------- */
 
+static void xattr_other_process(void* arg) {
+  (void)arg;
+  uintptr_t h = fs_default();
+  CHECK_EQ_INT(dingofs_setxattr(h, "/xc", "user.k", "22", 2, 0), 0);
+  CHECK_EQ_INT(dingofs_removexattr(h, "/xc", "user.gone"), 0);
+  fs_close(h);
+}
+
+/* A handle keeps what it read of xattrs (values and absent names) only while
+ * nobody else changed the store: every change by another handle or process
+ * shows at the next read, and so do its own removals and failed changes. */
+TEST(xattr_reads_see_every_change) {
+  uintptr_t h1 = fs_default();
+  uintptr_t h2 = fs_default();
+  char buf[16];
+  REQUIRE_EQ_INT(put_file(h1, "/xc", "x", 1), 0);
+  REQUIRE_EQ_INT(dingofs_setxattr(h1, "/xc", "user.k", "1", 1, 0), 0);
+  REQUIRE_EQ_INT(dingofs_setxattr(h1, "/xc", "user.gone", "g", 1, 0), 0);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.k", buf, sizeof buf), 1);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.new", buf, sizeof buf), -ENODATA);
+  /* another handle of this process */
+  CHECK_EQ_INT(dingofs_setxattr(h2, "/xc", "user.k", "333", 3, 0), 0);
+  CHECK_EQ_INT(dingofs_setxattr(h2, "/xc", "user.new", "n", 1, 0), 0);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.k", buf, sizeof buf), 3);
+  CHECK(memcmp(buf, "333", 3) == 0);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.new", buf, sizeof buf), 1);
+  /* another process */
+  CHECK_EQ_INT(run_in_child(xattr_other_process, NULL), 0);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.k", buf, sizeof buf), 2);
+  CHECK(memcmp(buf, "22", 2) == 0);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.gone", buf, sizeof buf), -ENODATA);
+  /* its own changes: a removal, a failed replace, a file made again */
+  CHECK_EQ_INT(dingofs_removexattr(h1, "/xc", "user.new"), 0);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.new", buf, sizeof buf), -ENODATA);
+  CHECK_EQ_INT(dingofs_setxattr(h1, "/xc", "user.new", "r", 1, XATTR_REPLACE), -ENODATA);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.new", buf, sizeof buf), -ENODATA);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.k", buf, 1), -ERANGE);
+  CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.k", NULL, 0), 2);
+  for (int i = 0; i < 3; i++) {
+    CHECK_EQ_INT(dingofs_unlink(h1, "/xc"), 0);
+    CHECK_EQ_INT(put_file(h1, "/xc", "y", 1), 0);
+    CHECK_EQ_INT(dingofs_getxattr(h1, "/xc", "user.k", buf, sizeof buf), -ENODATA);
+    CHECK_EQ_INT(dingofs_setxattr(h1, "/xc", "user.k", "7", 1, 0), 0);
+  }
+  CHECK_EQ_INT(dingofs_getxattr(h2, "/xc", "user.k", buf, sizeof buf), 1);
+  CHECK(buf[0] == '7');
+  fs_close(h2);
+  fs_close(h1);
+  CHECK_EQ_INT(fsck_problems(FSNAME), 0);
+}
+
 TEST(xattr_set_get_list_remove) {
   uintptr_t h = fs_default();
   REQUIRE_EQ_INT(put_file(h, "/f", "", 0), 0);
