@@ -196,7 +196,7 @@ step "sdist into a fresh venv, quick start"       300 sdist_venv
 step "make install DESTDIR (staged /usr)"          60 stage_install
 step "setuptools 66 offline build on the stage"   180 debian_build
 step "test requirements into the stage venv"     180 debian_test_deps
-step "test suite from the sdist on the stage"     480 debian_tests
+step "test suite from the sdist on the stage"     720 debian_tests
 
 say "sdist: $(basename "$SDIST"): $(tar -tzf "$SDIST" | grep -vc '/$') files, $(($(stat -c %s "$SDIST") / 1024)) KiB"
 say "all packaging checks passed"
