@@ -39,7 +39,7 @@ def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
     g = c._gate
     out, rec = s._new_stat_buffer()
     call, gc = s._x_stat_counted, g.c
-    unpack, build, dev = s._unpack_attr, s.attr, s.dev
+    unpack, build, dev = s._unpack_attr, dingofs.types.attr_from_record, s.dev
     call(gc, b"/a/b/f", 0, out)
     values = unpack(rec)
     return {

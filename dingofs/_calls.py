@@ -241,8 +241,6 @@ class Session:
         #: ``st_dev`` of every :class:`~dingofs.types.Attr` this session builds (set by
         #: the mount: a stable id of the filesystem).
         self.dev = 0
-        #: :class:`~dingofs.types.Attr` from a decoded record (``attr(values, dev)``).
-        self.attr: Callable[..., Attr] = attr_from_record
         #: ``DINGOFS_X_NOFOLLOW``: the flag of :meth:`x_stat_attr` for lstat.
         self.nofollow = int(lib.DINGOFS_X_NOFOLLOW)
         # Pools of reusable output buffers: pop one (or make one), use it, put it back.

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
 
 from .errors import DingofsError, stopped_error
-from .types import Attr
+from .types import Attr, attr_from_record
 
 if TYPE_CHECKING:
     from ._mount import Mount
@@ -40,19 +40,17 @@ class _DirContext:
     """What the entries of one listing share: the client, the path prefix and how
     to decode prefetched attributes."""
 
-    __slots__ = ("client", "prefix", "stride", "decode", "build", "dev", "wants_attrs")
+    __slots__ = ("client", "prefix", "stride", "decode", "dev", "wants_attrs")
 
     def __init__(self, client: Client, prefix: Any, stride: int,
-                 decode: Callable[..., tuple[int, ...]] | None,
-                 build: Callable[..., Attr] | None = None, dev: int = 0) -> None:
+                 decode: Callable[..., tuple[int, ...]] | None, dev: int = 0) -> None:
         self.client = client
         self.prefix = prefix
         #: Record size of the prefetched attributes (``_rawpos`` counts records).
         self.stride = stride
-        #: Decodes one record of prefetched attributes at a byte offset (None: none).
+        #: Decodes one record of prefetched attributes at a byte offset (None: none);
+        #: its items make an :class:`Attr` with :func:`~dingofs.types.attr_from_record`.
         self.decode = decode
-        #: Turns the decoded values into an :class:`Attr` (``build(values, dev)``).
-        self.build = build
         #: The ``st_dev`` of the filesystem.
         self.dev = dev
         #: Set when an entry's attributes were asked for (the iterator then prefetches).
@@ -125,8 +123,8 @@ class DirEntry(Generic[AnyPathStr]):
         if a is None:
             raw = getattr(self, "_raw", None)
             ctx = self._ctx
-            if raw is not None and ctx.decode is not None and ctx.build is not None:
-                a = ctx.build(ctx.decode(raw, self._rawpos * ctx.stride), ctx.dev)
+            if raw is not None and ctx.decode is not None:
+                a = attr_from_record(ctx.decode(raw, self._rawpos * ctx.stride), ctx.dev)
                 self._raw = None
             else:
                 ctx.wants_attrs = True
@@ -307,7 +305,7 @@ class ScandirIterator(Generic[AnyPathStr]):
         self._done = False
         self._listing = session.listing(dh, batch, self._can_plus)
         self._ctx = _DirContext(client, _prefix(dirpath), self._listing.stride,
-                                self._listing.decode, session.attr, mount.dev)
+                                self._listing.decode, mount.dev)
         mount.add_iter(self, self._gate)
 
     def __iter__(self) -> ScandirIterator[AnyPathStr]:
