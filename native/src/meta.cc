@@ -880,17 +880,20 @@ std::vector<uint64_t> MetaDb::Orphans() {
   return v;
 }
 
+const std::optional<std::string>* MetaDb::CachedXattr(uint64_t ino,
+                                                      const std::string& name) const {
+  if (!row_caches_on_) return nullptr;
+  auto it = xattr_cache_.find(ino);
+  if (it == xattr_cache_.end()) return nullptr;
+  auto jt = it->second.find(name);
+  return jt != it->second.end() ? &jt->second : nullptr;
+}
+
 bool MetaDb::GetXattr(uint64_t ino, const std::string& name, std::string* value) {
-  if (row_caches_on_) {
-    auto it = xattr_cache_.find(ino);
-    if (it != xattr_cache_.end()) {
-      auto jt = it->second.find(name);
-      if (jt != it->second.end()) {
-        if (!jt->second) return false;
-        *value = *jt->second;
-        return true;
-      }
-    }
+  if (const auto* known = CachedXattr(ino, name)) {
+    if (!*known) return false;
+    *value = **known;
+    return true;
   }
   bool row;
   {
@@ -904,13 +907,7 @@ bool MetaDb::GetXattr(uint64_t ino, const std::string& name, std::string* value)
 }
 
 bool MetaDb::HasXattr(uint64_t ino, const std::string& name) {
-  if (row_caches_on_) {
-    auto it = xattr_cache_.find(ino);
-    if (it != xattr_cache_.end()) {
-      auto jt = it->second.find(name);
-      if (jt != it->second.end()) return jt->second.has_value();
-    }
-  }
+  if (const auto* known = CachedXattr(ino, name)) return known->has_value();
   Q q(this, "SELECT 1 FROM xattrs WHERE ino=? AND name=?");
   q.I(1, ino).B(2, name);
   return q.Row();
@@ -920,18 +917,18 @@ void MetaDb::RememberXattr(uint64_t ino, const std::string& name, const std::str
   if (!row_caches_on_) return;
   size_t add = name.size() + (value != nullptr ? value->size() : 0);
   if (add > kXattrCacheBytes) return;
-  auto& names = xattr_cache_[ino];
-  auto it = names.find(name);
-  if (it != names.end()) {  // replaced: take the old one out of the totals
-    xattr_cache_bytes_ -= name.size() + (it->second ? it->second->size() : 0);
-    xattr_cache_entries_--;
-    names.erase(it);
+  auto it = xattr_cache_.find(ino);
+  if (it != xattr_cache_.end()) {  // a replaced entry leaves the totals first
+    auto jt = it->second.find(name);
+    if (jt != it->second.end()) {
+      xattr_cache_bytes_ -= name.size() + (jt->second ? jt->second->size() : 0);
+      xattr_cache_entries_--;
+      it->second.erase(jt);
+    }
   }
-  if (xattr_cache_entries_ >= kXattrCacheEntries || xattr_cache_bytes_ + add > kXattrCacheBytes) {
+  if (xattr_cache_entries_ >= kXattrCacheEntries || xattr_cache_bytes_ + add > kXattrCacheBytes)
     ForgetXattrs();
-    RememberXattr(ino, name, value);
-    return;
-  }
+  auto& names = xattr_cache_[ino];
   if (value != nullptr)
     names.emplace(name, *value);
   else

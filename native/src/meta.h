@@ -258,6 +258,8 @@ class MetaDb {
   void Check(int rc);
   void DropInlineEntry(uint64_t ino) noexcept;
   void RememberInline(uint64_t ino, const std::string* data);  // nullptr: not inline
+  // The cached answer for (ino, name): a value or "not set"; nullptr when none is kept.
+  const std::optional<std::string>* CachedXattr(uint64_t ino, const std::string& name) const;
   void RememberXattr(uint64_t ino, const std::string& name, const std::string* value);
   void DropXattrEntries(uint64_t ino) noexcept;  // every cached name of ino
   sqlite3* db_ = nullptr;
