@@ -6,8 +6,9 @@ Installed with the package and loaded through the ``pytest11`` entry point
 ``-p dingofs`` when plugin autoloading is off. Do not also list it in
 ``pytest_plugins``.
 
-Per-test fixtures (function-scoped; filesystems live under the test's
-``tmp_path``, so tests are isolated and safe under ``pytest-xdist``):
+Per-test fixtures (function-scoped; each test's filesystems live in a
+directory of its own from ``tmp_path_factory``, so tests are isolated and safe
+under ``pytest-xdist``):
 
 ``dingofs_client``
     a :class:`dingofs.Client` on a new, empty ``local://`` filesystem.
@@ -26,7 +27,12 @@ Per-test fixtures (function-scoped; filesystems live under the test's
     ``storage_options`` for ``dingofs://NAME/...`` URLs of that filesystem
     (for pandas, dask, ...); ``dingofs_url`` is its root URL.
 
-Everything above is stopped at the end of the test.
+Everything above is stopped at the end of the test. The test's directory then
+follows pytest's ``tmp_path_retention_policy``, like ``tmp_path``: kept with
+``all`` (the default; pytest removes it with the basetemp of an older session),
+removed after a passing test with ``failed``, always removed with ``none``.
+Each ``local://`` filesystem keeps a space reserve of up to 16 MiB on disk, so a
+large suite should set ``tmp_path_retention_policy = "failed"``.
 
 Session fixture (one filesystem for the whole run, across xdist workers):
 
@@ -52,6 +58,7 @@ fixtures import it when used.
 """
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,14 +190,48 @@ def _ensure_protocol() -> None:
         fsspec.register_implementation("dingofs", DingoFileSystem, clobber=False)
 
 
+#: Which phases of a test passed, kept on the test item for the teardown of
+#: ``dingofs_factory`` (the same rule as pytest's own ``tmp_path``).
+_PASSED = pytest.StashKey[dict[str, bool]]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Record whether each phase of a test passed (see :func:`_keep_dir`)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    item.stash.setdefault(_PASSED, {})[report.when] = report.passed
+
+
+def _keep_dir(request: pytest.FixtureRequest) -> bool:
+    """Whether a test's filesystems stay on disk after it, by pytest's
+    ``tmp_path_retention_policy``: ``all`` (pytest's default) keeps them,
+    ``failed`` keeps those of a failed test, ``none`` keeps none."""
+    try:
+        policy = request.config.getini("tmp_path_retention_policy")
+    except ValueError:  # pytest before 7.3 has no such setting: keep them
+        return True
+    if policy == "none":
+        return False
+    if policy == "failed":
+        return not request.node.stash.get(_PASSED, {}).get("call", False)
+    return True
+
+
 @pytest.fixture
-def dingofs_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DingoFSFactory]:
+def dingofs_factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DingoFSFactory]:
     """A factory of embedded filesystems private to this test."""
     factory = DingoFSFactory(tmp_path_factory.mktemp("dingofs", numbered=True))
     try:
         yield factory
     finally:
-        factory.close()
+        try:
+            factory.close()
+        finally:
+            if not _keep_dir(request):
+                shutil.rmtree(factory.root, ignore_errors=True)
 
 
 @pytest.fixture

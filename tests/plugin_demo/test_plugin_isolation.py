@@ -20,10 +20,14 @@ def _entry_point_installed() -> bool:
     return any(ep.value == "dingofs.pytest_plugin" for ep in group)
 
 
-def _run_pytest(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+def _run_pytest(workdir: Path, *args: str, ini: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DINGOFS_"))}
-    (workdir / "pytest.ini").write_text("[pytest]\n")
+    (workdir / "pytest.ini").write_text("[pytest]\n" + ini)
     extra = [] if _entry_point_installed() else ["-p", "dingofs.pytest_plugin"]
+    if not any(a.startswith("--basetemp") for a in args):
+        # inside this test's tmp_path, which goes with it, rather than a new
+        # numbered directory of the user's that outlives the run
+        extra.append(f"--basetemp={workdir / '.basetemp'}")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-c", str(workdir / "pytest.ini"),
          "--rootdir", str(workdir), "-p", "no:cacheprovider", *extra, *args, str(workdir)],
@@ -48,3 +52,36 @@ def test_unrelated_suite_is_unaffected(tmp_path):
     proc = _run_pytest(work, "-q")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 passed" in proc.stdout, proc.stdout
+
+
+RETAINED_CASE = """
+def test_passes(dingofs_factory):
+    dingofs_factory().write_bytes("/f", b"1")
+
+
+def test_fails(dingofs_factory):
+    dingofs_factory().write_bytes("/f", b"1")
+    assert False, "on purpose"
+"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "kept"),
+    [("all", {"test_passes", "test_fails"}), ("failed", {"test_fails"}), ("none", set())],
+)
+def test_filesystems_follow_the_retention_policy(tmp_path, policy, kept):
+    """A test's filesystems (each with its space reserve on disk) stay or go
+    with pytest's ``tmp_path_retention_policy``, as ``tmp_path`` does."""
+    work = tmp_path / "retain"
+    work.mkdir()
+    (work / "test_retain.py").write_text(RETAINED_CASE)
+    basetemp = tmp_path / "basetemp"
+    proc = _run_pytest(work, "-q", f"--basetemp={basetemp}",
+                       ini=f"tmp_path_retention_policy = {policy}\n")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "1 failed, 1 passed" in proc.stdout, proc.stdout
+    # The factory's directories are numbered in the order the tests ran.
+    names = {"dingofs0": "test_passes", "dingofs1": "test_fails"}
+    left = {names[p.name] for p in basetemp.glob("dingofs[0-9]*")
+            if (p / "base" / "meta" / "fs0").is_dir()}
+    assert left == kept, sorted(p.name for p in basetemp.iterdir())
