@@ -27,12 +27,13 @@ under ``pytest-xdist``):
     ``storage_options`` for ``dingofs://NAME/...`` URLs of that filesystem
     (for pandas, dask, ...); ``dingofs_url`` is its root URL.
 
-Everything above is stopped at the end of the test. The test's directory then
-follows pytest's ``tmp_path_retention_policy``, like ``tmp_path``: kept with
-``all`` (the default; pytest removes it with the basetemp of an older session),
-removed after a passing test with ``failed``, always removed with ``none``.
-Each ``local://`` filesystem keeps a space reserve of up to 16 MiB on disk, so a
-large suite should set ``tmp_path_retention_policy = "failed"``.
+Everything above is stopped at the end of the test. Then the test's
+filesystems are removed if it passed and kept for a look if it failed (each
+``local://`` filesystem holds a space reserve of up to 16 MiB on disk, so a
+suite that kept them all would need gigabytes). The ini setting
+``dingofs_retention`` chooses: ``failed`` (the default) keeps a failed test's,
+``all`` keeps every test's (pytest removes them with the base temporary
+directory of an older session, as it does ``tmp_path``), ``none`` keeps none.
 
 Session fixture (one filesystem for the whole run, across xdist workers):
 
@@ -190,9 +191,29 @@ def _ensure_protocol() -> None:
         fsspec.register_implementation("dingofs", DingoFileSystem, clobber=False)
 
 
+#: Values of the ``dingofs_retention`` ini setting.
+RETENTION = ("failed", "all", "none")
+
 #: Which phases of a test passed, kept on the test item for the teardown of
-#: ``dingofs_factory`` (the same rule as pytest's own ``tmp_path``).
+#: ``dingofs_factory``.
 _PASSED = pytest.StashKey[dict[str, bool]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Declare the ``dingofs_retention`` ini setting."""
+    parser.addini(
+        "dingofs_retention",
+        "which tests' dingofs filesystems stay on disk after them: failed (default), all, none",
+        default="failed",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a ``dingofs_retention`` value that is not one of :data:`RETENTION`."""
+    value = config.getini("dingofs_retention")
+    if value not in RETENTION:
+        raise pytest.UsageError(
+            f"dingofs_retention = {value!r}: expected one of {', '.join(RETENTION)}")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -204,18 +225,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _keep_dir(request: pytest.FixtureRequest) -> bool:
-    """Whether a test's filesystems stay on disk after it, by pytest's
-    ``tmp_path_retention_policy``: ``all`` (pytest's default) keeps them,
-    ``failed`` keeps those of a failed test, ``none`` keeps none."""
-    try:
-        policy = request.config.getini("tmp_path_retention_policy")
-    except ValueError:  # pytest before 7.3 has no such setting: keep them
+    """Whether a test's filesystems stay on disk after it (``dingofs_retention``):
+    a test whose setup failed counts as failed."""
+    policy = request.config.getini("dingofs_retention")
+    if policy == "all":
         return True
     if policy == "none":
         return False
-    if policy == "failed":
-        return not request.node.stash.get(_PASSED, {}).get("call", False)
-    return True
+    return not request.node.stash.get(_PASSED, {}).get("call", False)
 
 
 @pytest.fixture

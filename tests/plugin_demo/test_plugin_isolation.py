@@ -66,18 +66,23 @@ def test_fails(dingofs_factory):
 
 
 @pytest.mark.parametrize(
-    ("policy", "kept"),
-    [("all", {"test_passes", "test_fails"}), ("failed", {"test_fails"}), ("none", set())],
+    ("ini", "kept"),
+    [("", {"test_fails"}),
+     ("dingofs_retention = failed\n", {"test_fails"}),
+     ("dingofs_retention = all\n", {"test_passes", "test_fails"}),
+     ("dingofs_retention = none\n", set()),
+     # pytest's own setting is for tmp_path; it does not change the default
+     ("tmp_path_retention_policy = all\n", {"test_fails"})],
+    ids=["default", "failed", "all", "none", "tmp_path-all"],
 )
-def test_filesystems_follow_the_retention_policy(tmp_path, policy, kept):
-    """A test's filesystems (each with its space reserve on disk) stay or go
-    with pytest's ``tmp_path_retention_policy``, as ``tmp_path`` does."""
+def test_filesystems_stay_by_the_retention_setting(tmp_path, ini, kept):
+    """A test's filesystems (each with its space reserve on disk) go after it
+    passes and stay after it fails, unless ``dingofs_retention`` says otherwise."""
     work = tmp_path / "retain"
     work.mkdir()
     (work / "test_retain.py").write_text(RETAINED_CASE)
     basetemp = tmp_path / "basetemp"
-    proc = _run_pytest(work, "-q", f"--basetemp={basetemp}",
-                       ini=f"tmp_path_retention_policy = {policy}\n")
+    proc = _run_pytest(work, "-q", f"--basetemp={basetemp}", ini=ini)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 failed, 1 passed" in proc.stdout, proc.stdout
     # The factory's directories are numbered in the order the tests ran.
@@ -85,3 +90,12 @@ def test_filesystems_follow_the_retention_policy(tmp_path, policy, kept):
     left = {names[p.name] for p in basetemp.glob("dingofs[0-9]*")
             if (p / "base" / "meta" / "fs0").is_dir()}
     assert left == kept, sorted(p.name for p in basetemp.iterdir())
+
+
+def test_a_bad_retention_setting_is_refused(tmp_path):
+    work = tmp_path / "bad"
+    work.mkdir()
+    (work / "test_retain.py").write_text(RETAINED_CASE)
+    proc = _run_pytest(work, "-q", ini="dingofs_retention = sometimes\n")
+    assert proc.returncode == 4, proc.stdout + proc.stderr  # pytest's usage error
+    assert "dingofs_retention = 'sometimes': expected one of failed, all, none" in proc.stderr
