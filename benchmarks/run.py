@@ -351,6 +351,37 @@ def section_meta(res: Results, scratch: str, cfg: Config) -> None:
     res.add("meta", "POSIX (reference): 2 threads vs 1 thread", ours=posix2, ref=posix1,
             unit="files/s", metric=posix2 / posix1, metric_unit="x",
             ref_name="POSIX, 1 thread")
+    section_sqlite_floor(res, scratch, cfg)
+
+
+def section_sqlite_floor(res: Results, scratch: str, cfg: Config) -> None:
+    """unlink and setxattr from C: plain POSIX calls, the smallest SQLite write
+    transaction that could record the change, and the engine.
+
+    ``csqlite.c`` rotates the three sides in every round; each number is the
+    median over the rounds (min and max are kept in the JSON details). The
+    bare transaction is the floor any engine that commits each change to a
+    SQLite store before returning pays.
+    """
+    exe = build_c_program("csqlite")
+    base = os.path.join(scratch, "csqlite")
+    os.makedirs(base, exist_ok=True)
+    ops = max(100, cfg.meta_files // 2)
+    out = subprocess.run([exe, base, str(ops), str(max(cfg.repeat, 5))], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    got = json.loads(out)
+    res.extra["csqlite_us"] = got
+    for op, sides in got.items():
+        posix, floor, engine = (sides[k][0] if sides[k] else None
+                                for k in ("posix", "sqlite", "engine"))
+        if posix is not None:
+            res.add("meta", f"C {op}: bare SQLite transaction vs POSIX", ours=floor, ref=posix,
+                    unit="us", metric=floor / posix, metric_unit="x", ref_name="POSIX call")
+            res.add("meta", f"C {op}: engine vs POSIX", ours=engine, ref=posix, unit="us",
+                    metric=engine / posix, metric_unit="x", ref_name="POSIX call")
+        res.add("meta", f"C {op}: engine vs bare SQLite transaction", ours=engine, ref=floor,
+                unit="us", metric=engine / floor, metric_unit="x",
+                ref_name="bare SQLite transaction")
 
 
 # ----------------------------------------------------------------------------- the SDK
