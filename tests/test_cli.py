@@ -22,10 +22,15 @@ class Cli:
             self.env.pop(key, None)
         self.env["DINGOFS_BASE_DIR"] = str(self.base)
         self.env["DINGOFS_FS_NAME"] = "cli"
+        # Client logs stay in the test's directory instead of piling up in /tmp.
+        self.logs = root / "logs"
+        self.logs.mkdir()
+        self.env["DINGOFS_LOG_DIR"] = str(self.logs)
         # The filesystem the commands work on exists (only --create makes one).
         import dingofs
 
-        dingofs.Client.build(f"local://cli?base={self.base}", "cli", "/mnt/cli").stop()
+        dingofs.Client.build(f"local://cli?base={self.base}", "cli", "/mnt/cli",
+                             log_dir=str(self.logs)).stop()
 
     def __call__(self, *args: str, input: bytes | None = None, check: int | None = 0,
                  env: dict | None = None) -> subprocess.CompletedProcess:
@@ -226,7 +231,8 @@ def test_local_list_and_rm(cli):
 def test_local_rm_refuses_a_mounted_filesystem(cli):
     import dingofs
 
-    with dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli") as c:
+    with dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
+                              log_dir=str(cli.logs)) as c:
         c.write_bytes("/kept", b"data")
         proc = cli("local", "rm", "cli", check=1)
         err = proc.stderr.decode()
@@ -242,7 +248,8 @@ def test_local_list_and_rm_follow_a_path_data_dir(cli, tmp_path):
     import dingofs
 
     data = tmp_path / "elsewhere"
-    with dingofs.Client.build(f"local://far?base={cli.base}&path={data}", "far", "/m") as c:
+    with dingofs.Client.build(f"local://far?base={cli.base}&path={data}", "far", "/m",
+                              log_dir=str(cli.logs)) as c:
         c.write_bytes("/big", os.urandom(1 << 20))
     sizes = dict(ln.split("\t") for ln in cli.out("local", "list").splitlines())
     assert set(sizes) == {"cli", "far"}
@@ -267,7 +274,8 @@ def test_local_commands_need_the_embedded_engine(cli, monkeypatch, capsys):
         # filesystem again, so the check below sees that nothing removes it.
         import dingofs
 
-        dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli").stop()
+        dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
+                             log_dir=str(cli.logs)).stop()
     # only a library that is not the engine (the upstream client) loaded
     from types import SimpleNamespace
 
@@ -369,7 +377,8 @@ def test_writing_commands_create_only_when_asked(cli):
 def _fill(cli, files: int = 0, size: int = 0) -> None:
     import dingofs
 
-    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli")
+    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
+                             log_dir=str(cli.logs))
     try:
         for i in range(files):
             c.write_bytes(f"/f{i:05d}-with-a-longer-name", b"")
@@ -471,7 +480,8 @@ def test_interrupted_put_leaves_no_partial_file(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(cli_mod, "_pump", interrupted)
     assert cli_mod.main(["put", str(src), "/dest"]) == 130
     monkeypatch.undo()
-    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli")
+    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
+                             log_dir=str(cli.logs))
     try:
         assert c.listdir("/") == []
     finally:
