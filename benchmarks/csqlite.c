@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #define MAX_ROUNDS 31
 #define SIDES 3
 
@@ -51,17 +53,6 @@ static sqlite3_stmt *begin_st, *commit_st, *del_dentry, *del_inode, *put_xattr, 
 static char host_root[600];
 static int ops;
 static int host_xattrs = 1;
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void* a, const void* b) {
-  double x = *(const double*)a, y = *(const double*)b;
-  return (x > y) - (x < y);
-}
 
 static void die(const char* what, const char* detail) {
   fprintf(stderr, "csqlite: %s: %s\n", what, detail);

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #define MAX_THREADS 16
 #define SMALL 4096
 
@@ -50,12 +52,6 @@ struct job {
   int count;
   pthread_barrier_t* start;
 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void fail(const char* what, const char* path, long rc) {
   fprintf(stderr, "csyscalls: %s %s: %s\n", what, path, strerror(rc < 0 ? (int)-rc : EIO));

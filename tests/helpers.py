@@ -217,3 +217,49 @@ def _sqlite_lock_problem_once(db: Path | str, pid: int) -> str | None:
         problems.append(f"no POSIX lock of pid {pid} on {os.path.basename(shm)} covering byte "
                         f"{SQLITE_SHM_DMS} (its locks there: {shm_locks})")
     return "; ".join(problems) or None
+
+
+#: The source tree's root (the benchmarks and the engine's build live there).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench_program_skip(name: str) -> Any:
+    """``skipif`` for a smoke test of the C benchmark ``benchmarks/NAME.c``: it
+    needs the source tree with a built engine and a C compiler."""
+    import shutil
+
+    import pytest
+
+    missing = (not (ROOT / "benchmarks" / f"{name}.c").exists()
+               or not (ROOT / "native" / "build" / "libdingofs.a").exists()
+               or shutil.which("cc") is None)
+    return pytest.mark.skipif(missing, reason="needs the source tree with a built engine "
+                                              "and a C compiler")
+
+
+def build_bench_program(name: str, out_dir: Path) -> str:
+    """Build ``benchmarks/NAME.c`` into ``out_dir`` the way ``make bench`` builds
+    it (``build_c_program`` of ``benchmarks/run.py``); returns its path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    exe: str = bench.build_c_program(name, out_dir=str(out_dir))
+    return exe
+
+
+def run_bench_program(name: str, tmp_path: Path, *args: str) -> tuple[Any, Path, str]:
+    """Build ``benchmarks/NAME.c`` into ``tmp_path``, run it on a new base
+    directory ``tmp_path/base`` with ``args`` after it, and return its JSON
+    report, that base directory and the program's path."""
+    import json
+    import subprocess
+
+    exe = build_bench_program(name, tmp_path)
+    base = tmp_path / "base"
+    base.mkdir()
+    out = subprocess.run([exe, str(base), *args], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out), base, exe

@@ -5,35 +5,18 @@ only read by ``make bench``."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
-import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "benchmarks" / "csqlite.c"
-LIB = ROOT / "native" / "build" / "libdingofs.a"
+from helpers import bench_program_skip, run_bench_program
 
 
-@pytest.mark.skipif(not SRC.exists() or not LIB.exists() or shutil.which("cc") is None,
-                    reason="needs the source tree with a built engine and a C compiler")
+@bench_program_skip("csqlite")
 def test_csqlite_reports_every_side(tmp_path: Path) -> None:
-    # Built the way make bench builds it, into this test's directory.
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    exe = bench.build_c_program("csqlite", out_dir=str(tmp_path))
-    base = tmp_path / "base"
-    base.mkdir()
-    out = subprocess.run([str(exe), str(base), "30", "2"], check=True, capture_output=True,
-                         text=True).stdout
-    got = json.loads(out)
+    # built the way make bench builds it
+    got, base, exe = run_bench_program("csqlite", tmp_path, "30", "2")
     assert sorted(got) == ["setxattr", "unlink"]
     for op, sides in got.items():
         assert sorted(sides) == ["engine", "posix", "sqlite"], op

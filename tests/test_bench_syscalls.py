@@ -4,28 +4,18 @@ with a few files, so the tool cannot break unnoticed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "benchmarks" / "csyscalls.c"
-LIB = ROOT / "native" / "build" / "libdingofs.a"
+from helpers import bench_program_skip, build_bench_program
 
 
-@pytest.mark.skipif(not SRC.exists() or not LIB.exists() or shutil.which("cc") is None,
-                    reason="needs the source tree with a built engine and a C compiler")
+@bench_program_skip("csyscalls")
 @pytest.mark.parametrize("op", ["create", "create4k", "unlink", "setxattr"])
 def test_csyscalls_reports_each_operation(tmp_path: Path, op: str) -> None:
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    exe = bench.build_c_program("csyscalls", out_dir=str(tmp_path))
+    exe = build_bench_program("csyscalls", tmp_path)  # as make bench builds it
     for threads in (1, 2):
         base = tmp_path / f"base{threads}"
         out = subprocess.run([exe, str(base), op, "40", str(threads)], check=True,
