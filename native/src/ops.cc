@@ -703,10 +703,13 @@ void Fs::Utimens(const char* path, const struct timespec ts[2], bool follow) {
     };
     auto it = open_.inodes.find(ino);
     if (it != open_.inodes.end()) {
-      // Commit pending size first so the explicit mtime is not overwritten.
-      std::lock_guard<std::mutex> g(it->second->mu);
-      if (it->second->dirty && it->second->size > n.size) n.size = it->second->size;
-      it->second->dirty = false;
+      // What this process wrote and has not committed (the size and times,
+      // and an inline file's bytes, which live in memory until then) goes
+      // into the store first, in this transaction: nothing written is lost,
+      // and the close finds nothing left to commit over the times set here.
+      std::shared_ptr<OpenInode> oi = it->second;
+      CommitOpen(oi, false, 0);
+      n = store_.Get(ino);
     }
     n.atime = pick(0, n.atime);
     n.mtime = pick(1, n.mtime);

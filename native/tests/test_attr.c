@@ -97,6 +97,66 @@ TEST(times_utimes_and_utimens_precision) {
   fs_close(h);
 }
 
+/* Times set by path on a file this process holds open with bytes written
+ * and not yet committed (an inline file's bytes live in memory until the
+ * close): the bytes and the size survive, the times set stay through the
+ * close, and a write after them moves mtime on again. Both forms: inline
+ * (1 and 4,000 bytes) and a data file (100,000 bytes, past the threshold). */
+TEST(times_set_while_the_file_is_open_with_unwritten_bytes) {
+  uintptr_t h = fs_default();
+  uintptr_t other = fs_default();
+  static const size_t sizes[] = {1, 4000, 100000};
+  static char data[100001];
+  for (int k = 0; k < 6; k++) {
+    size_t n = sizes[k % 3];
+    int explicit_times = k >= 3;
+    char path[32];
+    snprintf(path, sizeof path, "/open%d", k);
+    fill_pattern(data, n + 1, (unsigned)k + 1);
+    int fd = dingofs_open(h, path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    REQUIRE(fd >= 3);
+    REQUIRE_EQ_INT(dingofs_write(h, fd, data, n), (long)n);
+    struct timespec t0 = now_ts();
+    struct timespec set[2] = {{1000, 1}, {2000, 2}};
+    CHECK_EQ_INT(dingofs_x_utimens(h, path, explicit_times ? set : NULL, 0), 0);
+    struct stat st = lst(h, path);
+    CHECK_EQ_INT(st.st_size, (long)n);
+    if (explicit_times) {
+      CHECK(ts_eq(st.st_mtim, set[1]) && ts_eq(st.st_atim, set[0]));
+    } else {
+      CHECK(ts_le(t0, st.st_mtim));
+    }
+    CHECK_EQ_INT(dingofs_close(h, fd), 0);
+    CHECK(file_equals(h, path, data, n));
+    CHECK(file_equals(other, path, data, n));
+    st = lst(other, path);
+    CHECK_EQ_INT(st.st_size, (long)n);
+    if (explicit_times) CHECK(ts_eq(st.st_mtim, set[1]) && ts_eq(st.st_atim, set[0]));
+    if (!explicit_times) continue;
+    /* Appended bytes not yet committed, then times: both stay. */
+    fd = dingofs_open(h, path, O_WRONLY | O_APPEND, 0);
+    REQUIRE(fd >= 3);
+    REQUIRE_EQ_INT(dingofs_write(h, fd, data + n, 1), 1);
+    CHECK_EQ_INT(dingofs_x_utimens(h, path, set, 0), 0);
+    CHECK_EQ_INT(dingofs_close(h, fd), 0);
+    CHECK(file_equals(other, path, data, n + 1));
+    st = lst(other, path);
+    CHECK(ts_eq(st.st_mtim, set[1]));
+    /* Times, then a write: the write moves mtime on. */
+    fd = dingofs_open(h, path, O_WRONLY, 0);
+    REQUIRE(fd >= 3);
+    CHECK_EQ_INT(dingofs_x_utimens(h, path, set, 0), 0);
+    t0 = now_ts();
+    REQUIRE_EQ_INT(dingofs_pwrite(h, fd, data, 1, 0), 1);
+    CHECK_EQ_INT(dingofs_close(h, fd), 0);
+    CHECK(file_equals(other, path, data, n + 1));
+    st = lst(other, path);
+    CHECK(ts_le(t0, st.st_mtim));
+  }
+  fs_close(other);
+  fs_close(h);
+}
+
 TEST(times_write_and_truncate_update_mtime_ctime_not_atime) {
   uintptr_t h = fs_default();
   REQUIRE_EQ_INT(put_file(h, "/f", "abc", 3), 0);
