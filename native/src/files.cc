@@ -193,6 +193,7 @@ void Fs::CommitOpen(const std::shared_ptr<OpenInode>& oi, bool data_synced, uint
     mtime = n.mtime;
     ctime = n.ctime;
   }
+  ctime = std::max(ctime, n.ctime);  // a later chmod, xattr, ... stays
   int64_t new_size = size > n.size ? size : n.size;
   store_.db().SetSize(oi->ino, size, mtime, ctime, synced ? 0 : 1, fd >= 0 ? alloc : n.alloc, true);
   if (fd >= 0) store_.db().AddUsage(0, alloc - n.alloc);

@@ -164,7 +164,7 @@ bool Fs::CommitInline(const std::shared_ptr<OpenInode>& oi) {
   ApplyRanges(*oi, &stored);
   int64_t size = std::max(oi->size, n.size);
   int64_t mtime = oi->mtime;
-  int64_t ctime = oi->ctime;
+  int64_t ctime = std::max(oi->ctime, n.ctime);  // a later chmod, xattr, ... stays
   uint64_t wg = oi->write_gen;
   g.unlock();
   int64_t alloc = static_cast<int64_t>(stored.size());

@@ -559,7 +559,9 @@ Inode Fs::Attr(uint64_t ino) {
     if (oi->dirty) {
       n.size = oi->size;
       n.mtime = oi->mtime;
-      n.ctime = oi->ctime;
+      // A change of the inode since the write (chmod, chown, an xattr, ...)
+      // is the later change.
+      n.ctime = std::max(oi->ctime, n.ctime);
       if (oi->inl) {
         n.alloc = static_cast<int64_t>(oi->data.size());
       } else if (oi->hostfd >= 0) {

@@ -157,6 +157,37 @@ TEST(times_set_while_the_file_is_open_with_unwritten_bytes) {
   fs_close(h);
 }
 
+/* chmod, chown and setxattr of a file this process holds open with bytes
+ * written and not yet committed: its ctime is the change's, before and after
+ * the close that commits the write (the write's earlier ctime does not win). */
+TEST(times_ctime_of_a_change_while_the_file_is_open_with_unwritten_bytes) {
+  uintptr_t h = fs_default();
+  static char data[100000];
+  static const size_t sizes[] = {10, 100000};
+  for (int k = 0; k < 6; k++) {
+    size_t n = sizes[k % 2];
+    char path[32];
+    snprintf(path, sizeof path, "/c%d", k);
+    int fd = dingofs_open(h, path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    REQUIRE(fd >= 3);
+    REQUIRE_EQ_INT(dingofs_write(h, fd, data, n), (long)n);
+    tick();
+    struct timespec t0 = now_ts();
+    int rc = k / 2 == 0   ? dingofs_chmod(h, path, 0600)
+             : k / 2 == 1 ? dingofs_chown(h, path, 0, 0)
+                          : dingofs_setxattr(h, path, "user.k", "v", 1, 0);
+    CHECK_EQ_INT(rc, 0);
+    struct stat st = lst(h, path);
+    CHECK(ts_le(t0, st.st_ctim));
+    CHECK_EQ_INT(dingofs_close(h, fd), 0);
+    st = lst(h, path);
+    CHECK(ts_le(t0, st.st_ctim));
+    CHECK_EQ_INT(st.st_size, (long)n);
+    CHECK(ts_lt(st.st_mtim, t0));  /* the write's mtime stays */
+  }
+  fs_close(h);
+}
+
 TEST(times_write_and_truncate_update_mtime_ctime_not_atime) {
   uintptr_t h = fs_default();
   REQUIRE_EQ_INT(put_file(h, "/f", "abc", 3), 0);
