@@ -194,9 +194,9 @@ def _ensure_protocol() -> None:
 #: Values of the ``dingofs_retention`` ini setting.
 RETENTION = ("failed", "all", "none")
 
-#: Which phases of a test passed, kept on the test item for the teardown of
-#: ``dingofs_factory``.
-_PASSED = pytest.StashKey[dict[str, bool]]()
+#: Whether the test itself (its call phase) passed, kept on the test item for
+#: the teardown of ``dingofs_factory``.
+_CALL_PASSED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -218,10 +218,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """Record whether each phase of a test passed (see :func:`_keep_dir`)."""
+    """Record whether the test itself passed (see :func:`_keep_dir`)."""
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
-    item.stash.setdefault(_PASSED, {})[report.when] = report.passed
+    if report.when == "call":
+        item.stash[_CALL_PASSED] = report.passed
 
 
 def _keep_dir(request: pytest.FixtureRequest) -> bool:
@@ -232,7 +233,7 @@ def _keep_dir(request: pytest.FixtureRequest) -> bool:
         return True
     if policy == "none":
         return False
-    return not request.node.stash.get(_PASSED, {}).get("call", False)
+    return not request.node.stash.get(_CALL_PASSED, False)
 
 
 @pytest.fixture

@@ -1,9 +1,13 @@
 """Helpers shared by the test modules (imported as ``helpers``)."""
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import pickle
+import shutil
 import stat as stat_mod
+import subprocess
 import sys
 import time
 import traceback
@@ -41,8 +45,6 @@ def bundled_backend() -> Any:
     ``DINGOFS_USE_SYSTEM=1`` build) or ``DINGOFS_DISABLE_BUNDLED`` hides it; an
     installed bundled bridge that is not loaded is a failure.
     """
-    import importlib.util
-
     import pytest
 
     from dingofs import _ffi
@@ -226,8 +228,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def bench_program_skip(name: str) -> Any:
     """``skipif`` for a smoke test of the C benchmark ``benchmarks/NAME.c``: it
     needs the source tree with a built engine and a C compiler."""
-    import shutil
-
     import pytest
 
     missing = (not (ROOT / "benchmarks" / f"{name}.c").exists()
@@ -240,8 +240,6 @@ def bench_program_skip(name: str) -> Any:
 def build_bench_program(name: str, out_dir: Path) -> str:
     """Build ``benchmarks/NAME.c`` into ``out_dir`` the way ``make bench`` builds
     it (``build_c_program`` of ``benchmarks/run.py``); returns its path."""
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
@@ -254,9 +252,6 @@ def run_bench_program(name: str, tmp_path: Path, *args: str) -> tuple[Any, Path,
     """Build ``benchmarks/NAME.c`` into ``tmp_path``, run it on a new base
     directory ``tmp_path/base`` with ``args`` after it, and return its JSON
     report, that base directory and the program's path."""
-    import json
-    import subprocess
-
     exe = build_bench_program(name, tmp_path)
     base = tmp_path / "base"
     base.mkdir()

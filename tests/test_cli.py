@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,10 +28,15 @@ class Cli:
         self.logs.mkdir()
         self.env["DINGOFS_LOG_DIR"] = str(self.logs)
         # The filesystem the commands work on exists (only --create makes one).
+        self.mount().stop()
+
+    def mount(self, name: str = "cli", params: str = "") -> Any:
+        """A client on filesystem ``name`` of this base (``params``: more of the
+        address, e.g. ``&path=DIR``), its log in the test's directory."""
         import dingofs
 
-        dingofs.Client.build(f"local://cli?base={self.base}", "cli", "/mnt/cli",
-                             log_dir=str(self.logs)).stop()
+        return dingofs.Client.build(f"local://{name}?base={self.base}{params}", name,
+                                    f"/mnt/{name}", log_dir=str(self.logs))
 
     def __call__(self, *args: str, input: bytes | None = None, check: int | None = 0,
                  env: dict | None = None) -> subprocess.CompletedProcess:
@@ -229,10 +235,7 @@ def test_local_list_and_rm(cli):
 
 
 def test_local_rm_refuses_a_mounted_filesystem(cli):
-    import dingofs
-
-    with dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
-                              log_dir=str(cli.logs)) as c:
+    with cli.mount() as c:
         c.write_bytes("/kept", b"data")
         proc = cli("local", "rm", "cli", check=1)
         err = proc.stderr.decode()
@@ -245,11 +248,8 @@ def test_local_rm_refuses_a_mounted_filesystem(cli):
 
 
 def test_local_list_and_rm_follow_a_path_data_dir(cli, tmp_path):
-    import dingofs
-
     data = tmp_path / "elsewhere"
-    with dingofs.Client.build(f"local://far?base={cli.base}&path={data}", "far", "/m",
-                              log_dir=str(cli.logs)) as c:
+    with cli.mount("far", f"&path={data}") as c:
         c.write_bytes("/big", os.urandom(1 << 20))
     sizes = dict(ln.split("\t") for ln in cli.out("local", "list").splitlines())
     assert set(sizes) == {"cli", "far"}
@@ -272,10 +272,8 @@ def test_local_commands_need_the_embedded_engine(cli, monkeypatch, capsys):
     if not (cli.base / "meta" / "cli").is_dir():
         # A system bridge that is this project's engine served `local rm`: make the
         # filesystem again, so the check below sees that nothing removes it.
-        import dingofs
 
-        dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
-                             log_dir=str(cli.logs)).stop()
+        cli.mount().stop()
     # only a library that is not the engine (the upstream client) loaded
     from types import SimpleNamespace
 
@@ -375,10 +373,7 @@ def test_writing_commands_create_only_when_asked(cli):
 
 
 def _fill(cli, files: int = 0, size: int = 0) -> None:
-    import dingofs
-
-    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
-                             log_dir=str(cli.logs))
+    c = cli.mount()
     try:
         for i in range(files):
             c.write_bytes(f"/f{i:05d}-with-a-longer-name", b"")
@@ -462,7 +457,6 @@ def test_subcommand_usage_errors_print_its_usage(cli, args, usage):
 
 
 def test_interrupted_put_leaves_no_partial_file(cli, tmp_path, monkeypatch):
-    import dingofs
     from dingofs import cli as cli_mod
 
     src = tmp_path / "src"
@@ -480,8 +474,7 @@ def test_interrupted_put_leaves_no_partial_file(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(cli_mod, "_pump", interrupted)
     assert cli_mod.main(["put", str(src), "/dest"]) == 130
     monkeypatch.undo()
-    c = dingofs.Client.build(f"local://cli?base={cli.base}", "cli", "/mnt/cli",
-                             log_dir=str(cli.logs))
+    c = cli.mount()
     try:
         assert c.listdir("/") == []
     finally:
