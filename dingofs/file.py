@@ -702,16 +702,18 @@ class DingoFile(io.RawIOBase):
     # -- closing ---------------------------------------------------------------------------
     def close(self) -> None:
         """Flush and release the file; later operations raise ``ValueError``. Idempotent."""
-        if self._gate.forked:
-            self._child_closed = True
+        gate = self._gate
+        if gate.closed:  # the C flag is set whenever this mirror is
+            if gate.forked:
+                self._child_closed = True
             return
-        if not self._gate.shut():
-            return
-        self._mount.files.pop(id(self), None)  # unregistered: stop() no longer closes it
+        mount = self._mount
+        mount.files.pop(id(self), None)  # unregistered: stop() no longer closes it
         try:
-            # Under the client's gate: a client stopping meanwhile either waits for
-            # this close or refuses it (its unmount then releases the descriptor).
-            self._s.close(self._mount.gate, self._fd, self._name)
+            # One C call shuts the file's gate (waiting for its calls in flight) and
+            # closes under the client's gate: a client stopping meanwhile either waits
+            # for this close or refuses it (its unmount then releases the descriptor).
+            self._s.close_file(gate, mount.gate, self._fd, self._name)
         except Exception as exc:
             if getattr(exc, "errno", None) in (_errno.EBADF, _errno.ENOTCONN):
                 return  # the handle already released it (umount)

@@ -188,3 +188,24 @@ def test_every_attribute_call_decodes_the_same_record(client: dingofs.Client) ->
     assert stat.S_IMODE(changed.mode) == 0o600
     assert (changed.atime, changed.mtime, changed.length, changed.flags) == (
         atime, mtime, 5 << 30, 0x40)
+
+
+def test_a_file_gate_is_shut_and_its_descriptor_closed_once(client: dingofs.Client) -> None:
+    """``Session.close_file`` (one C call): a second close through the same file
+    gate, as from a thread that saw the file open just before another closed it,
+    closes nothing, not even a newer file that got the same descriptor number."""
+    client.write_bytes("/c.bin", b"abc")
+    mount = client._mount
+    s = mount.session
+    f = client.open("/c.bin", "rb")
+    fg, fd = f._gate, f._fd
+    before = s.snapshot()["ops"].get("dingofs_close", 0)
+    s.close_file(fg, mount.gate, fd)
+    newer = client.open("/c.bin", "rb")
+    fg.closed = False  # the Python mirror as the late thread saw it
+    s.close_file(fg, mount.gate, fd)
+    assert fg.closed
+    assert s.snapshot()["ops"]["dingofs_close"] == before + 1
+    assert newer.read() == b"abc"
+    newer.close()
+    assert s.snapshot()["ops"]["dingofs_close"] == before + 2

@@ -278,3 +278,47 @@ def test_stop_between_the_open_and_the_registration(client, monkeypatch):
         del f, made[:]
         gc.collect()
     assert client._mount.counts() == (0, 0)
+
+
+def test_a_close_counts_once_however_often_and_from_however_many_threads(client):
+    """``close()`` is one C call that shuts the file's gate and closes the
+    descriptor: the first close counts one ``dingofs_close``; later closes, from
+    this or other threads at once, count nothing, raise nothing and close no
+    descriptor a newer file got."""
+    client.write_bytes("/f", b"abc")
+
+    def closes() -> int:
+        return client.stats()["ops"].get("dingofs_close", 0)
+
+    before = closes()
+    f = client.open("/f", "rb")
+    f.close()
+    f.close()
+    assert f.closed and closes() == before + 1
+    for _ in range(20):
+        f = client.open("/f", "rb")
+        other = client.open("/f", "rb")  # may get the number f's descriptor frees
+        start = threading.Barrier(4)
+
+        def close_it(f=f, start=start):
+            start.wait()
+            f.close()
+
+        threads = [threading.Thread(target=close_it) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert f.closed
+        assert other.read() == b"abc"  # still open: no second close hit it
+        other.close()
+    assert closes() == before + 1 + 40
+
+
+def test_a_file_closed_after_its_client_stopped_raises_nothing(tmp_path):
+    c = dingofs.Client.build(local_url(tmp_path), "t", "/mnt/t", log_dir=str(tmp_path))
+    c.write_bytes("/f", b"abc")
+    f = c.open("/f", "rb")
+    c.stop()  # closes f on the way
+    assert f.closed
+    f.close()

@@ -215,6 +215,11 @@ void dfx_gate_kill(dfx_gate_t* g) {
     return r_;                                                              \
   } while (0)
 
+int dfx_close_file(dfx_gate_t* file, dfx_gate_t* g, int fd) {
+  if (!dfx_gate_shut(file)) return DFX_SHUT_BEFORE;
+  DFX_GATED_COUNTED(int, dingofs_close(g->h, fd), DFX_COUNT_CLOSE, 0);
+}
+
 ssize_t dfx_pread_counted(dfx_gate_t* g, int fd, char* buf, size_t count, off_t offset) {
   DFX_GATED_COUNTED(ssize_t, dingofs_pread(g->h, fd, buf, count, offset), DFX_COUNT_PREAD, 1);
 }

@@ -179,11 +179,14 @@ typedef struct {
 #define DFX_COUNT_STAT 6
 #define DFX_COUNT_FSTAT 8
 #define DFX_COUNT_ACCESS 10
-#define DFX_COUNTS 12
+#define DFX_COUNT_CLOSE 12
+#define DFX_COUNTS 14
 
 /* What a gated call returns when its gate is closed: never a -errno (those are
  * above -4096). */
 #define DFX_REFUSED (-0x10000)
+/* What dfx_close_file returns for a file whose gate was shut already. */
+#define DFX_SHUT_BEFORE 1
 
 /* Enter the gate: 0, or DFX_REFUSED (and nothing counted) when it is closed. */
 int dfx_gate_enter(dfx_gate_t* g);
@@ -207,6 +210,12 @@ off_t dfx_lseek_counted(dfx_gate_t* g, int fd, off_t offset, int whence);
 int dfx_stat_counted(dfx_gate_t* g, const char* path, int flags, dfx_attr_t* out);
 int dfx_fstat_counted(dfx_gate_t* g, int fd, dfx_attr_t* out);
 int dfx_access_counted(dfx_gate_t* g, const char* path, int mode);
+/* The close of an open file in one call: shut the file's own gate `file` (waiting
+ * for its calls in flight, as dfx_gate_shut), then close `fd` gated and counted on
+ * `g`, the gate of the handle that owns it. Returns DFX_SHUT_BEFORE, without
+ * closing anything, when `file` was shut already; else as dingofs_close (or
+ * DFX_REFUSED when `g` is closed: the handle's unmount releases `fd`). */
+int dfx_close_file(dfx_gate_t* file, dfx_gate_t* g, int fd);
 
 /* More hot calls, gated; the library's call counts them in Python.
  * dfx_open_gated with refuse_dir: a directory that opened (for reading) is
