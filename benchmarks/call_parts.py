@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Where the time of ``Client.stat`` and of ``open().close()`` goes: each part
-of the call alone in a loop.
+"""Where the time of ``Client.stat``, ``DingoFile.pread`` and ``open().close()``
+goes: each part of the call alone in a loop.
 
     .venv/bin/python benchmarks/call_parts.py [--calls N] [--runs R]
 
@@ -8,7 +8,11 @@ Times, on a fresh ``local://`` filesystem:
 
 - for ``stat``: the bare cffi call of the bridge's ``dfx_stat_counted``, the
   ``struct`` unpack of its record, the ``Attr`` build, the session call that
-  does all three, and ``Client.stat`` itself;
+  does all three, and ``Client.stat`` itself; and the floor of any cffi binding
+  returning the same ``Attr`` (encode the path, the bare call, unpack, build:
+  no checks, no call layer, one shared buffer);
+- for ``pread(4096, 0)``: the bare call, the floor (the bare call and the copy
+  into a new ``bytes``), the session call and the public method;
 - for ``open(path, "rb").close()``: the two bare gated cffi calls, the session
   calls, a file's call gate, the smallest possible :class:`io.RawIOBase` file
   object (the floor of any file object), a ``DingoFile`` made on a descriptor
@@ -42,6 +46,13 @@ def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
     unpack, build, dev = s._unpack_attr, dingofs.types.attr_from_record, s.dev
     call(gc, b"/a/b/f", 0, out)
     values = unpack(rec)
+
+    def floor(path: str = "/a/b/f") -> Any:
+        # What any cffi binding returning this Attr must do, and nothing else: no
+        # checks, no call layer, one shared buffer (safe only in this loop).
+        call(gc, path.encode(), 0, out)
+        return build(unpack(rec), dev)
+
     return {
         "empty loop body (the loop's own floor)": lambda: None,
         "bare cffi call `dfx_stat_counted` (engine stat inside)":
@@ -49,10 +60,33 @@ def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
         "`struct` unpack of the fixed record": lambda: unpack(rec),
         "building the `Attr` (one function, slot stores)":
             lambda: build(values, dev),
+        "the floor: path encode + bare call + unpack + build, nothing else": floor,
         "`Session.x_stat_attr` (call, pooled buffer, unpack, build)":
             lambda: s.x_stat_attr(g, b"/a/b/f", 0, "/a/b/f"),
         "`Client.stat` (path encode, NUL check, the session call)":
             lambda: c.stat("/a/b/f"),
+    }
+
+
+def pread_parts(c: dingofs.Client, f: Any) -> dict[str, Callable[[], Any]]:
+    """The parts of ``f.pread(4096, 0)`` on a file of ``c``, each a callable for timeit."""
+    s = c._s
+    g = f._gate
+    buf = s.scratch()
+    call, gc, fd, unpack = s._pread_counted, g.c, f._fd, s.unpack
+
+    def floor() -> Any:
+        # The bare call and the copy into a new bytes object, nothing else.
+        return unpack(buf, call(gc, fd, buf, 4096, 0))
+
+    return {
+        "empty loop body (the loop's own floor)": lambda: None,
+        "bare cffi call `dfx_pread_counted` (engine pread inside)":
+            lambda: call(gc, fd, buf, 4096, 0),
+        "the floor: bare call + `ffi.unpack` into new bytes, nothing else": floor,
+        "`Session.pread_bytes` (pooled buffer, call, unpack)":
+            lambda: s.pread_bytes(g, fd, 4096, 0),
+        "`DingoFile.pread` (argument checks, the session call)": lambda: f.pread(4096, 0),
     }
 
 
@@ -110,12 +144,16 @@ def main(argv: list[str] | None = None) -> int:
             dingofs.Client.build(f"local://parts?base={base}", "parts", "/mnt/parts") as c:
         c.makedirs("/a/b")
         c.write_bytes("/a/b/f", b"x")
-        for title, table in (("stat", parts(c)), ("open+close", open_parts(c))):
+        c.write_bytes("/a/b/big", bytes(8192))
+        f = c.open("/a/b/big", "rb")
+        for title, table in (("stat", parts(c)), ("pread", pread_parts(c, f)),
+                             ("open+close", open_parts(c))):
             print(f"\n{title}\n\n| part | ns |\n|---|---:|")
             for name, fn in table.items():
                 runs = [min(timeit.repeat(fn, number=args.calls, repeat=3)) / args.calls * 1e9
                         for _ in range(args.runs)]
                 print(f"| {name} | {min(runs):,.0f} |")
+        f.close()
     return 0
 
 
