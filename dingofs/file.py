@@ -122,6 +122,11 @@ class DingoFile(io.RawIOBase):
     file descriptor: :meth:`fileno` raises :class:`io.UnsupportedOperation`.
     """
 
+    # Slots for what the hot methods read: an io.RawIOBase subclass keeps its other
+    # attributes in a dict that CPython reads more slowly (about 25 ns a load).
+    __slots__ = ("_client", "_mount", "_s", "_fd", "_name", "_mode", "_readable", "_writable",
+                 "_gate")
+
     def __init__(self, client: Client, mount: Mount, fd: int, name: Any, mode: str,
                  readable: bool, writable: bool) -> None:
         # io.RawIOBase has no initialiser of its own; skipping the super() call saves a
