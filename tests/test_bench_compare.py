@@ -55,11 +55,21 @@ def test_compare_alternates_and_tabulates(tmp_path: Path) -> None:
 
 
 def test_call_parts_times_every_part() -> None:
-    """``benchmarks/call_parts.py`` (the profiles of ``stat`` and ``open().close()`` in
-    docs/benchmarks.md) runs and prints one row per part."""
+    """``benchmarks/call_parts.py`` (the profiles of ``stat``, ``pread`` and
+    ``open().close()`` in docs/benchmarks.md) runs and prints one timed row per part, under
+    the heading of its call."""
     out = subprocess.run([sys.executable, str(BENCH / "call_parts.py"), "--calls", "50",
                           "--runs", "1"], check=True, capture_output=True, text=True).stdout
-    rows = [ln for ln in out.splitlines()
-            if ln.startswith("| ") and "---" not in ln and ln != "| part | ns |"]
-    assert len(rows) == 6 + 7
-    assert all(float(r.rsplit("|", 2)[1].replace(",", "")) > 0 for r in rows)
+    sections: dict[str, list[str]] = {}
+    current = ""
+    for ln in out.splitlines():
+        if ln.startswith("|"):
+            if "---" not in ln and ln != "| part | ns |":
+                sections[current].append(ln)
+        elif ln.strip():
+            current = ln.strip()
+            sections[current] = []
+    assert {k: len(v) for k, v in sections.items()} == {"stat": 7, "pread": 5, "open+close": 7}
+    for rows in sections.values():
+        assert rows[0].startswith("| empty loop body")
+        assert all(float(r.rsplit("|", 2)[1].replace(",", "")) > 0 for r in rows)
