@@ -107,6 +107,11 @@ int main(int argc, char** argv) {
     ck(fd, "open");
     LOOP("fstat", ck(dingofs_fstat(h, fd, &st), "fstat"));
     LOOP("pread_4k", ck(dingofs_pread(h, fd, data, sizeof data, 0), "pread"));
+    LOOP("seek", ck(dingofs_lseek(h, fd, 0, SEEK_SET), "lseek"));
+    LOOP("seek_read_4k", {
+      ck(dingofs_lseek(h, fd, 0, SEEK_SET), "lseek");
+      ck(dingofs_read(h, fd, data, sizeof data), "read");
+    });
     ck(dingofs_close(h, fd), "close");
   }
   LOOP("open_close", {
