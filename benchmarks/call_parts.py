@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Where the time of ``Client.stat``, ``DingoFile.pread`` and ``open().close()``
-goes: each part of the call alone in a loop.
+"""Where the time of ``Client.stat``, ``DingoFile.stat``, ``Client.access``,
+``DingoFile.pread`` and ``open().close()`` goes: each part of the call alone in
+a loop.
 
     .venv/bin/python benchmarks/call_parts.py [--calls N] [--runs R]
 
@@ -11,6 +12,9 @@ Times, on a fresh ``local://`` filesystem:
   does all three, and ``Client.stat`` itself; and the floor of any cffi binding
   returning the same ``Attr`` (encode the path, the bare call, unpack, build:
   no checks, no call layer, one shared buffer);
+- for ``DingoFile.stat()`` (``fstat``): the same without the path;
+- for ``access(path, F_OK)``: the bare call, the floor (encode the path, the
+  bare call, the answer as a ``bool``), the session call and the public method;
 - for ``pread(4096, 0)``: the bare call, the floor (the bare call and the copy
   into a new ``bytes``), the session call and the public method;
 - for ``open(path, "rb").close()``: the two bare gated cffi calls, the session
@@ -65,6 +69,51 @@ def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
             lambda: s.x_stat_attr(g, b"/a/b/f", 0, "/a/b/f"),
         "`Client.stat` (path encode, NUL check, the session call)":
             lambda: c.stat("/a/b/f"),
+    }
+
+
+def fstat_parts(c: dingofs.Client, f: Any) -> dict[str, Callable[[], Any]]:
+    """The parts of ``f.stat()`` on a file of ``c``, each a callable for timeit."""
+    s = c._s
+    g = f._gate
+    out, rec = s._new_stat_buffer()
+    call, gc, fd = s._x_fstat_counted, g.c, f._fd
+    unpack, build, dev = s._unpack_attr, dingofs.types.attr_from_record, s.dev
+
+    def floor() -> Any:
+        # The bare call, unpack and build, nothing else (one shared buffer).
+        call(gc, fd, out)
+        return build(unpack(rec), dev)
+
+    return {
+        "empty loop body (the loop's own floor)": lambda: None,
+        "bare cffi call `dfx_fstat_counted` (engine fstat inside)": lambda: call(gc, fd, out),
+        "the floor: bare call + unpack + build, nothing else": floor,
+        "`Session.x_fstat_attr` (call, pooled buffer, unpack, build)":
+            lambda: s.x_fstat_attr(g, fd, "/a/b/big"),
+        "`DingoFile.stat` (closed check, the session call)": f.stat,
+    }
+
+
+def access_parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
+    """The parts of ``c.access("/a/b/f", os.F_OK)``, each a callable for timeit."""
+    s = c._s
+    g = c._gate
+    call, gc = s._access_counted, g.c
+
+    def floor(path: str = "/a/b/f") -> bool:
+        # Path encode, the bare call and the answer as a bool, nothing else.
+        return call(gc, path.encode(), 0) == 0
+
+    return {
+        "empty loop body (the loop's own floor)": lambda: None,
+        "bare cffi call `dfx_access_counted` (engine access inside)":
+            lambda: call(gc, b"/a/b/f", 0),
+        "the floor: path encode + bare call + bool, nothing else": floor,
+        "`Session.x_access` (the call, the refused check)":
+            lambda: s.x_access(g, b"/a/b/f", 0, "/a/b/f"),
+        "`Client.access` (path encode, NUL and mode checks, the session call)":
+            lambda: c.access("/a/b/f", 0),
     }
 
 
@@ -146,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         c.write_bytes("/a/b/f", b"x")
         c.write_bytes("/a/b/big", bytes(8192))
         f = c.open("/a/b/big", "rb")
-        for title, table in (("stat", parts(c)), ("pread", pread_parts(c, f)),
+        for title, table in (("stat", parts(c)), ("fstat", fstat_parts(c, f)),
+                             ("access", access_parts(c)), ("pread", pread_parts(c, f)),
                              ("open+close", open_parts(c))):
             print(f"\n{title}\n\n| part | ns |\n|---|---:|")
             for name, fn in table.items():

@@ -55,9 +55,9 @@ def test_compare_alternates_and_tabulates(tmp_path: Path) -> None:
 
 
 def test_call_parts_times_every_part() -> None:
-    """``benchmarks/call_parts.py`` (the profiles of ``stat``, ``pread`` and
-    ``open().close()`` in docs/benchmarks.md) runs and prints one timed row per part, under
-    the heading of its call."""
+    """``benchmarks/call_parts.py`` (the profiles of ``stat``, ``DingoFile.stat``,
+    ``access``, ``pread`` and ``open().close()`` in docs/benchmarks.md) runs and
+    prints one timed row per part, under the heading of its call."""
     out = subprocess.run([sys.executable, str(BENCH / "call_parts.py"), "--calls", "50",
                           "--runs", "1"], check=True, capture_output=True, text=True).stdout
     sections: dict[str, list[str]] = {}
@@ -69,7 +69,8 @@ def test_call_parts_times_every_part() -> None:
         elif ln.strip():
             current = ln.strip()
             sections[current] = []
-    assert {k: len(v) for k, v in sections.items()} == {"stat": 7, "pread": 5, "open+close": 7}
+    assert {k: len(v) for k, v in sections.items()} == {"stat": 7, "fstat": 5, "access": 5,
+                                                         "pread": 5, "open+close": 7}
     for rows in sections.values():
         assert rows[0].startswith("| empty loop body")
         assert all(float(r.rsplit("|", 2)[1].replace(",", "")) > 0 for r in rows)
