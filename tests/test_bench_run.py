@@ -1,0 +1,55 @@
+"""``benchmarks/run.py`` (``make bench``): its ``os`` section, run with tiny sizes,
+reports every row with the median ratio between the lowest and highest round and
+the goal the small-file work sets for it. The numbers are only read by ``make bench``."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import ROOT
+
+RUN = ROOT / "benchmarks" / "run.py"
+pytestmark = pytest.mark.skipif(not RUN.exists(), reason="needs the source tree")
+
+
+def _module() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_run_mod", RUN)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_ratio_prints_with_its_lowest_and_highest_round() -> None:
+    run = _module()
+    assert run.fmt_metric(0.84, "x", [0.82, 1.46]) == "0.84x (0.82–1.46)"
+    assert run.fmt_metric(91.2, "%", [50.4, 102.0]) == "91 % (50–102)"
+    assert run.fmt_metric(0.84, "x") == "0.84x"
+
+
+def test_the_os_section_reports_spread_and_goal_of_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    env = dict(os.environ, BENCH_PY_SECTIONS="os", BENCH_PY_N="20", BENCH_PY_STATS="40",
+               BENCH_PY_ENTRIES="100", BENCH_PY_SEQ_MB="4", BENCH_PY_RAND="40",
+               BENCH_PY_REPEAT="3", BENCH_PY_JSON=str(out), BENCH_PY_PNG="", BENCH_PY_DOCS="",
+               BENCH_DIR=str(tmp_path))
+    subprocess.run([sys.executable, str(RUN)], check=True, env=env, capture_output=True)
+    doc = json.loads(out.read_text())
+    rows = {r["name"].split(" (")[0]: r for r in doc["rows"] if r["section"] == "os"}
+    assert {"create+close", "stat", "setxattr", "small write", "small read", "unlink",
+            "listdir", "sequential write", "random 4 KiB pread"} <= set(rows)
+    goals = _module().OS_GOALS
+    for name, r in rows.items():
+        lo, hi = r["spread"]
+        assert lo <= r["metric"] <= hi, name
+        assert r["goal_value"] == goals.get(name, 80.0 if r["metric_unit"] == "%" else 3.0)
+        assert r["met"] == (r["metric"] >= r["goal_value"] if r["metric_unit"] == "%"
+                            else r["metric"] <= r["goal_value"]), name
+    assert doc["config"]["repeat"] == 3
