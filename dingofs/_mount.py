@@ -45,15 +45,15 @@ class Mount:
     :ivar gate: the client's call gate (closed by ``Client.stop``).
     :ivar dev: the ``st_dev`` given to every attribute record.
     :ivar files: the open files by ``id()``: ``(weak reference, the file's gate)``.
-    :ivar readinto, pread_bytes, lseek, x_fstat_attr: the session's calls of the hot
+    :ivar readinto, read_bytes, pread_bytes, lseek, x_fstat_attr: the session's calls of the hot
         file methods, bound once per mount (not once per open file);
         ``x_fstat_attr`` is ``None`` when the library lacks the extension.
     :ivar stat_attr: ``(gate, path, flags, shown) -> Attr``: the session's
         ``x_stat_attr``, or :meth:`stat_plain` when the library lacks it.
     """
 
-    __slots__ = ("session", "gate", "dev", "files", "_iters", "readinto", "pread_bytes", "lseek",
-                 "x_fstat_attr", "stat_attr")
+    __slots__ = ("session", "gate", "dev", "files", "_iters", "readinto", "read_bytes",
+                 "pread_bytes", "lseek", "x_fstat_attr", "stat_attr")
 
     def __init__(self, session: Session, dev: int) -> None:
         self.session = session
@@ -66,6 +66,7 @@ class Mount:
         self.files: dict[int, tuple[weakref.ref[Any], Gate]] = {}
         self._iters: dict[int, tuple[weakref.ref[Any], Gate]] = {}
         self.readinto = session.readinto
+        self.read_bytes = session.read_bytes
         self.pread_bytes = session.pread_bytes
         self.lseek = session.lseek
         self.x_fstat_attr = session.x_fstat_attr if session.has_xfstat else None

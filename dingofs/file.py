@@ -291,10 +291,6 @@ class DingoFile(io.RawIOBase):
             self._gate.leave()
         return max(0, length - pos)
 
-    def _read_small(self, size: int) -> bytes:
-        """One C read of at most :data:`~dingofs._calls.SCRATCH` bytes through a pooled buffer."""
-        return self._s.read_bytes(self._gate, self._fd, size, self._name)
-
     def read(self, size: int | None = -1) -> bytes:
         """Read up to ``size`` bytes (all up to end of file when negative or None).
 
@@ -312,8 +308,8 @@ class DingoFile(io.RawIOBase):
         if self._gate.closed or not self._readable:
             self._need_read()
         if size <= SCRATCH:
-            if size > 0:
-                return self._read_small(size)
+            if size > 0:  # one C read through a pooled buffer
+                return self._mount.read_bytes(self._gate, self._fd, size, self._name)
             return self.readall() if size < 0 else b""
         want = size if size <= _DIRECT_READ else min(size, self._remaining())
         if want == 0:
