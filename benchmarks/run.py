@@ -19,8 +19,9 @@ directory used through :mod:`os`. Five sections:
 Every number is the median of ``BENCH_PY_REPEAT`` repetitions; the two sides
 of a comparison alternate which one runs first, and the ``os`` section prints
 the lowest and highest ratio of the rounds next to the median. The
-``overhead`` section and its C loop instead take every call's best round, the
-rounds going round-robin over all calls on both sides (per-call loops of a few
+``overhead`` section and its C loop, and the ``ctypes`` section, instead take
+every call's best round, the rounds going round-robin over all calls on both
+sides (per-call loops of a few
 milliseconds, where a burst of load on a shared machine would otherwise decide
 a row). Results: a table on stdout,
 JSON (``BENCH_PY_JSON``), a Markdown table next to it and a PNG chart
@@ -302,6 +303,34 @@ def per_call_ns(call: Callable[..., Any], args: tuple[Any, ...], calls: int,
     return time_loop(loop, repeat) / calls * 1e9
 
 
+def best_rounds(loops: dict[Any, tuple[Callable[[], Any], int]], rounds: int) -> dict[Any, float]:
+    """Best nanoseconds per call of each ``(loop, calls)``: every round runs one loop of
+    each, round-robin (the order reversed every other round, so that no side always
+    goes first), after one warm-up round."""
+    best = dict.fromkeys(loops, math.inf)
+    order = list(loops)
+    for r in range(-1, rounds):
+        for key in (order if r % 2 == 0 else order[::-1]):
+            run, n = loops[key]
+            t0 = time.perf_counter()
+            run()
+            ns = (time.perf_counter() - t0) / n * 1e9
+            if r >= 0:
+                best[key] = min(best[key], ns)
+    return best
+
+
+def call_loop(call: Callable[..., Any], args: tuple[Any, ...], calls: int
+              ) -> tuple[Callable[[], None], int]:
+    """A loop of ``calls`` calls of ``call(*args)``, for :func:`best_rounds`."""
+    rng = range(calls)
+
+    def run() -> None:
+        for _ in rng:
+            call(*args)
+    return run, calls
+
+
 # ----------------------------------------------------------------------------- C baseline
 def build_c_program(name: str, out_dir: str = BUILD, lib: str | None = None,
                     include: str | None = None) -> str:
@@ -425,12 +454,7 @@ def section_overhead(res: Results, scratch: str, cfg: Config, cns: dict[str, flo
         quarter = max(calls // 4, 10)
 
         def loop(call: Callable[..., Any], *args: Any, n: int = calls) -> tuple[Any, int]:
-            rng = range(n)
-
-            def run() -> None:
-                for _ in rng:
-                    call(*args)
-            return run, n
+            return call_loop(call, args, n)
 
         path_loops: dict[str, tuple[Any, int]] = {
             "x_access": loop(c.access, p, os.F_OK),
@@ -760,15 +784,6 @@ def section_ctypes(res: Results, scratch: str, cfg: Config, cns: dict[str, float
                 ("raw: pread 4 KiB", "pread_4k", lib.dingofs_pread, (cf.h, cfd, buf, 4096, 0),
                  s.lib.dingofs_pread, (s.h, f._fd, cbuf, 4096, 0)),
             ]
-        for i, (name, ckey, cfun, cargs, ofun, oargs) in enumerate(cases):
-            if i % 2:
-                t_o = per_call_ns(ofun, oargs, calls, rep)
-                t_c = per_call_ns(cfun, cargs, calls, rep)
-            else:
-                t_c = per_call_ns(cfun, cargs, calls, rep)
-                t_o = per_call_ns(ofun, oargs, calls, rep)
-            rows.append((name, ckey, t_c, t_o, "raw" if name.startswith("raw") else "sdk"))
-
         # open+close pairs
         opener = c.open
 
@@ -779,9 +794,17 @@ def section_ctypes(res: Results, scratch: str, cfg: Config, cns: dict[str, float
             cf.close(cf.open(cpath, os.O_RDONLY))
 
         n_oc = max(calls // 4, 10)
-        t_c = per_call_ns(ct_oc, (), n_oc, rep)
-        t_o = per_call_ns(sdk_oc, (), n_oc, rep)
-        rows.append(("open + close", "open_close", t_c, t_o, "sdk"))
+        cases.append(("open + close", "open_close", ct_oc, (), sdk_oc, ()))
+        # both sides of every case round-robin, best round of each (as the overhead table)
+        loops: dict[Any, tuple[Callable[[], None], int]] = {}
+        for name, _, cfun, cargs, ofun, oargs in cases:
+            n = n_oc if name == "open + close" else calls
+            loops[name, "ctypes"] = call_loop(cfun, cargs, n)
+            loops[name, "sdk"] = call_loop(ofun, oargs, n)
+        best = best_rounds(loops, rep)
+        for name, ckey, *_ in cases:
+            rows.append((name, ckey, best[name, "ctypes"], best[name, "sdk"],
+                         "raw" if name.startswith("raw") else "sdk"))
         f.close()
         cf.close(cfd)
     finally:
