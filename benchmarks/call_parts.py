@@ -25,7 +25,8 @@ Times, on a fresh ``local://`` filesystem:
 Prints a Markdown table per call, the best of ``--runs`` times three loops
 (the least disturbed loop: on a shared virtual machine the host's state
 moves single loops by up to 2x, and noise only ever adds time). The runs go
-round-robin over all parts, so a burst of load lands on every part alike. It reaches
+round-robin over all parts (``best_rounds`` of ``run.py``), so a burst of load
+lands on every part alike. It reaches
 into the call layer's private members on purpose: the parts are what the
 public calls are made of.
 """
@@ -34,16 +35,20 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import sys
 import tempfile
-import timeit
 from collections.abc import Callable
 from typing import Any
 
 import dingofs
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (benchmarks/run.py: the round-robin timing of make bench)
+
 
 def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
-    """The parts of ``c.stat("/a/b/f")``, each a callable for timeit."""
+    """The parts of ``c.stat("/a/b/f")``, each a callable to time."""
     s = c._s
     g = c._gate
     out, rec = s._new_stat_buffer()
@@ -74,7 +79,7 @@ def parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
 
 
 def fstat_parts(c: dingofs.Client, f: Any) -> dict[str, Callable[[], Any]]:
-    """The parts of ``f.stat()`` on a file of ``c``, each a callable for timeit."""
+    """The parts of ``f.stat()`` on a file of ``c``, each a callable to time."""
     s = c._s
     g = f._gate
     out, rec = s._new_stat_buffer()
@@ -97,7 +102,7 @@ def fstat_parts(c: dingofs.Client, f: Any) -> dict[str, Callable[[], Any]]:
 
 
 def access_parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
-    """The parts of ``c.access("/a/b/f", os.F_OK)``, each a callable for timeit."""
+    """The parts of ``c.access("/a/b/f", os.F_OK)``, each a callable to time."""
     s = c._s
     g = c._gate
     call, gc = s._access_counted, g.c
@@ -119,7 +124,7 @@ def access_parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
 
 
 def pread_parts(c: dingofs.Client, f: Any) -> dict[str, Callable[[], Any]]:
-    """The parts of ``f.pread(4096, 0)`` on a file of ``c``, each a callable for timeit."""
+    """The parts of ``f.pread(4096, 0)`` on a file of ``c``, each a callable to time."""
     s = c._s
     g = f._gate
     buf = s.scratch()
@@ -154,7 +159,7 @@ class _Smallest(io.RawIOBase):
 
 
 def open_parts(c: dingofs.Client) -> dict[str, Callable[[], Any]]:
-    """The parts of ``c.open("/a/b/f", "rb").close()``, each a callable for timeit."""
+    """The parts of ``c.open("/a/b/f", "rb").close()``, each a callable to time."""
     from dingofs._calls import Gate
     from dingofs.file import DingoFile
 
@@ -198,13 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         f = c.open("/a/b/big", "rb")
         tables = {"stat": parts(c), "fstat": fstat_parts(c, f), "access": access_parts(c),
                   "pread": pread_parts(c, f), "open+close": open_parts(c)}
-        # Round-robin: every run times every part once, so that a burst of load on a
-        # shared machine spreads over all parts instead of spoiling one; best of all runs.
-        best = {(t, name): float("inf") for t, table in tables.items() for name in table}
-        for _ in range(args.runs):
-            for (t, name) in best:
-                ns = min(timeit.repeat(tables[t][name], number=args.calls, repeat=3))
-                best[t, name] = min(best[t, name], ns / args.calls * 1e9)
+        # Round-robin (make bench's method): a burst of load on a shared machine
+        # spreads over all parts instead of spoiling one; each part's best loop.
+        best = run.best_rounds({(t, name): run.call_loop(fn, (), args.calls)
+                                for t, table in tables.items() for name, fn in table.items()},
+                               3 * args.runs)
         for t, table in tables.items():
             print(f"\n{t}\n\n| part | ns |\n|---|---:|")
             for name in table:

@@ -280,29 +280,6 @@ def filesystem_of(path: str) -> str:
 
 
 # ----------------------------------------------------------------------------- timing
-def time_loop(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time in seconds of ``fn()`` over ``repeat`` runs."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return median(times)
-
-
-def per_call_ns(call: Callable[..., Any], args: tuple[Any, ...], calls: int,
-                repeat: int) -> float:
-    """Median nanoseconds per ``call(*args)`` over ``repeat`` loops of ``calls`` calls."""
-    rng = range(calls)
-
-    def loop() -> None:
-        for _ in rng:
-            call(*args)
-
-    loop()  # warm up
-    return time_loop(loop, repeat) / calls * 1e9
-
-
 def best_rounds(loops: dict[Any, tuple[Callable[[], Any], int]], rounds: int) -> dict[Any, float]:
     """Best nanoseconds per call of each ``(loop, calls)``: every round runs one loop of
     each, round-robin (the order reversed every other round, so that no side always
@@ -449,8 +426,6 @@ def section_overhead(res: Results, scratch: str, cfg: Config, cns: dict[str, flo
         pb = p.encode()
         calls, rep = cfg.calls, max(cfg.repeat, 5)
         s = getattr(c, "_s", None)  # the internal call session, for the raw-bridge column
-        raw: dict[str, float] = {}
-        sdk: dict[str, float] = {}
         quarter = max(calls // 4, 10)
 
         def loop(call: Callable[..., Any], *args: Any, n: int = calls) -> tuple[Any, int]:
@@ -473,70 +448,59 @@ def section_overhead(res: Results, scratch: str, cfg: Config, cns: dict[str, flo
                 "raw:x_stat": loop(lib.dfx_stat, h, pb, 0, st, fl),
                 "raw:lstat": loop(lib.dingofs_lstat, h, pb, st),
             })
+        f = c.open(p, "rb")
         b4k = bytearray(4096)
+        seek, read, readinto = f.seek, f.read, f.readinto
 
-        def file_loops(f: Any) -> dict[str, tuple[Any, int]]:
-            seek, read, readinto = f.seek, f.read, f.readinto
+        def seek_read() -> None:
+            seek(0)
+            read(4096)
 
-            def seek_read() -> None:
-                seek(0)
-                read(4096)
+        def seek_readinto() -> None:
+            seek(0)
+            readinto(b4k)
 
-            def seek_readinto() -> None:
-                seek(0)
-                readinto(b4k)
-
-            out = {
-                "fstat": loop(f.stat),
-                "pread_4k": loop(f.pread, 4096, 0),
-                "seek": loop(seek, 0),
-                "seek_read_4k": loop(seek_read),
-                "seek_readinto_4k": loop(seek_readinto),
-            }
-            if s is not None:
-                out["raw:fstat"] = loop(lib.dingofs_fstat, h, f._fd, st)
-                out["raw:pread_4k"] = loop(lib.dingofs_pread, h, f._fd, buf, 4096, 0)
-            return out
-
-        opener = c.open
-
-        def open_close() -> None:
-            opener(p, "rb").close()
-
-        # Round-robin like cloop.c: every round times one loop of every call (the
-        # first round only warms up), each call's number is its best round.
-        for r in range(-1, rep):
-            f = c.open(p, "rb")
-            timed = {**path_loops, **file_loops(f)}
-            # open+close and close with the file closed everywhere else
-            timed["open_close"] = loop(open_close, n=quarter)
-            for key, (run, n) in timed.items():
-                if key == "open_close":
-                    f.close()
-                t0 = time.perf_counter()
-                run()
-                ns = (time.perf_counter() - t0) / n * 1e9
-                into, name = (raw, key[4:]) if key.startswith("raw:") else (sdk, key)
-                if r >= 0:
-                    into[name] = min(into.get(name, math.inf), ns)
-            # close alone: open the files untimed, time only the closes
-            files = [c.open(p, "rb") for _ in range(quarter)]
-            t0 = time.perf_counter()
-            for fo in files:
-                fo.close()
-            if r >= 0:
-                sdk["close"] = min(sdk.get("close", math.inf),
-                                   (time.perf_counter() - t0) / len(files) * 1e9)
-            del files
-        lean_ns: dict[str, float] = {}
+        loops = {
+            **path_loops,
+            "fstat": loop(f.stat),
+            "pread_4k": loop(f.pread, 4096, 0),
+            "seek": loop(seek, 0),
+            "seek_read_4k": loop(seek_read),
+            "seek_readinto_4k": loop(seek_readinto),
+        }
         if s is not None:
+            loops["raw:fstat"] = loop(lib.dingofs_fstat, h, f._fd, st)
+            loops["raw:pread_4k"] = loop(lib.dingofs_pread, h, f._fd, buf, 4096, 0)
             sys.path.insert(0, HERE)
             import lean
             lp = lean.Lean(s)
             if lp.stat(p).ino != c.stat(p).ino:
                 raise RuntimeError("lean prototype disagrees with the SDK")
-            lean_ns["x_access"] = per_call_ns(lp.access, (p, os.F_OK), calls, rep)
-            lean_ns["x_stat"] = per_call_ns(lp.stat, (p,), calls, rep)
+            loops["lean:x_access"] = loop(lp.access, p, os.F_OK)
+            loops["lean:x_stat"] = loop(lp.stat, p)
+        # Round-robin like cloop.c, each call's best round.
+        best = best_rounds(loops, rep)
+        f.close()
+        # open+close and close with the file closed everywhere else (as in cloop.c)
+        opener = c.open
+
+        def open_close() -> None:
+            opener(p, "rb").close()
+
+        best.update(best_rounds({"open_close": loop(open_close, n=quarter)}, rep))
+        # close alone: open the files untimed, time only the closes
+        closes = []
+        for _ in range(rep):
+            files = [c.open(p, "rb") for _ in range(quarter)]
+            t0 = time.perf_counter()
+            for fo in files:
+                fo.close()
+            closes.append((time.perf_counter() - t0) / len(files) * 1e9)
+            del files
+        best["close"] = min(closes)
+        raw = {k[4:]: v for k, v in best.items() if k.startswith("raw:")}
+        lean_ns = {k[5:]: v for k, v in best.items() if k.startswith("lean:")}
+        sdk = {k: v for k, v in best.items() if ":" not in k}
     finally:
         c.stop()
     res.extra["overhead_raw_bridge_ns"] = raw
@@ -1124,11 +1088,12 @@ def section_os(res: Results, scratch: str, cfg: Config, state: dict[str, Any]) -
         t_sdk, t_os = median(sides_t["sdk"]), median(sides_t["os"])
         # the two sides of one round ran next to each other: their ratio per round
         rounds = [a / b for a, b in zip(sides_t["sdk"], sides_t["os"])]
+        goal = OS_GOALS.get(op.split(" (")[0])
         if op in io_bytes:
             mb_sdk = io_bytes[op] / MiB / t_sdk
             mb_os = io_bytes[op] / MiB / t_os
             pct = 100 * mb_sdk / mb_os
-            limit = OS_GOALS.get(op.split(" (")[0], 80.0)
+            limit = 80.0 if goal is None else goal
             res.add("os", op, ours=mb_sdk, ref=mb_os, unit="MiB/s", metric=pct,
                     metric_unit="%", goal=f">= {limit:g} %", met=pct >= limit, goal_value=limit,
                     spread=[100 / max(rounds), 100 / min(rounds)])
@@ -1137,7 +1102,7 @@ def section_os(res: Results, scratch: str, cfg: Config, state: dict[str, Any]) -
             unit = "us" if k > 1 else "ms"
             scale = 1e6 / k if k > 1 else 1e3
             ratio = t_sdk / t_os
-            limit = OS_GOALS.get(op.split(" (")[0], 3.0)
+            limit = 3.0 if goal is None else goal
             res.add("os", op, ours=t_sdk * scale, ref=t_os * scale, unit=unit, metric=ratio,
                     metric_unit="x", goal=f"<= {limit:g}x", met=ratio <= limit, goal_value=limit,
                     spread=[min(rounds), max(rounds)])

@@ -237,14 +237,19 @@ def bench_program_skip(name: str) -> Any:
                                               "and a C compiler")
 
 
-def build_bench_program(name: str, out_dir: Path) -> str:
-    """Build ``benchmarks/NAME.c`` into ``out_dir`` the way ``make bench`` builds
-    it (``build_c_program`` of ``benchmarks/run.py``); returns its path."""
+def bench_run_module() -> Any:
+    """``benchmarks/run.py`` (``make bench``) loaded as a module."""
     spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    exe: str = bench.build_c_program(name, out_dir=str(out_dir))
+    return bench
+
+
+def build_bench_program(name: str, out_dir: Path) -> str:
+    """Build ``benchmarks/NAME.c`` into ``out_dir`` the way ``make bench`` builds
+    it (``build_c_program`` of ``benchmarks/run.py``); returns its path."""
+    exe: str = bench_run_module().build_c_program(name, out_dir=str(out_dir))
     return exe
 
 

@@ -4,16 +4,14 @@ the goal the small-file work sets for it. The numbers are only read by ``make be
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, bench_run_module
 
 import dingofs
 
@@ -25,16 +23,8 @@ pytestmark = pytest.mark.skipif(not RUN.exists() or not _TREE_BUILD,
                                 reason="needs the source tree's own build of the package")
 
 
-def _module() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_run_mod", RUN)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_a_ratio_prints_with_its_lowest_and_highest_round() -> None:
-    run = _module()
+    run = bench_run_module()
     assert run.fmt_metric(0.84, "x", [0.82, 1.46]) == "0.84x (0.82–1.46)"
     assert run.fmt_metric(91.2, "%", [50.4, 102.0]) == "91 % (50–102)"
     assert run.fmt_metric(0.84, "x") == "0.84x"
@@ -51,7 +41,7 @@ def test_the_os_section_reports_spread_and_goal_of_every_row(tmp_path: Path) -> 
     rows = {r["name"].split(" (")[0]: r for r in doc["rows"] if r["section"] == "os"}
     assert {"create+close", "stat", "setxattr", "small write", "small read", "unlink",
             "listdir", "sequential write", "random 4 KiB pread"} <= set(rows)
-    goals = _module().OS_GOALS
+    goals = bench_run_module().OS_GOALS
     for name, r in rows.items():
         lo, hi = r["spread"]
         eps = 1e-9 * r["metric"]  # the median and the extremes are computed differently
